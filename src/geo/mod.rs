@@ -1,0 +1,12 @@
+//! Georeferencing: the earth model and beam geometry, map projections, and the description of raster grids.
+
+pub mod beam;
+pub mod grid;
+pub mod projection;
+
+pub use beam::FourThirdsEarth;
+pub use grid::{Grid2, Grid3, GridSpec};
+pub use projection::Projection;
+
+/// Mean earth radius in metres (IUGG mean radius R1).
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;

@@ -1,0 +1,18 @@
+//! # Squall
+//!
+//! Weather-radar volumes to short-term forecasts of convective storms: ingest dual-polarisation radar data,
+//! process and grid it, find and track storm cells, nowcast rain with ensembles, and issue warnings.
+//!
+//! The pipeline and module layout are described in `ARCHITECTURE.md`. Start with [`io::open_volume`] to read a
+//! radar file into a [`volume::PolarVolume`], or with [`synth`] for synthetic storms with known truth.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod geo;
+pub mod io;
+pub mod synth;
+pub mod volume;
+
+pub use error::{Error, Result};
+pub use volume::{Band, GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
