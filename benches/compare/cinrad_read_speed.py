@@ -7,7 +7,10 @@ all of the file's gates (masking raw < 5 and applying (raw - offset) / scale).
 Each run is wall clock (time.perf_counter) inside this process, so Python start-up
 and imports are NOT counted for the peer; the median of --runs runs is printed.
 
-With --squall CMD the shell command (e.g. "target/release/squall info --json FILE")
+With --squall-python the repository's built Python package (python/squall, made by
+`make python`) is imported and squall.read_volume(path) (decompression, parsing and
+decoding of every moment to float32) is timed in the same process, the same way: the
+fairest comparison. With --squall CMD the shell command (e.g. "target/release/squall info --json FILE")
 is timed the same way (wall clock around subprocess.run, so its process start-up
 IS counted) and the ratio peer/squall is printed.
 
@@ -60,6 +63,7 @@ def main(argv=None) -> int:
     ap.add_argument("--file", default=DEFAULT_FILE)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--squall", metavar="CMD", help="shell command running Squall's read of the same file")
+    ap.add_argument("--squall-python", action="store_true", help="time squall.read_volume in this process")
     args = ap.parse_args(argv)
 
     import cinrad  # noqa: F401  (import outside the timed region)
@@ -70,6 +74,18 @@ def main(argv=None) -> int:
     print("file: %s" % args.file)
     print("pycinrad %s read+decode: median %.4f s over %d runs (min %.4f, max %.4f), %d gates decoded"
           % (metadata.version("cinrad"), peer_med, args.runs, min(peer), max(peer), gates))
+    if args.squall_python:
+        import pathlib
+
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
+        import squall
+
+        squall.read_volume(args.file)  # warm-up
+        sq = time_it(lambda: squall.read_volume(args.file), args.runs)
+        sq_med = statistics.median(sq)
+        print("squall.read_volume (in process): median %.4f s over %d runs (min %.4f, max %.4f)"
+              % (sq_med, args.runs, min(sq), max(sq)))
+        print("ratio pycinrad/squall: %.2fx" % (peer_med / sq_med))
     if args.squall:
         def run_squall():
             subprocess.run(args.squall, shell=True, check=True, stdout=subprocess.DEVNULL)

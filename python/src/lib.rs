@@ -1,6 +1,16 @@
+//! Python bindings of Squall (`squall._squall`). Each binding extracts its arguments, runs the Rust call with the
+//! GIL released and converts the result or error; no algorithm lives here.
+
 use pyo3::prelude::*;
 
+mod errors;
+mod volume;
+
+/// The native module; its public names are re-exported by `squall/__init__.py`.
 #[pymodule]
-fn _squall(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    volume::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -458,10 +458,27 @@ fn bzip2_parallel(
         .map(|block| decode_block(&standalone_stream(bytes, block), block.level, &total, limit))
         .collect();
     match parts {
-        Ok(parts) => Some(Ok(parts.concat())),
+        Ok(parts) => Some(Ok(concat_parallel(&parts))),
         Err(Failure::Data(_)) => None,
         Err(limit) => Some(Err(limit)),
     }
+}
+
+/// `parts` one after the other, copied in parallel (a 16 MB copy into fresh pages takes ≈ 10 ms on one core).
+fn concat_parallel(parts: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = vec![0; parts.iter().map(Vec::len).sum()];
+    let mut pieces = Vec::with_capacity(parts.len());
+    let mut rest = &mut out[..];
+    for part in parts {
+        let (piece, tail) = rest.split_at_mut(part.len());
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces
+        .into_par_iter()
+        .zip(parts)
+        .for_each(|(piece, part)| piece.copy_from_slice(part));
+    out
 }
 
 /// `count` (1–57) bits of `bytes` from bit offset `bit`, most significant first; `None` past the end.

@@ -1,0 +1,31 @@
+"""Squall: weather-radar volumes to short-term forecasts of convective storms.
+
+The algorithms live in the Rust crate; this package converts arrays and calls it with the GIL released.
+
+>>> import squall
+>>> v = squall.read_volume("volume.bin.bz2")          # doctest: +SKIP
+>>> v.sweeps[0].moments["DBZH"].shape                 # doctest: +SKIP
+(363, 973)
+"""
+
+from ._squall import (
+    DecodeError,
+    LimitsError,
+    SquallError,
+    Sweep,
+    UnsupportedError,
+    Volume,
+    __version__,
+    read_volume,
+)
+
+__all__ = [
+    "DecodeError",
+    "LimitsError",
+    "SquallError",
+    "Sweep",
+    "UnsupportedError",
+    "Volume",
+    "__version__",
+    "read_volume",
+]

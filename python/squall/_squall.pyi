@@ -1,0 +1,50 @@
+"""Type stubs of the native module `squall._squall`."""
+
+import os
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+class SquallError(Exception): ...
+class DecodeError(SquallError): ...
+class UnsupportedError(SquallError): ...
+class LimitsError(SquallError): ...
+
+class Sweep:
+    mode: str
+    fixed_angle: float
+    gate_spacing: float
+    nyquist_velocity: float | None
+    @property
+    def azimuth(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def elevation(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def time(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def range(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def moments(self) -> dict[str, npt.NDArray[np.float32]]: ...
+    @property
+    def status(self) -> dict[str, npt.NDArray[np.uint8]]: ...
+    @property
+    def units(self) -> dict[str, str]: ...
+
+class Volume:
+    format: str
+    site_id: str
+    site_name: str
+    latitude: float
+    longitude: float
+    altitude: float
+    frequency_mhz: float | None
+    band: str | None
+    time: str
+    beam_width: float
+    @property
+    def sweeps(self) -> list[Sweep]: ...
+    def __len__(self) -> int: ...
+
+def read_volume(path: str | os.PathLike[str]) -> Volume: ...
