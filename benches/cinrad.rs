@@ -9,10 +9,15 @@ fn bench_cinrad(c: &mut Criterion) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/radar/Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2");
     let Ok(compressed) = std::fs::read(&path) else {
-        eprintln!("SKIP: {} not found (the shared data folder is absent)", path.display());
+        eprintln!(
+            "SKIP: {} not found (the shared data folder is absent)",
+            path.display()
+        );
         return;
     };
-    let plain = squall::io::compression::decompress(&compressed, "x-band").unwrap().into_owned();
+    let plain = squall::io::compression::decompress(&compressed, "x-band")
+        .unwrap()
+        .into_owned();
     let mut group = c.benchmark_group("cinrad_x_band");
     group.sample_size(20);
     group.bench_function("read_bzip2_file", |b| {
@@ -22,7 +27,9 @@ fn bench_cinrad(c: &mut Criterion) {
         b.iter(|| squall::io::cinrad::from_bytes(black_box(&plain), "x-band").unwrap())
     });
     let volume = squall::io::cinrad::from_bytes(&plain, "x-band").unwrap();
-    group.bench_function("encode", |b| b.iter(|| squall::io::cinrad::to_bytes(black_box(&volume)).unwrap()));
+    group.bench_function("encode", |b| {
+        b.iter(|| squall::io::cinrad::to_bytes(black_box(&volume)).unwrap())
+    });
     group.finish();
 }
 

@@ -70,8 +70,17 @@ impl PySweep {
         self.units.clone_ref(py)
     }
     fn __repr__(&self, py: Python<'_>) -> String {
-        let names: Vec<String> = self.moments.bind(py).keys().iter().map(|k| k.to_string()).collect();
-        format!("<squall.Sweep {} {:.2}° moments={names:?}>", self.mode, self.fixed_angle)
+        let names: Vec<String> = self
+            .moments
+            .bind(py)
+            .keys()
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        format!(
+            "<squall.Sweep {} {:.2}° moments={names:?}>",
+            self.mode, self.fixed_angle
+        )
     }
 }
 
@@ -122,7 +131,13 @@ impl PyVolume {
         self.sweeps.len()
     }
     fn __repr__(&self) -> String {
-        format!("<squall.Volume {} {} {} sweeps={}>", self.format, self.site_id, self.time, self.sweeps.len())
+        format!(
+            "<squall.Volume {} {} {} sweeps={}>",
+            self.format,
+            self.site_id,
+            self.time,
+            self.sweeps.len()
+        )
     }
 }
 
@@ -161,7 +176,9 @@ fn sweep_to_py(py: Python<'_>, sweep: squall::Sweep) -> PyResult<PySweep> {
 /// Raises FileNotFoundError for a missing file, squall.DecodeError for corrupt or unrecognised content.
 #[pyfunction]
 fn read_volume(py: Python<'_>, path: PathBuf) -> PyResult<PyVolume> {
-    let (format, volume) = py.detach(|| squall::io::open_volume_with_format(&path)).map_err(to_py)?;
+    let (format, volume) = py
+        .detach(|| squall::io::open_volume_with_format(&path))
+        .map_err(to_py)?;
     let band = volume.band().map(|b| b.to_string());
     let sweeps = volume
         .sweeps

@@ -195,7 +195,9 @@ fn gzip(bytes: &[u8], source_name: &str, limit: u64) -> Result<Vec<u8>> {
     let isize_hint = bytes
         .last_chunk::<4>()
         .map_or(0, |tail| u64::from(u32::from_le_bytes(*tail)));
-    let hint = isize_hint.min(1032 * bytes.len() as u64).min(limit);
+    let hint = isize_hint
+        .min(1032_u64.saturating_mul(bytes.len() as u64))
+        .min(limit);
     let mut out = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
     let mut input = bytes;
     let result = read_capped(

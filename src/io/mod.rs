@@ -4,6 +4,7 @@
 //! bytes, and returns a [`PolarVolume`]. [`summary::VolumeSummary`] is the quick look `squall info` prints.
 
 pub mod bytes;
+pub mod cf_netcdf;
 pub mod cinrad;
 pub mod compression;
 pub mod summary;

@@ -105,7 +105,7 @@ pub fn attenuation_coefficients(band: Band) -> (f64, f64) {
 /// ```
 pub fn rain_zdr_db(dbz: f64) -> f64 {
     let x = ((dbz - 20.0) / 35.0).max(0.0);
-    (0.2 + 2.8 * x.powf(1.5)).min(4.0)
+    (0.2 + 2.8 * x * x.sqrt()).min(4.0)
 }
 
 /// Co-polar correlation coefficient of rain: 0.99 up to 35 dBZ, falling linearly to 0.98 at 55 dBZ (larger,
@@ -126,7 +126,22 @@ pub fn rain_fall_speed_mps(z_mm6_m3: f64) -> f64 {
 /// Reflectivity factor in mm⁶ m⁻³ of a value in dBZ.
 #[inline]
 pub(crate) fn linear(dbz: f64) -> f64 {
-    10f64.powf(0.1 * dbz)
+    (DB_TO_LN * dbz).exp()
+}
+
+/// ln(10)/10: multiplies decibels into natural-log units.
+pub(crate) const DB_TO_LN: f64 = std::f64::consts::LN_10 / 10.0;
+
+/// Rain rate (mm h⁻¹), KDP (° km⁻¹) and fall speed (m s⁻¹) of rain of reflectivity `dbz`, from the relations
+/// above, evaluated in log space (one logarithm-free pass: three exponentials).
+#[inline]
+pub(crate) fn rain_kdp_and_fall_speed(dbz: f64, band: Band) -> (f64, f64) {
+    let ln_z = DB_TO_LN * dbz;
+    let ln_rate = (ln_z - MARSHALL_PALMER_A.ln()) / MARSHALL_PALMER_B;
+    let (a, b) = r_kdp_coefficients(band);
+    let kdp = ((ln_rate - a.ln()) / b).exp();
+    let fall = (2.65 * (0.114 * ln_z).exp()).min(9.6);
+    (kdp, fall)
 }
 
 /// Reflectivity in dBZ of a factor in mm⁶ m⁻³ (`-inf` for zero).
@@ -166,6 +181,21 @@ mod tests {
         }
         assert!(kdp_from_rain_rate(20.0, Band::C) > kdp_from_rain_rate(20.0, Band::S));
         assert_eq!(kdp_from_rain_rate(0.0, Band::X), 0.0);
+    }
+
+    #[test]
+    fn log_space_rain_relations_agree_with_the_direct_ones() {
+        for band in [Band::S, Band::C, Band::X] {
+            for dbz in [5.0, 25.0, 47.0, 60.0] {
+                let (kdp, fall) = rain_kdp_and_fall_speed(dbz, band);
+                assert_relative_eq!(
+                    kdp,
+                    kdp_from_rain_rate(rain_rate(dbz), band),
+                    max_relative = 1e-12
+                );
+                assert_relative_eq!(fall, rain_fall_speed_mps(linear(dbz)), max_relative = 1e-12);
+            }
+        }
     }
 
     #[test]

@@ -129,11 +129,11 @@ pub(crate) fn decode(data: &[u8], source_name: &str) -> Result<PolarVolume> {
         .zip(&groups)
         .map(|(&k, g)| SweepLayout::new(&cuts[k], g))
         .collect();
-    let requested: u64 = layouts
+    let requested = layouts
         .iter()
         .zip(&groups)
         .map(|(l, g)| l.gate_count(g.len()))
-        .sum();
+        .fold(0u64, u64::saturating_add);
     let limit = MAX_GATES_PER_BYTE * data.len() as u64 + GATE_ALLOWANCE;
     if requested > limit {
         return Err(Error::Limits {
@@ -295,8 +295,12 @@ impl SweepLayout {
         }
     }
 
+    /// Gates the sweep would allocate, saturating: coarse moments stretched over fine sweep gates can declare
+    /// more than `u64::MAX`, which must not wrap below the limit.
     fn gate_count(&self, n_rays: usize) -> u64 {
-        (n_rays * self.n_gates * self.codes.len()) as u64
+        (n_rays as u64)
+            .saturating_mul(self.n_gates as u64)
+            .saturating_mul(self.codes.len() as u64)
     }
 }
 

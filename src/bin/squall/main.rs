@@ -1,0 +1,185 @@
+//! The `squall` command-line tool: a thin layer over the library.
+
+mod demo;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use squall::io::summary::VolumeSummary;
+use squall::render::{ColourScale, render_ppi};
+use squall::{Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "squall",
+    version,
+    about = "Weather-radar volumes to nowcasts of convective storms"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a summary of radar files: site, band, time, sweeps and per-moment statistics.
+    Info {
+        /// Print JSON instead of text (one object per file; an array when several files are given).
+        #[arg(long)]
+        json: bool,
+        /// Radar files (any supported format, plain or gzip/bzip2/zip compressed).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Render one moment of one sweep of a radar file as a PNG map (north up, conventional colour scale).
+    Plot {
+        /// Radar file.
+        file: PathBuf,
+        /// Output PNG (must not exist, unless --force).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Sweep index (0 = first in the file).
+        #[arg(long, default_value_t = 0)]
+        sweep: usize,
+        /// FM 301 moment name.
+        #[arg(long, default_value = "DBZH")]
+        moment: String,
+        /// Image width and height in pixels.
+        #[arg(long, default_value_t = 800)]
+        size: usize,
+        /// Radius shown, km (default: the sweep's full range).
+        #[arg(long)]
+        range_km: Option<f32>,
+        /// Overwrite the output if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run the end-to-end demonstration on a synthetic storm and write its results under OUT.
+    Demo {
+        /// Output folder (created; existing files of the same names are replaced).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Random seed of the synthetic scene.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Grid size in 1-km pixels (square).
+        #[arg(long, default_value_t = 256)]
+        size: usize,
+    },
+}
+
+fn info(json: bool, files: &[PathBuf]) -> Result<String> {
+    let summaries = files
+        .iter()
+        .map(|f| {
+            squall::io::open_volume_with_format(f).map(|(format, v)| VolumeSummary::new(format, &v))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(match (json, summaries.as_slice()) {
+        (true, [one]) => one.to_json(),
+        (true, many) => serde_json::to_string_pretty(many).unwrap_or_default(),
+        (false, many) => many
+            .iter()
+            .zip(files)
+            .map(|(s, f)| format!("{}\n{}", f.display(), s.to_text()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    })
+}
+
+/// Refuses to write over an existing file (in particular the input) unless forced.
+fn check_output(out: &Path, inputs: &[&Path], force: bool) -> Result<()> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if inputs.iter().any(|i| same(out, i)) {
+        return Err(Error::parameter(
+            "--out",
+            out.display(),
+            "is an input file; it is never overwritten",
+        ));
+    }
+    if out.exists() && !force {
+        return Err(Error::parameter(
+            "--out",
+            out.display(),
+            "exists; pass --force to replace it",
+        ));
+    }
+    Ok(())
+}
+
+struct PlotArgs {
+    file: PathBuf,
+    out: PathBuf,
+    sweep: usize,
+    moment: String,
+    size: usize,
+    range_km: Option<f32>,
+    force: bool,
+}
+
+fn plot(a: PlotArgs) -> Result<String> {
+    check_output(&a.out, &[&a.file], a.force)?;
+    let volume = squall::io::open_volume(&a.file)?;
+    let n = volume.sweeps.len();
+    let sweep = volume.sweeps.get(a.sweep).ok_or_else(|| {
+        Error::parameter("--sweep", a.sweep, format!("the file has sweeps 0..{n}"))
+    })?;
+    let max_range_m = match a.range_km {
+        Some(km) => km * 1000.0,
+        None => sweep.first_gate_m + sweep.n_gates() as f32 * sweep.gate_spacing_m,
+    };
+    let stats = sweep.moment(&a.moment).map(|m| m.summary());
+    let (lo, hi) = stats.map_or((0.0, 1.0), |s| {
+        (s.min.unwrap_or(0.0) as f32, s.max.unwrap_or(1.0) as f32)
+    });
+    let scale = ColourScale::for_moment(&a.moment, lo, hi);
+    render_ppi(sweep, &a.moment, &scale, a.size, max_range_m)?.write_png(&a.out)?;
+    Ok(format!(
+        "{}: {} of sweep {} ({:.2}°) within {:.0} km → {}",
+        a.file.display(),
+        a.moment,
+        a.sweep,
+        sweep.fixed_angle_deg,
+        max_range_m / 1000.0,
+        a.out.display()
+    ))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info { json, files } => info(json, &files),
+        Command::Plot {
+            file,
+            out,
+            sweep,
+            moment,
+            size,
+            range_km,
+            force,
+        } => plot(PlotArgs {
+            file,
+            out,
+            sweep,
+            moment,
+            size,
+            range_km,
+            force,
+        }),
+        Command::Demo { out, seed, size } => demo::run(&out, seed, size),
+    };
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("squall: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Pictures forecasters look at: grids and PPI sweeps rendered to PNG with the conventional radar colour scales.
+//!
+//! North is always up. Gates or cells with no data are grey, "no echo" is white, and values below the first
+//! colour bound are white too.
+
+use std::io::BufWriter;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::geo::Grid2;
+use crate::volume::{GateStatus, Sweep};
+
+/// An RGB colour.
+pub type Rgb = [u8; 3];
+
+/// Colour of cells with no data.
+pub const NO_DATA: Rgb = [200, 200, 200];
+/// Colour of cells with no echo / below the scale.
+pub const BACKGROUND: Rgb = [255, 255, 255];
+
+/// A stepped colour scale: `colours[i]` for values in `[bounds[i], bounds[i + 1])`, the last colour above the last
+/// bound, [`BACKGROUND`] below the first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColourScale {
+    /// Lower bound of each colour step, ascending.
+    pub bounds: Vec<f32>,
+    /// One colour per bound.
+    pub colours: Vec<Rgb>,
+}
+
+impl ColourScale {
+    /// The US National Weather Service reflectivity scale: 5 dBZ steps from 5 to 75 dBZ.
+    pub fn reflectivity() -> ColourScale {
+        let colours = vec![
+            [0x04, 0xe9, 0xe7],
+            [0x01, 0x9f, 0xf4],
+            [0x03, 0x00, 0xf4],
+            [0x02, 0xfd, 0x02],
+            [0x01, 0xc5, 0x01],
+            [0x00, 0x8e, 0x00],
+            [0xfd, 0xf8, 0x02],
+            [0xe5, 0xbc, 0x00],
+            [0xfd, 0x95, 0x00],
+            [0xfd, 0x00, 0x00],
+            [0xd4, 0x00, 0x00],
+            [0xbc, 0x00, 0x00],
+            [0xf8, 0x00, 0xfd],
+            [0x98, 0x54, 0xc6],
+            [0xfd, 0xfd, 0xfd],
+        ];
+        ColourScale {
+            bounds: (0..colours.len()).map(|i| 5.0 + 5.0 * i as f32).collect(),
+            colours,
+        }
+    }
+
+    /// A rain-rate scale in mm/h (0.1 to 100 mm/h, blues through greens and yellows to reds and magenta).
+    pub fn rain_rate() -> ColourScale {
+        ColourScale {
+            bounds: vec![0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0],
+            colours: vec![
+                [0xc6, 0xdb, 0xef],
+                [0x6b, 0xae, 0xd6],
+                [0x21, 0x71, 0xb5],
+                [0x41, 0xab, 0x5d],
+                [0x00, 0x6d, 0x2c],
+                [0xfe, 0xe0, 0x8b],
+                [0xfd, 0xae, 0x61],
+                [0xf4, 0x6d, 0x43],
+                [0xd7, 0x30, 0x27],
+                [0xa5, 0x00, 0xa5],
+            ],
+        }
+    }
+
+    /// A diverging scale for radial velocity in m/s (green towards the radar, red away), symmetric about 0.
+    pub fn velocity(nyquist_mps: f32) -> ColourScale {
+        let v = nyquist_mps.abs().max(1.0);
+        let colours = vec![
+            [0x00, 0x44, 0x1b],
+            [0x00, 0x6d, 0x2c],
+            [0x41, 0xab, 0x5d],
+            [0xa1, 0xd9, 0x9b],
+            [0xe0, 0xe0, 0xe0],
+            [0xfc, 0xbb, 0xa1],
+            [0xfb, 0x6a, 0x4a],
+            [0xcb, 0x18, 0x1d],
+            [0x67, 0x00, 0x0d],
+        ];
+        let n = colours.len() as f32;
+        let mut bounds: Vec<f32> = (0..colours.len())
+            .map(|i| -v + 2.0 * v * i as f32 / n)
+            .collect();
+        bounds[0] = f32::NEG_INFINITY;
+        ColourScale { bounds, colours }
+    }
+
+    /// The conventional scale for a moment name: reflectivity for `DBZH`/`DBTH`, velocity for `VRADH`, rain
+    /// for `rainfall_rate`, else a 10-step blue-to-red ramp over `[lo, hi]`.
+    pub fn for_moment(name: &str, lo: f32, hi: f32) -> ColourScale {
+        match name {
+            "DBZH" | "DBTH" | "DBZH_CORR" => Self::reflectivity(),
+            "VRADH" | "VRADH_CORR" => Self::velocity(hi.abs().max(lo.abs())),
+            "rainfall_rate" => Self::rain_rate(),
+            _ => Self::ramp(lo, hi),
+        }
+    }
+
+    /// Ten equal steps over `[lo, hi]` from dark blue to dark red.
+    pub fn ramp(lo: f32, hi: f32) -> ColourScale {
+        const ANCHORS: [Rgb; 10] = [
+            [0x31, 0x36, 0x95],
+            [0x45, 0x75, 0xb4],
+            [0x74, 0xad, 0xd1],
+            [0xab, 0xd9, 0xe9],
+            [0xe0, 0xf3, 0xf8],
+            [0xfe, 0xe0, 0x90],
+            [0xfd, 0xae, 0x61],
+            [0xf4, 0x6d, 0x43],
+            [0xd7, 0x30, 0x27],
+            [0xa5, 0x00, 0x26],
+        ];
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        let mut bounds: Vec<f32> = (0..10).map(|i| lo + span * i as f32 / 10.0).collect();
+        bounds[0] = f32::NEG_INFINITY;
+        ColourScale {
+            bounds,
+            colours: ANCHORS.to_vec(),
+        }
+    }
+
+    /// The colour of a value (`NaN` → [`NO_DATA`]).
+    pub fn colour(&self, value: f32) -> Rgb {
+        if value.is_nan() {
+            return NO_DATA;
+        }
+        match self.bounds.partition_point(|&b| b <= value) {
+            0 => BACKGROUND,
+            i => self.colours[i - 1],
+        }
+    }
+}
+
+/// An RGB raster, row 0 at the top (north).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Row-major RGB pixels, `width · height · 3` bytes.
+    pub pixels: Vec<u8>,
+}
+
+impl Image {
+    /// The colour at `(row, col)`.
+    pub fn pixel(&self, row: usize, col: usize) -> Rgb {
+        let i = 3 * (row * self.width + col);
+        [self.pixels[i], self.pixels[i + 1], self.pixels[i + 2]]
+    }
+
+    /// Writes the image as an 8-bit RGB PNG.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be written.
+    pub fn write_png(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let io = |e: std::io::Error| Error::io(path, e);
+        let file = std::fs::File::create(path).map_err(io)?;
+        let mut enc =
+            png::Encoder::new(BufWriter::new(file), self.width as u32, self.height as u32);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let to_io = |e: png::EncodingError| io(std::io::Error::other(e));
+        enc.write_header()
+            .map_err(to_io)?
+            .write_image_data(&self.pixels)
+            .map_err(to_io)
+    }
+}
+
+/// Renders a grid, one pixel per cell, north up.
+pub fn render_grid(grid: &Grid2, scale: &ColourScale) -> Image {
+    let (ny, nx) = grid.spec.shape();
+    let mut pixels = Vec::with_capacity(ny * nx * 3);
+    for out_row in 0..ny {
+        // Rows with dy > 0 run north: the top image row is the last grid row.
+        let row = if grid.spec.dy > 0.0 {
+            ny - 1 - out_row
+        } else {
+            out_row
+        };
+        for col in 0..nx {
+            pixels.extend_from_slice(&scale.colour(grid.values[[row, col]]));
+        }
+    }
+    Image {
+        width: nx,
+        height: ny,
+        pixels,
+    }
+}
+
+/// Renders one moment of a PPI sweep on a square image `size` pixels wide covering `max_range_m` around the
+/// radar (ground range approximated by slant range × cos(elevation)); each pixel takes the nearest ray and gate.
+///
+/// # Errors
+/// [`Error::Parameter`] if the moment is absent or the size is zero.
+pub fn render_ppi(
+    sweep: &Sweep,
+    moment: &str,
+    scale: &ColourScale,
+    size: usize,
+    max_range_m: f32,
+) -> Result<Image> {
+    let m = sweep.moment(moment).ok_or_else(|| {
+        let names: Vec<&str> = sweep.moments.iter().map(|m| m.name.as_str()).collect();
+        Error::parameter(
+            "moment",
+            moment,
+            format!("not in this sweep (has {names:?})"),
+        )
+    })?;
+    if size == 0 || max_range_m.is_nan() || max_range_m <= 0.0 {
+        return Err(Error::parameter(
+            "size",
+            size,
+            "image size and range must be positive",
+        ));
+    }
+    let mut order: Vec<usize> = (0..sweep.n_rays()).collect();
+    order.sort_by(|&a, &b| sweep.azimuth_deg[a].total_cmp(&sweep.azimuth_deg[b]));
+    let sorted_az: Vec<f32> = order.iter().map(|&i| sweep.azimuth_deg[i]).collect();
+    let cos_el = sweep.fixed_angle_deg.to_radians().cos().max(1e-3);
+    let half_width = sweep.azimuth_deg.len().max(1) as f32;
+    let mut pixels = vec![0u8; size * size * 3];
+    let metres_per_px = 2.0 * max_range_m / size as f32;
+    for row in 0..size {
+        for col in 0..size {
+            let x = (col as f32 + 0.5) * metres_per_px - max_range_m;
+            let y = max_range_m - (row as f32 + 0.5) * metres_per_px;
+            let ground = x.hypot(y);
+            let colour = if ground > max_range_m || order.is_empty() {
+                BACKGROUND
+            } else {
+                let az = x.atan2(y).to_degrees().rem_euclid(360.0);
+                let ray = nearest_ray(&sorted_az, &order, az, 360.0 / half_width);
+                let gate = ((ground / cos_el - sweep.first_gate_m) / sweep.gate_spacing_m).round();
+                match ray {
+                    Some(r) if gate >= 0.0 && (gate as usize) < sweep.n_gates() => {
+                        let g = gate as usize;
+                        match m.status[[r, g]] {
+                            GateStatus::Valid => scale.colour(m.values[[r, g]]),
+                            GateStatus::NoEcho => BACKGROUND,
+                            _ => NO_DATA,
+                        }
+                    }
+                    _ => NO_DATA,
+                }
+            };
+            let i = 3 * (row * size + col);
+            pixels[i..i + 3].copy_from_slice(&colour);
+        }
+    }
+    Ok(Image {
+        width: size,
+        height: size,
+        pixels,
+    })
+}
+
+/// The ray nearest in azimuth (wrapping at 360°), if it lies within twice the mean ray spacing.
+fn nearest_ray(sorted_az: &[f32], order: &[usize], az: f32, spacing: f32) -> Option<usize> {
+    let i = sorted_az.partition_point(|&a| a < az);
+    let n = sorted_az.len();
+    let candidates = [(i + n - 1) % n, i % n];
+    candidates
+        .iter()
+        .map(|&k| (k, angle_diff(sorted_az[k], az)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|&(_, d)| d <= 2.0 * spacing)
+        .map(|(k, _)| order[k])
+}
+
+fn angle_diff(a: f32, b: f32) -> f32 {
+    let d = (a - b).rem_euclid(360.0);
+    d.min(360.0 - d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::GridSpec;
+    use ndarray::Array2;
+
+    #[test]
+    fn reflectivity_steps() {
+        let s = ColourScale::reflectivity();
+        assert_eq!(s.colour(0.0), BACKGROUND);
+        assert_eq!(s.colour(5.0), [0x04, 0xe9, 0xe7]);
+        assert_eq!(s.colour(52.0), [0xfd, 0x00, 0x00]);
+        assert_eq!(s.colour(80.0), [0xfd, 0xfd, 0xfd]);
+        assert_eq!(s.colour(f32::NAN), NO_DATA);
+    }
+
+    #[test]
+    fn grids_render_north_up() {
+        let spec = GridSpec::centred_on(0.0, 0.0, 3, 1000.0).unwrap();
+        let mut v = Array2::zeros((3, 3));
+        v[[2, 0]] = 60.0; // last row of a dy > 0 grid is the northern edge
+        let img = render_grid(
+            &Grid2::new(spec, "DBZH", "dBZ", None, v).unwrap(),
+            &ColourScale::reflectivity(),
+        );
+        assert_eq!(img.pixel(0, 0), [0xbc, 0x00, 0x00]);
+        assert_eq!(img.pixel(2, 0), BACKGROUND);
+    }
+
+    #[test]
+    fn nearest_ray_wraps_north() {
+        let az = [0.5f32, 90.5, 180.5, 359.5];
+        let order = [0, 1, 2, 3];
+        assert_eq!(nearest_ray(&az, &order, 359.9, 90.0), Some(3));
+        assert_eq!(nearest_ray(&az, &order, 0.1, 90.0), Some(0));
+        assert_eq!(nearest_ray(&az, &order, 91.0, 90.0), Some(1));
+    }
+}

@@ -1,0 +1,235 @@
+//! Inputs found by the fuzz targets of `fuzz/` (`testdata/fuzz/`): the CINRAD reader and the decompressor give a
+//! result or an error for each, never a panic, and a volume that decodes re-encodes to the same gate statuses.
+//!
+//! `cargo test --release --test fuzz_regressions -- --ignored` also writes the seed corpora of the fuzz targets to
+//! `fuzz/corpus/` (see `fuzz/README.md`).
+
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use chrono::{TimeZone, Utc};
+use ndarray::Array2;
+use squall::io::{cinrad, compression};
+use squall::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
+
+/// Stored inputs that `cinrad::from_bytes` must refuse, with a fragment of the expected error message (the
+/// decompressor may still succeed on them). Files not listed only have to not panic.
+const EXPECTED_ERRORS: &[(&str, &str)] = &[
+    // 292 bytes of bzip2 → 2 MB declaring 2¹⁴ rays × 64 moments × 2⁴⁴ gates (Doppler gates 2²⁴ times the
+    // reflectivity spacing): the gate count wrapped to 0 past the limit check and the reader aborted on a 1 EiB
+    // allocation.
+    (
+        "cinrad-gate-count-overflow.bin.bz2",
+        "limit exceeded: fuzz: decoded gates needs 18446744073709551615",
+    ),
+];
+
+fn fuzz_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz")
+}
+
+/// Every file of `testdata/fuzz/`, sorted by name.
+fn regression_inputs() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(fuzz_dir())
+        .expect("testdata/fuzz exists")
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The property checked by `fuzz/fuzz_targets/cinrad.rs`: the input decodes or gives an error, and a volume that
+/// decodes and re-encodes decodes again with the same gate statuses. Returns the decoding error, if any.
+fn cinrad_round_trip(data: &[u8]) -> Result<(), squall::Error> {
+    let volume = cinrad::from_bytes(data, "fuzz")?;
+    if let Ok(bytes) = cinrad::to_bytes(&volume) {
+        let again =
+            cinrad::from_bytes(&bytes, "fuzz re-encoded").expect("re-encoded volume decodes");
+        assert_eq!(again.sweeps.len(), volume.sweeps.len());
+        for (a, b) in volume.sweeps.iter().zip(&again.sweeps) {
+            assert_eq!(a.moments.len(), b.moments.len());
+            for (ma, mb) in a.moments.iter().zip(&b.moments) {
+                assert_eq!(ma.name, mb.name);
+                assert_eq!(ma.status, mb.status, "statuses of {}", ma.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn stored_fuzz_inputs_never_panic() {
+    let inputs = regression_inputs();
+    assert!(!inputs.is_empty(), "no files in testdata/fuzz");
+    for (name, data) in &inputs {
+        let decoded = catch_unwind(AssertUnwindSafe(|| cinrad_round_trip(data)))
+            .unwrap_or_else(|_| panic!("{name}: the CINRAD reader panicked"));
+        let _ = catch_unwind(|| compression::decompress(data, name).map(|out| out.len()))
+            .unwrap_or_else(|_| panic!("{name}: decompress panicked"));
+        if let Some((_, expected)) = EXPECTED_ERRORS.iter().find(|(n, _)| n == name) {
+            let error = decoded.expect_err(name).to_string();
+            assert!(error.contains(expected), "{name}: {error}");
+        }
+    }
+}
+
+/// A small volume with every gate status, in one or two sweeps.
+fn small_volume(n_sweeps: usize, mode: SweepMode) -> PolarVolume {
+    let sweep = |angle: f32, n_rays: usize, n_gates: usize| {
+        let mut dbzh = Moment::from_values(
+            "DBZH",
+            "dBZ",
+            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| -10.0 + (r * 7 + g) as f32 * 0.5),
+        );
+        dbzh.set_status(0, 0, GateStatus::NoEcho);
+        dbzh.set_status(1, 2, GateStatus::NoData);
+        let mut vradh = Moment::from_values(
+            "VRADH",
+            "m/s",
+            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| (r as f32 - g as f32) * 0.25),
+        );
+        vradh.set_status(2, 3, GateStatus::RangeFolded);
+        Sweep {
+            mode,
+            fixed_angle_deg: angle,
+            azimuth_deg: (0..n_rays)
+                .map(|r| r as f32 * 360.0 / n_rays as f32)
+                .collect(),
+            elevation_deg: vec![angle; n_rays],
+            time_s: (0..n_rays).map(|r| r as f64 * 0.05).collect(),
+            first_gate_m: 62.5,
+            gate_spacing_m: 62.5,
+            nyquist_mps: Some(16.0),
+            moments: vec![dbzh, vradh],
+        }
+    };
+    PolarVolume {
+        site: Site {
+            id: "Z9999".into(),
+            name: "测试站".into(),
+            latitude_deg: 22.5,
+            longitude_deg: 114.0,
+            altitude_m: 120.0,
+        },
+        frequency_mhz: Some(9400.0),
+        beam_width_deg: 1.0,
+        start_time: Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap(),
+        sweeps: (0..n_sweeps)
+            .map(|s| sweep(0.5 + s as f32, 12 - 2 * s, 20 - 4 * s))
+            .collect(),
+    }
+}
+
+fn bz2(data: &[u8], level: u32) -> Vec<u8> {
+    let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level));
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A zip archive holding `data` stored (method 0) under `name` (APPNOTE 4.3.7, 4.3.12, 4.3.16).
+fn stored_zip(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    let (crc, size, name_len) = (crc.sum(), data.len() as u32, name.len() as u16);
+    let mut out = Vec::new();
+    out.extend_from_slice(&0x0403_4b50_u32.to_le_bytes());
+    out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    for v in [crc, size, size] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&name_len.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(data);
+    let directory = out.len() as u32;
+    out.extend_from_slice(&0x0201_4b50_u32.to_le_bytes());
+    out.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    for v in [crc, size, size] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&name_len.to_le_bytes());
+    out.extend_from_slice(&[0; 12]);
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    let directory_len = out.len() as u32 - directory;
+    out.extend_from_slice(&0x0605_4b50_u32.to_le_bytes());
+    out.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+    out.extend_from_slice(&directory_len.to_le_bytes());
+    out.extend_from_slice(&directory.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+fn write_seed(dir: &Path, name: &str, data: &[u8]) {
+    assert!(data.len() <= 70_000, "seed {name} has {} bytes", data.len());
+    std::fs::write(dir.join(name), data).unwrap();
+}
+
+#[test]
+#[ignore = "writes the seed corpora of the fuzz targets to fuzz/corpus/; run by hand"]
+fn write_fuzz_seed_corpora() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let (cinrad_dir, decompress_dir) = (root.join("cinrad"), root.join("decompress"));
+    for dir in [&cinrad_dir, &decompress_dir] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let mut plain = Vec::new();
+    for (name, volume) in [
+        ("ppi2", small_volume(2, SweepMode::Ppi)),
+        ("ppi1", small_volume(1, SweepMode::Ppi)),
+        ("rhi1", small_volume(1, SweepMode::Rhi)),
+    ] {
+        let bytes = cinrad::to_bytes(&volume).unwrap();
+        write_seed(&cinrad_dir, &format!("{name}.bin"), &bytes);
+        write_seed(&cinrad_dir, &format!("{name}.bin.bz2"), &bz2(&bytes, 9));
+        write_seed(&cinrad_dir, &format!("{name}.bin.gz"), &gz(&bytes));
+        plain.push((name, bytes));
+    }
+    let (name, bytes) = &plain[0];
+    write_seed(
+        &cinrad_dir,
+        &format!("{name}.zip"),
+        &stored_zip("a.bin", bytes),
+    );
+    for (name, bytes) in &plain[..1] {
+        write_seed(&decompress_dir, &format!("{name}.bin.bz2"), &bz2(bytes, 1));
+        write_seed(&decompress_dir, &format!("{name}.bin.gz"), &gz(bytes));
+        write_seed(
+            &decompress_dir,
+            &format!("{name}.zip"),
+            &stored_zip("a.bin", bytes),
+        );
+    }
+    // The start of a real X-band volume (header, cuts and the first radials), plain and compressed; its first
+    // 250 kB at level 1 make a three-block bzip2 stream for the parallel decoder.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/radar/Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2");
+    let Ok(compressed) = std::fs::read(&path) else {
+        eprintln!("SKIP the real-file seeds: {} not found", path.display());
+        return;
+    };
+    let real = compression::decompress(&compressed, "real")
+        .unwrap()
+        .into_owned();
+    let head = &real[..65_536];
+    write_seed(&cinrad_dir, "zg170_head.bin", head);
+    write_seed(&cinrad_dir, "zg170_head.bin.bz2", &bz2(head, 9));
+    write_seed(&decompress_dir, "zg170_head.bin.bz2", &bz2(head, 9));
+    write_seed(&decompress_dir, "zg170_head.bin.gz", &gz(head));
+    write_seed(
+        &decompress_dir,
+        "zg170_250k.bin.bz2",
+        &bz2(&real[..250_000], 1),
+    );
+}
