@@ -2,11 +2,16 @@
 //!
 //! [`open_volume`] detects the format from the content (never the file name) and the compression from magic
 //! bytes, and returns a [`PolarVolume`]. [`summary::VolumeSummary`] is the quick look `squall info` prints.
+//! Gridded composite sequences (for nowcasting) are read by [`composite::open_sequence`].
 
 pub mod bytes;
 pub mod cf_netcdf;
 pub mod cinrad;
+pub mod cinrad_legacy;
+pub mod composite;
 pub mod compression;
+pub mod netcdf_volume;
+pub mod nexrad;
 pub mod summary;
 
 use std::fmt;
@@ -21,6 +26,16 @@ use crate::volume::PolarVolume;
 pub enum Format {
     /// CINRAD standard base data (CMA 2016+), see [`cinrad`].
     CinradStandard,
+    /// Legacy CINRAD SA/SB (2432-byte records) and CA/CB (4132-byte records), see [`cinrad_legacy`].
+    CinradLegacy,
+    /// NEXRAD Level II (Archive II), see [`nexrad`].
+    NexradLevel2,
+    /// CfRadial 1.x in NetCDF, see [`netcdf_volume`].
+    CfRadial,
+    /// ODIM_H5 polar volume or scan, see [`netcdf_volume`].
+    OdimH5,
+    /// GAMIC HDF5, see [`netcdf_volume`].
+    Gamic,
 }
 
 impl Format {
@@ -28,17 +43,12 @@ impl Format {
     pub fn id(self) -> &'static str {
         match self {
             Format::CinradStandard => "cinrad_standard",
+            Format::CinradLegacy => "cinrad_legacy",
+            Format::NexradLevel2 => "nexrad_level2",
+            Format::CfRadial => "cfradial",
+            Format::OdimH5 => "odim_h5",
+            Format::Gamic => "gamic_hdf5",
         }
-    }
-
-    /// Detects the format of decompressed content from its signature.
-    pub fn detect(data: &[u8]) -> Option<Format> {
-        if data.len() >= 4
-            && i32::from_le_bytes([data[0], data[1], data[2], data[3]]) == cinrad::MAGIC
-        {
-            return Some(Format::CinradStandard);
-        }
-        None
     }
 }
 
@@ -46,6 +56,11 @@ impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Format::CinradStandard => cinrad::FORMAT_NAME,
+            Format::CinradLegacy => "legacy CINRAD SA/SB/CA/CB base data",
+            Format::NexradLevel2 => "NEXRAD Level II",
+            Format::CfRadial => "CfRadial",
+            Format::OdimH5 => "ODIM_H5",
+            Format::Gamic => "GAMIC HDF5",
         })
     }
 }
@@ -65,15 +80,35 @@ pub fn open_volume(path: impl AsRef<Path>) -> Result<PolarVolume> {
 /// As [`open_volume`].
 pub fn open_volume_with_format(path: impl AsRef<Path>) -> Result<(Format, PolarVolume)> {
     let path = path.as_ref();
-    let source_name = path.display().to_string();
     let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let data = compression::decompress(&raw, &source_name)?;
-    let format = Format::detect(&data).ok_or_else(|| Error::UnknownFormat {
-        source_name: source_name.clone(),
+    volume_from_bytes(&raw, &path.display().to_string())
+}
+
+/// Decodes a polar volume held in memory (any supported format, compressed or not). `source_name` appears in
+/// errors.
+///
+/// # Errors
+/// [`Error::UnknownFormat`] if no reader recognises the content, and the reader's own errors.
+pub fn volume_from_bytes(raw: &[u8], source_name: &str) -> Result<(Format, PolarVolume)> {
+    let data = compression::decompress(raw, source_name)?;
+    let data: &[u8] = &data;
+    if cinrad::is_cinrad_standard(data) {
+        return Ok((Format::CinradStandard, cinrad::decode(data, source_name)?));
+    }
+    if nexrad::is_nexrad_level2(data) {
+        return Ok((Format::NexradLevel2, nexrad::decode(data, source_name)?));
+    }
+    if netcdf_volume::is_netcdf_or_hdf5(data) {
+        return netcdf_volume::decode(data, source_name);
+    }
+    if cinrad_legacy::is_cinrad_legacy(data) {
+        return Ok((
+            Format::CinradLegacy,
+            cinrad_legacy::decode(data, source_name)?,
+        ));
+    }
+    Err(Error::UnknownFormat {
+        source_name: source_name.to_owned(),
         reason: format!("first bytes {:02x?}", &data[..data.len().min(8)]),
-    })?;
-    let volume = match format {
-        Format::CinradStandard => cinrad::decode::decode(&data, &source_name)?,
-    };
-    Ok((format, volume))
+    })
 }

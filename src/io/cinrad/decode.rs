@@ -57,7 +57,11 @@ struct Radial<'a> {
     moments: Vec<MomentBlock<'a>>,
 }
 
-pub(crate) fn decode(data: &[u8], source_name: &str) -> Result<PolarVolume> {
+/// Decodes uncompressed CINRAD standard base data. `source_name` appears in errors.
+///
+/// # Errors
+/// As [`read`].
+pub fn decode(data: &[u8], source_name: &str) -> Result<PolarVolume> {
     let mut c = Cursor::new(data, FORMAT_NAME, source_name);
     let generic = GenericHeader::parse(&mut c)?;
     if generic.magic != MAGIC {
@@ -364,7 +368,10 @@ fn build_sweep(
         elevation_deg: radials.iter().map(|r| r.header.elevation_deg).collect(),
         time_s: radials
             .iter()
-            .map(|r| f64::from(r.header.seconds - start) + f64::from(r.header.microseconds) * 1e-6)
+            .map(|r| {
+                f64::from(r.header.seconds) - f64::from(start)
+                    + f64::from(r.header.microseconds) * 1e-6
+            })
             .collect(),
         first_gate_m,
         gate_spacing_m: layout.spacing_m,

@@ -11,11 +11,11 @@
 //! China Meteorological Administration, 2016: *Standard format of weather radar base data* (雷达基数据标准格式),
 //! version 1.0/2.0, CMA Meteorological Observation Centre.
 
-pub(crate) mod decode;
+mod decode;
 mod encode;
 mod header;
 
-pub use decode::{from_bytes, read};
+pub use decode::{decode, from_bytes, read};
 pub use encode::{to_bytes, write};
 
 /// Name used for this format in messages and in `squall info`.
@@ -23,6 +23,11 @@ pub const FORMAT_NAME: &str = "CINRAD standard base data";
 
 /// The magic number at offset 0 (the bytes `"RSTM"` read as a little-endian `i32`).
 pub const MAGIC: i32 = 0x4D54_5352;
+
+/// Whether decompressed content starts with the CINRAD standard-format magic number.
+pub fn is_cinrad_standard(data: &[u8]) -> bool {
+    data.len() >= 4 && i32::from_le_bytes([data[0], data[1], data[2], data[3]]) == MAGIC
+}
 
 /// Raw gate codes below this are reserved (no echo, range folded, no data).
 pub const FIRST_VALID_CODE: u16 = 5;

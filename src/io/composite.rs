@@ -1,0 +1,1 @@
+//! Gridded composite sequences for nowcasting (to be written: issue 3).
