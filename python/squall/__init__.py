@@ -11,6 +11,8 @@ The algorithms live in the Rust crate; this package converts arrays and calls it
 from ._squall import (
     DecodeError,
     LimitsError,
+    ParameterError,
+    ShapeError,
     SquallError,
     Sweep,
     UnsupportedError,
@@ -22,6 +24,8 @@ from ._squall import (
 __all__ = [
     "DecodeError",
     "LimitsError",
+    "ParameterError",
+    "ShapeError",
     "SquallError",
     "Sweep",
     "UnsupportedError",

@@ -178,7 +178,7 @@ fn sweep_to_py(py: Python<'_>, sweep: squall::Sweep) -> PyResult<PySweep> {
 fn read_volume(py: Python<'_>, path: PathBuf) -> PyResult<PyVolume> {
     let (format, volume) = py
         .detach(|| squall::io::open_volume_with_format(&path))
-        .map_err(to_py)?;
+        .map_err(|e| to_py(py, e))?;
     let band = volume.band().map(|b| b.to_string());
     let sweeps = volume
         .sweeps

@@ -54,3 +54,11 @@ def test_junk_is_a_decode_error(tmp_path):
         squall.read_volume(junk)
     with pytest.raises(squall.SquallError):
         squall.read_volume(junk)
+
+
+def test_error_hierarchy():
+    assert issubclass(squall.ShapeError, squall.SquallError)
+    assert issubclass(squall.ShapeError, ValueError)
+    assert issubclass(squall.ParameterError, ValueError)
+    assert issubclass(squall.DecodeError, squall.SquallError)
+    assert not issubclass(squall.DecodeError, ValueError)
