@@ -13,17 +13,75 @@ use ndarray::Array2;
 use squall::io::{cinrad, compression};
 use squall::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
 
-/// Stored inputs that `cinrad::from_bytes` must refuse, with a fragment of the expected error message (the
-/// decompressor may still succeed on them). Files not listed only have to not panic.
-const EXPECTED_ERRORS: &[(&str, &str)] = &[
-    // 292 bytes of bzip2 → 2 MB declaring 2¹⁴ rays × 64 moments × 2⁴⁴ gates (Doppler gates 2²⁴ times the
-    // reflectivity spacing): the gate count wrapped to 0 past the limit check and the reader aborted on a 1 EiB
-    // allocation.
+/// What a function must give for a stored input.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    /// A result.
+    Ok,
+    /// An error whose message contains this.
+    Err(&'static str),
+    /// Anything but a panic.
+    Any,
+}
+
+/// The expected outcomes of every stored input: (file, `cinrad::from_bytes`, `compression::decompress`).
+const EXPECTED: &[(&str, Outcome, Outcome)] = &[
+    // Found by fuzzing (both crashed before the fix in `src/io/cinrad/decode.rs`). 292 bytes of bzip2 → 2 MB
+    // declaring 2¹⁴ rays × 64 moments × 2⁴⁴ gates (Doppler gates 2²⁴ times the reflectivity spacing): the gate
+    // count wrapped to 0 past the limit check and the reader aborted on a 1 EiB allocation.
     (
         "cinrad-gate-count-overflow.bin.bz2",
-        "limit exceeded: fuzz: decoded gates needs 18446744073709551615",
+        Outcome::Err("limit exceeded: fuzz: decoded gates needs 18446744073709551615"),
+        Outcome::Ok,
+    ),
+    // A radial timed 3.56·10⁹ s before the scan start: the i32 difference overflowed (a wrong time in release).
+    ("cinrad-radial-time-overflow.bin", Outcome::Ok, Outcome::Ok),
+    // From the corpus: an RHI with 572 km reflectivity and 17 752 km Doppler gate spacings; a Doppler
+    // spacing field of −39 016 m (replaced by the reflectivity spacing). Both decode and round-trip.
+    (
+        "cinrad-rhi-mixed-huge-resolutions.bin",
+        Outcome::Ok,
+        Outcome::Ok,
+    ),
+    (
+        "cinrad-negative-doppler-resolution.bin",
+        Outcome::Ok,
+        Outcome::Ok,
+    ),
+    // From the corpus: a 36-byte bzip2 stream; an archive whose directory lists no file.
+    (
+        "decompress-bzip2-tiny-stream.bz2",
+        Outcome::Err("magic number"),
+        Outcome::Ok,
+    ),
+    (
+        "decompress-zip-without-files.zip",
+        Outcome::Err("the archive contains no file"),
+        Outcome::Err("the archive contains no file"),
+    ),
+    // Three bzip2 blocks, one bit of the second block's data flipped: the parallel decoder gives up and the
+    // sequential one reports the damage.
+    (
+        "decompress-bzip2-three-blocks-damaged.bz2",
+        Outcome::Err("invalid bzip2 data"),
+        Outcome::Err("invalid bzip2 data"),
     ),
 ];
+
+/// Panics unless `result` matches `expected`.
+fn check<T>(name: &str, what: &str, expected: Outcome, result: Result<T, squall::Error>) {
+    match (expected, result) {
+        (Outcome::Ok, Err(error)) => panic!("{name}: {what}: {error}"),
+        (Outcome::Err(fragment), Ok(_)) => panic!("{name}: {what} succeeded, expected {fragment}"),
+        (Outcome::Err(fragment), Err(error)) => {
+            assert!(
+                error.to_string().contains(fragment),
+                "{name}: {what}: {error}"
+            );
+        }
+        _ => {}
+    }
+}
 
 fn fuzz_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz")
@@ -69,13 +127,25 @@ fn stored_fuzz_inputs_never_panic() {
     for (name, data) in &inputs {
         let decoded = catch_unwind(AssertUnwindSafe(|| cinrad_round_trip(data)))
             .unwrap_or_else(|_| panic!("{name}: the CINRAD reader panicked"));
-        let _ = catch_unwind(|| compression::decompress(data, name).map(|out| out.len()))
-            .unwrap_or_else(|_| panic!("{name}: decompress panicked"));
-        if let Some((_, expected)) = EXPECTED_ERRORS.iter().find(|(n, _)| n == name) {
-            let error = decoded.expect_err(name).to_string();
-            assert!(error.contains(expected), "{name}: {error}");
-        }
+        let decompressed =
+            catch_unwind(|| compression::decompress(data, name).map(|out| out.len()))
+                .unwrap_or_else(|_| panic!("{name}: decompress panicked"));
+        let (cinrad_expected, decompress_expected) = EXPECTED
+            .iter()
+            .find(|(n, ..)| n == name)
+            .map_or((Outcome::Any, Outcome::Any), |&(_, c, d)| (c, d));
+        check(name, "cinrad::from_bytes", cinrad_expected, decoded);
+        check(name, "decompress", decompress_expected, decompressed);
     }
+}
+
+#[test]
+fn radial_times_far_from_the_scan_start_do_not_wrap() {
+    let data = std::fs::read(fuzz_dir().join("cinrad-radial-time-overflow.bin")).unwrap();
+    let volume = cinrad::from_bytes(&data, "fuzz").unwrap();
+    // Radial at −1 780 299 264 s − 0.200001 s, scan start 1 780 300 800 s.
+    let time_s = volume.sweeps[0].time_s[0];
+    assert!((time_s - (-3_560_600_064.200_001)).abs() < 1e-5, "{time_s}");
 }
 
 /// A small volume with every gate status, in one or two sweeps.

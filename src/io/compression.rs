@@ -13,8 +13,8 @@
 //! cuts the stream there, re-aligns each block into a standalone one-block stream (for one block the combined CRC
 //! equals the block CRC) and decodes these with rayon, concatenating the outputs in order. The result is used only
 //! if every block decodes to the exact end of its piece and the combined CRC of each stream matches; otherwise (a
-//! magic number occurring by chance inside compressed data, about once in 10¹³ bits, or damaged input) the whole
-//! input is decoded again sequentially, which either succeeds identically or reports the error.
+//! magic number occurring by chance inside compressed data, once in about 1.4 × 10¹⁴ bits, or damaged input) the
+//! whole input is decoded again sequentially, which either succeeds identically or reports the error.
 //!
 //! # References
 //! - Seward, J., 1996–2019: *bzip2 and libbzip2* (manual and reference source, `decompress.c`, `bzlib.c`),

@@ -74,7 +74,13 @@ pub fn to_bytes(volume: &PolarVolume) -> Result<Vec<u8>> {
     }
     .write(&mut out);
     for sweep in &volume.sweeps {
-        let resolution = encode_resolution_m(sweep.gate_spacing_m);
+        let resolution = encode_resolution_m(sweep.gate_spacing_m).ok_or_else(|| {
+            Error::parameter(
+                "gate_spacing_m",
+                sweep.gate_spacing_m,
+                "must be positive and at most 21 km",
+            )
+        })?;
         let (azimuth_deg, elevation_deg) = if sweep.mode == SweepMode::Rhi {
             (sweep.fixed_angle_deg, 0.0)
         } else {

@@ -106,13 +106,18 @@ pub fn decode_resolution_m(field: i32) -> f32 {
     }
 }
 
-/// Encodes a gate spacing in metres (the inverse of [`decode_resolution_m`]); whole metres stay plain.
-pub fn encode_resolution_m(spacing_m: f32) -> i32 {
-    if spacing_m.fract() == 0.0 && spacing_m <= 32_768.0 {
-        spacing_m as i32
-    } else {
-        32_768 + (spacing_m * 100.0).round() as i32
+/// Encodes a gate spacing in metres (the inverse of [`decode_resolution_m`]); whole metres stay plain, other
+/// spacings are stored in centimetres. `None` for a spacing the field cannot hold (not positive, not finite, or
+/// beyond 21 km in centimetres).
+pub fn encode_resolution_m(spacing_m: f32) -> Option<i32> {
+    if !(spacing_m.is_finite() && spacing_m > 0.0) {
+        return None;
     }
+    if spacing_m.fract() == 0.0 && spacing_m <= 32_768.0 {
+        return Some(spacing_m as i32);
+    }
+    let centimetres = (f64::from(spacing_m) * 100.0).round();
+    (centimetres <= f64::from(i32::MAX - 32_768)).then(|| 32_768 + centimetres as i32)
 }
 
 #[cfg(test)]
@@ -124,7 +129,10 @@ mod tests {
         assert_eq!(decode_resolution_m(75), 75.0);
         assert_eq!(decode_resolution_m(32_768 + 6_250), 62.5);
         for m in [62.5f32, 75.0, 250.0, 30.0, 37.5] {
-            assert_eq!(decode_resolution_m(encode_resolution_m(m)), m);
+            assert_eq!(decode_resolution_m(encode_resolution_m(m).unwrap()), m);
+        }
+        for bad in [0.0f32, -75.0, f32::NAN, f32::INFINITY, 3.0e7] {
+            assert_eq!(encode_resolution_m(bad), None, "{bad}");
         }
     }
 
