@@ -105,6 +105,38 @@ pub fn decompress<'a>(bytes: &'a [u8], source_name: &str) -> Result<Cow<'a, [u8]
 }
 
 /// [`decompress`] with the output cap `limit` (bytes) as a parameter.
+/// Writes `bytes` to a new file at `path`, compressed as asked (bzip2 at the best level, as radars deliver
+/// files, or gzip at the default level).
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be written; [`Error::Unsupported`] for zip output.
+pub fn write_compressed(
+    path: &std::path::Path,
+    bytes: &[u8],
+    compression: Compression,
+) -> Result<()> {
+    use std::io::Write;
+    if compression == Compression::Zip {
+        return Err(Error::Unsupported("writing zip archives".into()));
+    }
+    let io = |e| Error::io(path, e);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    match compression {
+        Compression::Bzip2 => {
+            let mut enc = bzip2::write::BzEncoder::new(&mut file, bzip2::Compression::best());
+            enc.write_all(bytes).map_err(io)?;
+            enc.finish().map_err(io)?;
+        }
+        Compression::Gzip => {
+            let mut enc = flate2::write::GzEncoder::new(&mut file, flate2::Compression::default());
+            enc.write_all(bytes).map_err(io)?;
+            enc.finish().map_err(io)?;
+        }
+        Compression::None | Compression::Zip => file.write_all(bytes).map_err(io)?,
+    }
+    file.flush().map_err(io)
+}
+
 fn decompress_with_limit<'a>(
     bytes: &'a [u8],
     source_name: &str,

@@ -56,7 +56,7 @@ impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Format::CinradStandard => cinrad::FORMAT_NAME,
-            Format::CinradLegacy => "legacy CINRAD SA/SB/CA/CB base data",
+            Format::CinradLegacy => cinrad_legacy::FORMAT_NAME,
             Format::NexradLevel2 => "NEXRAD Level II",
             Format::CfRadial => "CfRadial",
             Format::OdimH5 => "ODIM_H5",

@@ -1,6 +1,5 @@
 //! Encoding a [`PolarVolume`] as CINRAD standard base data.
 
-use std::io::Write;
 use std::path::Path;
 
 use super::header::{
@@ -194,24 +193,5 @@ pub fn to_bytes(volume: &PolarVolume) -> Result<Vec<u8>> {
 pub fn write(volume: &PolarVolume, path: impl AsRef<Path>, compression: Compression) -> Result<()> {
     let path = path.as_ref();
     let bytes = to_bytes(volume)?;
-    let io = |e| Error::io(path, e);
-    let file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
-    match compression {
-        Compression::None => {
-            let mut file = file;
-            file.write_all(&bytes).map_err(io)?;
-            file.flush().map_err(io)
-        }
-        Compression::Bzip2 => {
-            let mut enc = bzip2::write::BzEncoder::new(file, bzip2::Compression::best());
-            enc.write_all(&bytes).map_err(io)?;
-            enc.finish().map_err(io)?.flush().map_err(io)
-        }
-        Compression::Gzip => {
-            let mut enc = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-            enc.write_all(&bytes).map_err(io)?;
-            enc.finish().map_err(io)?.flush().map_err(io)
-        }
-        Compression::Zip => Err(Error::Unsupported("writing zip archives".into())),
-    }
+    crate::io::compression::write_compressed(path, &bytes, compression)
 }
