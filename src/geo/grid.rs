@@ -88,6 +88,26 @@ impl GridSpec {
         self.projection.inverse(x, y)
     }
 
+    /// The outer edges of the grid, `[x_min, y_min, x_max, y_max]` in projection units: pysteps' `x1, y1, x2, y2`
+    /// (the lower-left and upper-right corners of the domain, half a cell beyond the outer cell centres).
+    ///
+    /// ```
+    /// use squall::geo::GridSpec;
+    /// let spec = GridSpec::centred_on(0.0, 0.0, 4, 1000.0).unwrap();
+    /// assert_eq!(spec.extent(), [-2000.0, -2000.0, 2000.0, 2000.0]);
+    /// ```
+    pub fn extent(&self) -> [f64; 4] {
+        let (x_first, y_first) = self.xy(0, 0);
+        let (x_last, y_last) = self.xy(self.ny.saturating_sub(1), self.nx.saturating_sub(1));
+        let (hx, hy) = (self.dx.abs() / 2.0, self.dy.abs() / 2.0);
+        [
+            x_first.min(x_last) - hx,
+            y_first.min(y_last) - hy,
+            x_first.max(x_last) + hx,
+            y_first.max(y_last) + hy,
+        ]
+    }
+
     /// The (fractional) `(row, col)` of projection coordinates; integer values are cell centres.
     pub fn index_of(&self, x: f64, y: f64) -> (f64, f64) {
         ((y - self.y0) / self.dy, (x - self.x0) / self.dx)

@@ -117,7 +117,8 @@ pub fn write_grid_sequence(path: impl AsRef<Path>, frames: &[Grid2]) -> Result<(
             crs.put_attribute("earth_radius", EARTH_RADIUS_M)
                 .map_err(nc)?;
         }
-        Projection::Proj(_) => {}
+        // Other projections are described by proj4_params and the 2-D longitude/latitude written below.
+        _ => {}
     }
     crs.put_attribute("proj4_params", spec.projection.proj_string())
         .map_err(nc)?;

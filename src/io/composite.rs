@@ -1,1 +1,0 @@
-//! Gridded composite sequences for nowcasting (to be written: issue 3).
