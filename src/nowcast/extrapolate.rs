@@ -53,7 +53,11 @@ pub struct Extrapolator {
 
 impl Default for Extrapolator {
     fn default() -> Self {
-        Extrapolator { interpolation: Interpolation::Bilinear, outval: f32::NAN, n_iter: 1 }
+        Extrapolator {
+            interpolation: Interpolation::Bilinear,
+            outval: f32::NAN,
+            n_iter: 1,
+        }
     }
 }
 
@@ -105,7 +109,11 @@ impl Extrapolator {
             check_motion("displacement_prev", d, (ny, nx))?;
         }
         if self.n_iter == 0 {
-            return Err(Error::parameter("n_iter", 0, "at least one iteration is needed"));
+            return Err(Error::parameter(
+                "n_iter",
+                0,
+                "at least one iteration is needed",
+            ));
         }
         check_lead_times(lead_times)?;
         let mut displacement = match displacement_prev {
@@ -117,21 +125,36 @@ impl Extrapolator {
         for (k, &t) in lead_times.iter().enumerate() {
             self.advance(velocity, &mut displacement, t - previous);
             previous = t;
-            warp_into(field, displacement.view(), self.interpolation, self.outval, fields.index_axis_mut(Axis(0), k));
+            warp_into(
+                field,
+                displacement.view(),
+                self.interpolation,
+                self.outval,
+                fields.index_axis_mut(Axis(0), k),
+            );
         }
-        Ok(Extrapolation { fields, displacement })
+        Ok(Extrapolation {
+            fields,
+            displacement,
+        })
     }
 
     /// Moves every departure point back along the flow for `dt` time steps.
     fn advance(&self, velocity: ArrayView3<f32>, displacement: &mut Array3<f32>, dt: f64) {
-        let (u, v) = (velocity.index_axis(Axis(0), 0), velocity.index_axis(Axis(0), 1));
+        let (u, v) = (
+            velocity.index_axis(Axis(0), 0),
+            velocity.index_axis(Axis(0), 1),
+        );
         let dt = dt as f32;
         let n_iter = self.n_iter;
         let (mut dx, mut dy) = displacement.view_mut().split_at(Axis(0), 1);
         let mut dx = dx.index_axis_mut(Axis(0), 0);
         let mut dy = dy.index_axis_mut(Axis(0), 0);
-        dx.axis_iter_mut(Axis(0)).into_par_iter().zip(dy.axis_iter_mut(Axis(0))).enumerate().for_each(
-            |(row, (mut dx_row, mut dy_row))| {
+        dx.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .zip(dy.axis_iter_mut(Axis(0)))
+            .enumerate()
+            .for_each(|(row, (mut dx_row, mut dy_row))| {
                 for (col, (ddx, ddy)) in dx_row.iter_mut().zip(dy_row.iter_mut()).enumerate() {
                     let (x, y) = (col as f32 + *ddx, row as f32 + *ddy);
                     let (mut inc_x, mut inc_y) = (0.0f32, 0.0f32);
@@ -143,8 +166,7 @@ impl Extrapolator {
                     *ddx -= inc_x;
                     *ddy -= inc_y;
                 }
-            },
-        );
+            });
     }
 }
 
@@ -174,16 +196,22 @@ fn warp_into(
     outval: f32,
     mut out: ArrayViewMut2<f32>,
 ) {
-    let (dx, dy) = (displacement.index_axis(Axis(0), 0), displacement.index_axis(Axis(0), 1));
-    out.axis_iter_mut(Axis(0)).into_par_iter().enumerate().for_each(|(row, mut out_row)| {
-        for (col, o) in out_row.iter_mut().enumerate() {
-            let (x, y) = (col as f32 + dx[[row, col]], row as f32 + dy[[row, col]]);
-            *o = match interpolation {
-                Interpolation::Bilinear => bilinear_padded(field, x, y, outval),
-                Interpolation::Bicubic => bicubic_padded(field, x, y, outval),
-            };
-        }
-    });
+    let (dx, dy) = (
+        displacement.index_axis(Axis(0), 0),
+        displacement.index_axis(Axis(0), 1),
+    );
+    out.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(row, mut out_row)| {
+            for (col, o) in out_row.iter_mut().enumerate() {
+                let (x, y) = (col as f32 + dx[[row, col]], row as f32 + dy[[row, col]]);
+                *o = match interpolation {
+                    Interpolation::Bilinear => bilinear_padded(field, x, y, outval),
+                    Interpolation::Bicubic => bicubic_padded(field, x, y, outval),
+                };
+            }
+        });
 }
 
 /// The value at integer `(row, col)`, or `outval` outside the array.
@@ -209,9 +237,21 @@ fn bilinear_padded(field: ArrayView2<f32>, x: f32, y: f32, outval: f32) -> f32 {
     let (c, r) = (x0 as i64, y0 as i64);
     let f = |dr: i64, dc: i64| at_or(field, r + dr, c + dc, outval);
     // Exact weights of zero skip neighbours that would otherwise turn a NaN `outval` into NaN.
-    let lerp = |a: f32, b: f32, w: f32| if w == 0.0 { a } else if w == 1.0 { b } else { a + w * (b - a) };
+    let lerp = |a: f32, b: f32, w: f32| {
+        if w == 0.0 {
+            a
+        } else if w == 1.0 {
+            b
+        } else {
+            a + w * (b - a)
+        }
+    };
     let top = lerp(f(0, 0), f(0, 1), fx);
-    let bottom = if fy == 0.0 { top } else { lerp(f(1, 0), f(1, 1), fx) };
+    let bottom = if fy == 0.0 {
+        top
+    } else {
+        lerp(f(1, 0), f(1, 1), fx)
+    };
     lerp(top, bottom, fy)
 }
 
@@ -286,7 +326,11 @@ fn check_motion(what: &str, motion: ArrayView3<f32>, shape: (usize, usize)) -> R
     }
     let bad = motion.iter().filter(|v| !v.is_finite()).count();
     if bad > 0 {
-        return Err(Error::parameter(what, format!("{bad} non-finite values"), "motion must be finite everywhere"));
+        return Err(Error::parameter(
+            what,
+            format!("{bad} non-finite values"),
+            "motion must be finite everywhere",
+        ));
     }
     Ok(())
 }
@@ -331,8 +375,13 @@ mod tests {
         let field = blob(40, 50, 15.0, 12.0, 3.0);
         let motion = uniform_motion((40, 50), 2.0, -1.0);
         for interpolation in [Interpolation::Bilinear, Interpolation::Bicubic] {
-            let ex = Extrapolator { interpolation, ..Default::default() };
-            let out = ex.extrapolate(field.view(), motion.view(), &[1.0, 2.0, 5.0], None).unwrap();
+            let ex = Extrapolator {
+                interpolation,
+                ..Default::default()
+            };
+            let out = ex
+                .extrapolate(field.view(), motion.view(), &[1.0, 2.0, 5.0], None)
+                .unwrap();
             assert_eq!(out.fields[[2, 10, 22]], field[[15, 12]]);
             assert_eq!(out.fields[[0, 14, 14]], field[[15, 12]]);
             // Pixels whose departure point left the domain hold outval.
@@ -349,7 +398,9 @@ mod tests {
         let field = blob(64, 64, 30.0, 20.0, 2.0);
         let motion = uniform_motion((64, 64), 0.5, 0.0);
         let times: Vec<f64> = (1..=12).map(f64::from).collect();
-        let out = Extrapolator::default().extrapolate(field.view(), motion.view(), &times, None).unwrap();
+        let out = Extrapolator::default()
+            .extrapolate(field.view(), motion.view(), &times, None)
+            .unwrap();
         let last = out.fields.index_axis(Axis(0), 11);
         assert_relative_eq!(last[[30, 26]], field[[30, 20]], epsilon = 1e-5);
         // A half-pixel lead time is smoothed once, like a single interpolation.
@@ -369,12 +420,25 @@ mod tests {
             }
         }
         let ex = Extrapolator::default();
-        let all = ex.extrapolate(field.view(), motion.view(), &[1.0, 2.0, 3.0, 4.0], None).unwrap();
-        let first = ex.extrapolate(field.view(), motion.view(), &[1.0, 2.0], None).unwrap();
-        let second =
-            ex.extrapolate(field.view(), motion.view(), &[1.0, 2.0], Some(first.displacement.view())).unwrap();
+        let all = ex
+            .extrapolate(field.view(), motion.view(), &[1.0, 2.0, 3.0, 4.0], None)
+            .unwrap();
+        let first = ex
+            .extrapolate(field.view(), motion.view(), &[1.0, 2.0], None)
+            .unwrap();
+        let second = ex
+            .extrapolate(
+                field.view(),
+                motion.view(),
+                &[1.0, 2.0],
+                Some(first.displacement.view()),
+            )
+            .unwrap();
         let same = |a: f32, b: f32| (a.is_nan() && b.is_nan()) || a == b;
-        let (a, b) = (all.fields.index_axis(Axis(0), 3), second.fields.index_axis(Axis(0), 1));
+        let (a, b) = (
+            all.fields.index_axis(Axis(0), 3),
+            second.fields.index_axis(Axis(0), 1),
+        );
         assert!(a.iter().zip(b.iter()).all(|(&x, &y)| same(x, y)));
         assert!(a.iter().filter(|v| v.is_finite()).count() > 1000);
         assert_eq!(all.displacement, second.displacement);
@@ -384,7 +448,9 @@ mod tests {
     fn fractional_lead_times_follow_the_flow() {
         let field = blob(30, 30, 10.0, 10.0, 2.0);
         let motion = uniform_motion((30, 30), 4.0, 0.0);
-        let out = Extrapolator::default().extrapolate(field.view(), motion.view(), &[0.5, 1.25], None).unwrap();
+        let out = Extrapolator::default()
+            .extrapolate(field.view(), motion.view(), &[0.5, 1.25], None)
+            .unwrap();
         assert_relative_eq!(out.fields[[0, 10, 12]], field[[10, 10]], epsilon = 1e-6);
         assert_relative_eq!(out.fields[[1, 10, 15]], field[[10, 10]], epsilon = 1e-6);
     }
@@ -393,7 +459,9 @@ mod tests {
     fn zero_motion_and_no_rain_are_valid() {
         let field = Array2::<f32>::zeros((16, 16));
         let motion = Array3::zeros((2, 16, 16));
-        let out = Extrapolator::default().extrapolate(field.view(), motion.view(), &[1.0, 2.0], None).unwrap();
+        let out = Extrapolator::default()
+            .extrapolate(field.view(), motion.view(), &[1.0, 2.0], None)
+            .unwrap();
         assert!(out.fields.iter().all(|&v| v == 0.0));
     }
 
@@ -401,8 +469,13 @@ mod tests {
     fn outval_pads_the_edge_like_scipy_constant_mode() {
         let field = Array2::from_elem((4, 4), 10.0f32);
         let motion = uniform_motion((4, 4), 0.5, 0.0);
-        let ex = Extrapolator { outval: 0.0, ..Default::default() };
-        let out = ex.extrapolate(field.view(), motion.view(), &[1.0], None).unwrap();
+        let ex = Extrapolator {
+            outval: 0.0,
+            ..Default::default()
+        };
+        let out = ex
+            .extrapolate(field.view(), motion.view(), &[1.0], None)
+            .unwrap();
         // Column 0 samples x = −0.5: half edge, half outval.
         assert_relative_eq!(out.fields[[0, 2, 0]], 5.0);
         assert_relative_eq!(out.fields[[0, 2, 3]], 10.0);
@@ -413,15 +486,28 @@ mod tests {
         let field = Array2::<f32>::zeros((8, 8));
         let ex = Extrapolator::default();
         let wrong = Array3::zeros((2, 8, 9));
-        assert!(matches!(ex.extrapolate(field.view(), wrong.view(), &[1.0], None), Err(Error::Shape { .. })));
+        assert!(matches!(
+            ex.extrapolate(field.view(), wrong.view(), &[1.0], None),
+            Err(Error::Shape { .. })
+        ));
         let mut nan = Array3::zeros((2, 8, 8));
         nan[[0, 1, 1]] = f32::NAN;
-        assert!(matches!(ex.extrapolate(field.view(), nan.view(), &[1.0], None), Err(Error::Parameter { .. })));
+        assert!(matches!(
+            ex.extrapolate(field.view(), nan.view(), &[1.0], None),
+            Err(Error::Parameter { .. })
+        ));
         let ok = Array3::zeros((2, 8, 8));
         for times in [&[0.0][..], &[2.0, 1.0], &[f64::NAN]] {
-            assert!(ex.extrapolate(field.view(), ok.view(), times, None).is_err(), "{times:?}");
+            assert!(
+                ex.extrapolate(field.view(), ok.view(), times, None)
+                    .is_err(),
+                "{times:?}"
+            );
         }
         let empty = Array2::<f32>::zeros((0, 0));
-        assert!(ex.extrapolate(empty.view(), Array3::zeros((2, 0, 0)).view(), &[1.0], None).is_err());
+        assert!(
+            ex.extrapolate(empty.view(), Array3::zeros((2, 0, 0)).view(), &[1.0], None)
+                .is_err()
+        );
     }
 }
