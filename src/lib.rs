@@ -11,6 +11,7 @@
 pub mod error;
 pub mod geo;
 pub mod io;
+pub mod motion;
 pub mod nowcast;
 pub mod render;
 pub mod synth;

@@ -1,0 +1,18 @@
+//! ConstantMotion motion (to be written: issue 5).
+
+use ndarray::{Array3, ArrayView3};
+
+use super::MotionEstimator;
+use crate::error::{Error, Result};
+
+/// ConstantMotion motion estimation (placeholder).
+#[derive(Debug, Clone, Default)]
+pub struct ConstantMotion;
+
+impl MotionEstimator for ConstantMotion {
+    fn estimate(&self, _frames: ArrayView3<f32>) -> Result<Array3<f32>> {
+        Err(Error::Unsupported(
+            "ConstantMotion motion is not written yet".into(),
+        ))
+    }
+}

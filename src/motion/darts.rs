@@ -1,0 +1,16 @@
+//! Darts motion (to be written: issue 5).
+
+use ndarray::{Array3, ArrayView3};
+
+use super::MotionEstimator;
+use crate::error::{Error, Result};
+
+/// Darts motion estimation (placeholder).
+#[derive(Debug, Clone, Default)]
+pub struct Darts;
+
+impl MotionEstimator for Darts {
+    fn estimate(&self, _frames: ArrayView3<f32>) -> Result<Array3<f32>> {
+        Err(Error::Unsupported("Darts motion is not written yet".into()))
+    }
+}

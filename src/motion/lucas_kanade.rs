@@ -1,0 +1,18 @@
+//! LucasKanade motion (to be written: issue 5).
+
+use ndarray::{Array3, ArrayView3};
+
+use super::MotionEstimator;
+use crate::error::{Error, Result};
+
+/// LucasKanade motion estimation (placeholder).
+#[derive(Debug, Clone, Default)]
+pub struct LucasKanade;
+
+impl MotionEstimator for LucasKanade {
+    fn estimate(&self, _frames: ArrayView3<f32>) -> Result<Array3<f32>> {
+        Err(Error::Unsupported(
+            "LucasKanade motion is not written yet".into(),
+        ))
+    }
+}

@@ -1,0 +1,16 @@
+//! Trec motion (to be written: issue 5).
+
+use ndarray::{Array3, ArrayView3};
+
+use super::MotionEstimator;
+use crate::error::{Error, Result};
+
+/// Trec motion estimation (placeholder).
+#[derive(Debug, Clone, Default)]
+pub struct Trec;
+
+impl MotionEstimator for Trec {
+    fn estimate(&self, _frames: ArrayView3<f32>) -> Result<Array3<f32>> {
+        Err(Error::Unsupported("Trec motion is not written yet".into()))
+    }
+}
