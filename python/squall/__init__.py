@@ -20,6 +20,7 @@ from ._squall import (
     __version__,
     read_volume,
 )
+from . import extrapolation
 
 __all__ = [
     "DecodeError",
@@ -31,5 +32,6 @@ __all__ = [
     "UnsupportedError",
     "Volume",
     "__version__",
+    "extrapolation",
     "read_volume",
 ]

@@ -50,3 +50,13 @@ class Volume:
     def __len__(self) -> int: ...
 
 def read_volume(path: str | os.PathLike[str]) -> Volume: ...
+
+def semilagrangian_extrapolate(
+    precip: npt.NDArray[np.float32],
+    velocity: npt.NDArray[np.float32],
+    lead_times: list[float],
+    outval: float = ...,
+    n_iter: int = 1,
+    interp_order: int = 1,
+    displacement_prev: npt.NDArray[np.float32] | None = None,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...

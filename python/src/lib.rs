@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod nowcast;
 mod volume;
 
 /// The native module; its public names are re-exported by `squall/__init__.py`.
@@ -11,6 +12,7 @@ mod volume;
 fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     volume::register(m)?;
+    nowcast::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1052,3 +1052,53 @@ mod tests {
         assert_same(&decompress(&compressed, path).unwrap(), &out);
     }
 }
+#[cfg(test)]
+mod timing_tmp {
+    use std::io::Read;
+    fn minflt() -> u64 {
+        let s = std::fs::read_to_string("/proc/self/stat").unwrap();
+        let f: Vec<&str> = s[s.rfind(')').unwrap() + 2..].split(' ').collect();
+        f[7].parse().unwrap()
+    }
+    #[test]
+    fn timing_tmp() {
+        let c = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/data/radar/Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2"
+        ))
+        .unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let (mut s, mut p, mut q) = (Vec::new(), Vec::new(), Vec::new());
+        let mut faults = [0u64; 3];
+        for _ in 0..9 {
+            let (t, f) = (std::time::Instant::now(), minflt());
+            let mut out = Vec::new();
+            bzip2::read::MultiBzDecoder::new(&c[..])
+                .read_to_end(&mut out)
+                .unwrap();
+            s.push(t.elapsed().as_secs_f64() * 1e3);
+            faults[0] += minflt() - f;
+            let (t, f) = (std::time::Instant::now(), minflt());
+            super::decompress(&c, "x").unwrap();
+            p.push(t.elapsed().as_secs_f64() * 1e3);
+            faults[1] += minflt() - f;
+            let (t, f) = (std::time::Instant::now(), minflt());
+            one.install(|| super::decompress(&c, "x").unwrap());
+            q.push(t.elapsed().as_secs_f64() * 1e3);
+            faults[2] += minflt() - f;
+        }
+        for v in [&mut s, &mut p, &mut q] {
+            v.sort_by(f64::total_cmp);
+        }
+        eprintln!(
+            "TIMING seq {:.0} par2 {:.0} par1 {:.0} (medians ms); minor faults per run {:?}",
+            s[4],
+            p[4],
+            q[4],
+            faults.map(|x| x / 9)
+        );
+    }
+}

@@ -11,10 +11,9 @@
 //! - Lead times are in time steps (floats allowed), strictly increasing and positive.
 //! - The displacement `(2, y, x)` is the offset (columns, rows) from each output pixel to its departure point
 //!   in the analysis field, i.e. minus the distance travelled.
-//! - Samples of the analysis field outside the domain take `outval` (NaN by default): the field is treated as
-//!   padded with `outval`, so a departure point within one pixel of the edge blends edge and `outval`, exactly
-//!   like scipy's `map_coordinates(mode="constant")` used by pysteps. The motion field is sampled with its edge
-//!   values continued outwards.
+//! - Departure points outside the domain — beyond the centres of the edge pixels — take `outval` (NaN by
+//!   default), without blending, as scipy's `map_coordinates(mode="constant")` used by pysteps does. The motion
+//!   field is sampled with its edge values continued outwards.
 //!
 //! # References
 //! Germann, U. and I. Zawadzki, 2002: Scale-dependence of the predictability of precipitation from continental
@@ -23,7 +22,7 @@
 //! Keys, R., 1981: Cubic convolution interpolation for digital image processing. *IEEE Trans. Acoust. Speech
 //! Signal Process.*, 29, 1153–1160, doi:10.1109/TASSP.1981.1163711 (the bicubic kernel, a = −0.5).
 
-use ndarray::{Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, Axis, Zip};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis, Zip};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -46,8 +45,9 @@ pub struct Extrapolator {
     pub interpolation: Interpolation,
     /// Value of departure points outside the domain (NaN = no data).
     pub outval: f32,
-    /// Inner iterations per interval: 1 takes the velocity at the current departure point (pysteps' default);
-    /// more iterate towards the midpoint rule of Germann and Zawadzki (2002).
+    /// Midpoint corrections per interval: 0 takes the velocity at the start of each interval (Euler); each
+    /// iteration re-evaluates it at the midpoint of the last estimate (the midpoint rule of Germann and
+    /// Zawadzki 2002). pysteps' default is 1.
     pub n_iter: usize,
 }
 
@@ -79,7 +79,7 @@ impl Extrapolator {
     ///
     /// # Errors
     /// [`Error::Shape`] if the arrays disagree; [`Error::Parameter`] if lead times are not positive and strictly
-    /// increasing, `n_iter` is 0, or the velocity or previous displacement holds non-finite values. An empty
+    /// increasing, or the velocity or previous displacement holds non-finite values. An empty
     /// field (no rain) or zero motion are valid.
     ///
     /// # Examples
@@ -108,65 +108,51 @@ impl Extrapolator {
         if let Some(d) = displacement_prev {
             check_motion("displacement_prev", d, (ny, nx))?;
         }
-        if self.n_iter == 0 {
-            return Err(Error::parameter(
-                "n_iter",
-                0,
-                "at least one iteration is needed",
-            ));
-        }
         check_lead_times(lead_times)?;
         let mut displacement = match displacement_prev {
-            Some(d) => d.to_owned(),
+            Some(d) => d.as_standard_layout().into_owned(),
             None => Array3::zeros((2, ny, nx)),
         };
+        let field = field.as_standard_layout();
+        let velocity = velocity.as_standard_layout();
+        let field = Raster::new(field.as_slice().unwrap_or_default(), ny, nx);
+        let (u, v) = velocity.as_slice().unwrap_or_default().split_at(ny * nx);
+        let (u, v) = (Raster::new(u, ny, nx), Raster::new(v, ny, nx));
         let mut fields = Array3::<f32>::zeros((lead_times.len(), ny, nx));
         let mut previous = 0.0;
         for (k, &t) in lead_times.iter().enumerate() {
-            self.advance(velocity, &mut displacement, t - previous);
+            let dt = (t - previous) as f32;
             previous = t;
-            warp_into(
-                field,
-                displacement.view(),
-                self.interpolation,
-                self.outval,
-                fields.index_axis_mut(Axis(0), k),
-            );
+            let (dx, dy) = displacement
+                .as_slice_mut()
+                .unwrap_or_default()
+                .split_at_mut(ny * nx);
+            let mut out = fields.index_axis_mut(Axis(0), k);
+            let out = out.as_slice_mut().unwrap_or_default();
+            out.par_chunks_mut(nx)
+                .zip(dx.par_chunks_mut(nx))
+                .zip(dy.par_chunks_mut(nx))
+                .enumerate()
+                .for_each(|(row, ((out, dx), dy))| {
+                    for col in 0..nx {
+                        let (x, y) = (col as f32 + dx[col], row as f32 + dy[col]);
+                        let (mut inc_x, mut inc_y) = velocity_at(u, v, x, y);
+                        (inc_x, inc_y) = (dt * inc_x, dt * inc_y);
+                        for _ in 0..self.n_iter {
+                            let (mu, mv) = velocity_at(u, v, x - 0.5 * inc_x, y - 0.5 * inc_y);
+                            (inc_x, inc_y) = (dt * mu, dt * mv);
+                        }
+                        dx[col] -= inc_x;
+                        dy[col] -= inc_y;
+                        out[col] =
+                            field.sample(x - inc_x, y - inc_y, self.interpolation, self.outval);
+                    }
+                });
         }
         Ok(Extrapolation {
             fields,
             displacement,
         })
-    }
-
-    /// Moves every departure point back along the flow for `dt` time steps.
-    fn advance(&self, velocity: ArrayView3<f32>, displacement: &mut Array3<f32>, dt: f64) {
-        let (u, v) = (
-            velocity.index_axis(Axis(0), 0),
-            velocity.index_axis(Axis(0), 1),
-        );
-        let dt = dt as f32;
-        let n_iter = self.n_iter;
-        let (mut dx, mut dy) = displacement.view_mut().split_at(Axis(0), 1);
-        let mut dx = dx.index_axis_mut(Axis(0), 0);
-        let mut dy = dy.index_axis_mut(Axis(0), 0);
-        dx.axis_iter_mut(Axis(0))
-            .into_par_iter()
-            .zip(dy.axis_iter_mut(Axis(0)))
-            .enumerate()
-            .for_each(|(row, (mut dx_row, mut dy_row))| {
-                for (col, (ddx, ddy)) in dx_row.iter_mut().zip(dy_row.iter_mut()).enumerate() {
-                    let (x, y) = (col as f32 + *ddx, row as f32 + *ddy);
-                    let (mut inc_x, mut inc_y) = (0.0f32, 0.0f32);
-                    for _ in 0..n_iter {
-                        let (px, py) = (x - 0.5 * inc_x, y - 0.5 * inc_y);
-                        inc_x = dt * sample_clamped(u, px, py);
-                        inc_y = dt * sample_clamped(v, px, py);
-                    }
-                    *ddx -= inc_x;
-                    *ddy -= inc_y;
-                }
-            });
     }
 }
 
@@ -183,76 +169,111 @@ pub fn warp(
     interpolation: Interpolation,
     outval: f32,
 ) -> Result<Array2<f32>> {
-    check_motion("displacement", displacement, field.dim())?;
-    let mut out = Array2::zeros(field.dim());
-    warp_into(field, displacement, interpolation, outval, out.view_mut());
+    let (ny, nx) = field.dim();
+    check_motion("displacement", displacement, (ny, nx))?;
+    let field = field.as_standard_layout();
+    let field = Raster::new(field.as_slice().unwrap_or_default(), ny, nx);
+    let displacement = displacement.as_standard_layout();
+    let (dx, dy) = displacement
+        .as_slice()
+        .unwrap_or_default()
+        .split_at(ny * nx);
+    let mut out = Array2::zeros((ny, nx));
+    out.as_slice_mut()
+        .unwrap_or_default()
+        .par_chunks_mut(nx)
+        .enumerate()
+        .for_each(|(row, out)| {
+            for (col, o) in out.iter_mut().enumerate() {
+                let i = row * nx + col;
+                *o = field.sample(
+                    col as f32 + dx[i],
+                    row as f32 + dy[i],
+                    interpolation,
+                    outval,
+                );
+            }
+        });
     Ok(out)
 }
 
-fn warp_into(
-    field: ArrayView2<f32>,
-    displacement: ArrayView3<f32>,
-    interpolation: Interpolation,
-    outval: f32,
-    mut out: ArrayViewMut2<f32>,
-) {
-    let (dx, dy) = (
-        displacement.index_axis(Axis(0), 0),
-        displacement.index_axis(Axis(0), 1),
-    );
-    out.axis_iter_mut(Axis(0))
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(row, mut out_row)| {
-            for (col, o) in out_row.iter_mut().enumerate() {
-                let (x, y) = (col as f32 + dx[[row, col]], row as f32 + dy[[row, col]]);
-                *o = match interpolation {
-                    Interpolation::Bilinear => bilinear_padded(field, x, y, outval),
-                    Interpolation::Bicubic => bicubic_padded(field, x, y, outval),
-                };
-            }
-        });
+/// A row-major `(ny, nx)` field borrowed as a slice, for fast sampling.
+#[derive(Debug, Clone, Copy)]
+struct Raster<'a> {
+    data: &'a [f32],
+    ny: usize,
+    nx: usize,
 }
 
-/// The value at integer `(row, col)`, or `outval` outside the array.
-#[inline]
-fn at_or(field: ArrayView2<f32>, row: i64, col: i64, outval: f32) -> f32 {
-    let (ny, nx) = field.dim();
-    if row < 0 || col < 0 || row >= ny as i64 || col >= nx as i64 {
-        outval
-    } else {
-        field[[row as usize, col as usize]]
+impl<'a> Raster<'a> {
+    fn new(data: &'a [f32], ny: usize, nx: usize) -> Self {
+        debug_assert_eq!(data.len(), ny * nx);
+        Raster { data, ny, nx }
     }
-}
 
-/// Bilinear sample of a field padded with `outval`.
-#[inline]
-fn bilinear_padded(field: ArrayView2<f32>, x: f32, y: f32, outval: f32) -> f32 {
-    let (ny, nx) = field.dim();
-    if !(x > -1.0 && y > -1.0 && x < nx as f32 && y < ny as f32) {
-        return outval;
+    #[inline]
+    fn at(&self, row: usize, col: usize) -> f32 {
+        self.data[row * self.nx + col]
     }
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (c, r) = (x0 as i64, y0 as i64);
-    let f = |dr: i64, dc: i64| at_or(field, r + dr, c + dc, outval);
-    // Exact weights of zero skip neighbours that would otherwise turn a NaN `outval` into NaN.
-    let lerp = |a: f32, b: f32, w: f32| {
-        if w == 0.0 {
-            a
-        } else if w == 1.0 {
-            b
-        } else {
-            a + w * (b - a)
+
+    /// Whether `(x, y)` lies within the centres of the edge pixels.
+    #[inline]
+    fn inside(&self, x: f32, y: f32) -> bool {
+        x >= 0.0 && y >= 0.0 && x <= (self.nx - 1) as f32 && y <= (self.ny - 1) as f32
+    }
+
+    #[inline(always)]
+    fn sample(&self, x: f32, y: f32, interpolation: Interpolation, outval: f32) -> f32 {
+        if !self.inside(x, y) {
+            return outval;
         }
-    };
-    let top = lerp(f(0, 0), f(0, 1), fx);
-    let bottom = if fy == 0.0 {
-        top
-    } else {
-        lerp(f(1, 0), f(1, 1), fx)
-    };
-    lerp(top, bottom, fy)
+        match interpolation {
+            Interpolation::Bilinear => self.bilinear(x, y),
+            Interpolation::Bicubic => self.bicubic(x, y),
+        }
+    }
+
+    /// Bilinear sample at a point inside the domain; a neighbour with weight exactly 0 is never read, so the
+    /// last row and column need no padding.
+    #[inline(always)]
+    fn bilinear(&self, x: f32, y: f32) -> f32 {
+        let (c, r) = (x as usize, y as usize);
+        let (fx, fy) = (x - c as f32, y - r as f32);
+        let (c1, r1) = ((c + 1).min(self.nx - 1), (r + 1).min(self.ny - 1));
+        let lerp = |a: f32, b: f32, w: f32| if w == 0.0 { a } else { a + w * (b - a) };
+        let top = lerp(self.at(r, c), self.at(r, c1), fx);
+        if fy == 0.0 {
+            return top;
+        }
+        lerp(top, lerp(self.at(r1, c), self.at(r1, c1), fx), fy)
+    }
+
+    /// Bicubic convolution at a point inside the domain; neighbours beyond the edge repeat the edge pixel.
+    #[inline]
+    fn bicubic(&self, x: f32, y: f32) -> f32 {
+        let (c, r) = (x as usize, y as usize);
+        let (fx, fy) = (x - c as f32, y - r as f32);
+        if fx == 0.0 && fy == 0.0 {
+            return self.at(r, c);
+        }
+        let (wx, wy) = (keys_weights(fx), keys_weights(fy));
+        let clamp = |i: usize, d: usize, n: usize| (i + d).saturating_sub(1).min(n - 1);
+        let mut sum = 0.0;
+        for (i, wyi) in wy.iter().enumerate() {
+            if *wyi == 0.0 {
+                continue;
+            }
+            let rr = clamp(r, i, self.ny);
+            let mut row_sum = 0.0;
+            for (j, wxj) in wx.iter().enumerate() {
+                if *wxj != 0.0 {
+                    row_sum += wxj * self.at(rr, clamp(c, j, self.nx));
+                }
+            }
+            sum += wyi * row_sum;
+        }
+        sum
+    }
 }
 
 /// Keys (1981) cubic convolution weights for offsets −1, 0, 1, 2 at fraction `t`.
@@ -272,48 +293,26 @@ fn keys_weights(t: f32) -> [f32; 4] {
     [w(1.0 + t), w(t), w(1.0 - t), w(2.0 - t)]
 }
 
-/// Bicubic sample of a field padded with `outval`; integer positions return the pixel itself.
-#[inline]
-fn bicubic_padded(field: ArrayView2<f32>, x: f32, y: f32, outval: f32) -> f32 {
-    let (ny, nx) = field.dim();
-    if !(x > -1.0 && y > -1.0 && x < nx as f32 && y < ny as f32) {
-        return outval;
-    }
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (c, r) = (x0 as i64, y0 as i64);
-    if fx == 0.0 && fy == 0.0 {
-        return at_or(field, r, c, outval);
-    }
-    let (wx, wy) = (keys_weights(fx), keys_weights(fy));
-    let mut sum = 0.0;
-    for (i, wyi) in wy.iter().enumerate() {
-        if *wyi == 0.0 {
-            continue;
-        }
-        let mut row_sum = 0.0;
-        for (j, wxj) in wx.iter().enumerate() {
-            if *wxj != 0.0 {
-                row_sum += wxj * at_or(field, r + i as i64 - 1, c + j as i64 - 1, outval);
-            }
-        }
-        sum += wyi * row_sum;
-    }
-    sum
-}
-
-/// Bilinear sample with edge values continued outwards (for motion fields).
-#[inline]
-fn sample_clamped(field: ArrayView2<f32>, x: f32, y: f32) -> f32 {
-    let (ny, nx) = field.dim();
-    let x = x.clamp(0.0, (nx - 1) as f32);
-    let y = y.clamp(0.0, (ny - 1) as f32);
-    let (c0, r0) = (x.floor() as usize, y.floor() as usize);
-    let (c1, r1) = ((c0 + 1).min(nx - 1), (r0 + 1).min(ny - 1));
+/// Both motion components at `(x, y)`, bilinear with shared weights, edge values continued outwards.
+#[inline(always)]
+fn velocity_at(u: Raster, v: Raster, x: f32, y: f32) -> (f32, f32) {
+    let x = x.clamp(0.0, (u.nx - 1) as f32);
+    let y = y.clamp(0.0, (u.ny - 1) as f32);
+    let (c0, r0) = (x as usize, y as usize);
+    let (c1, r1) = ((c0 + 1).min(u.nx - 1), (r0 + 1).min(u.ny - 1));
     let (fx, fy) = (x - c0 as f32, y - r0 as f32);
-    let top = field[[r0, c0]] + fx * (field[[r0, c1]] - field[[r0, c0]]);
-    let bottom = field[[r1, c0]] + fx * (field[[r1, c1]] - field[[r1, c0]]);
-    top + fy * (bottom - top)
+    let (i00, i01, i10, i11) = (
+        r0 * u.nx + c0,
+        r0 * u.nx + c1,
+        r1 * u.nx + c0,
+        r1 * u.nx + c1,
+    );
+    let blend = |f: &[f32]| {
+        let top = f[i00] + fx * (f[i01] - f[i00]);
+        let bottom = f[i10] + fx * (f[i11] - f[i10]);
+        top + fy * (bottom - top)
+    };
+    (blend(u.data), blend(v.data))
 }
 
 fn check_motion(what: &str, motion: ArrayView3<f32>, shape: (usize, usize)) -> Result<()> {
@@ -466,18 +465,27 @@ mod tests {
     }
 
     #[test]
-    fn outval_pads_the_edge_like_scipy_constant_mode() {
+    fn outval_beyond_the_edge_pixel_centres_like_scipy_constant_mode() {
         let field = Array2::from_elem((4, 4), 10.0f32);
         let motion = uniform_motion((4, 4), 0.5, 0.0);
         let ex = Extrapolator {
-            outval: 0.0,
+            outval: -1.0,
             ..Default::default()
         };
         let out = ex
             .extrapolate(field.view(), motion.view(), &[1.0], None)
             .unwrap();
-        // Column 0 samples x = −0.5: half edge, half outval.
-        assert_relative_eq!(out.fields[[0, 2, 0]], 5.0);
+        // Column 0 samples x = −0.5: outside, no blending.
+        assert_eq!(out.fields[[0, 2, 0]], -1.0);
+        assert_eq!(out.fields[[0, 2, 3]], 10.0);
+        let bicubic = Extrapolator {
+            interpolation: Interpolation::Bicubic,
+            ..ex
+        };
+        let out = bicubic
+            .extrapolate(field.view(), motion.view(), &[1.0], None)
+            .unwrap();
+        assert_eq!(out.fields[[0, 2, 0]], -1.0);
         assert_relative_eq!(out.fields[[0, 2, 3]], 10.0);
     }
 
