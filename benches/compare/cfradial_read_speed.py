@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Time the full read of CfRadial 1.x files by Py-ART and xradar, and optionally by Squall.
+
+"Full read" = every moment's values decoded into memory:
+
+  * Py-ART: ``pyart.io.read_cfradial(path)`` (default arguments: fields are read, masked and scaled);
+  * xradar: ``xradar.io.open_cfradial1_datatree(path).load()`` (``load`` forces xarray to read and decode
+    every variable of every sweep group).
+
+Each run is wall clock (``time.perf_counter``) inside this process, so Python start-up and imports are NOT
+counted for the peers; one warm-up run, then the median of ``--runs`` runs is printed. With ``--squall CMD``
+the shell command (``{file}`` replaced by the file's path, e.g.
+``"target/release/squall info --json {file}"``) is timed the same way (wall clock around ``subprocess.run``,
+so its process start-up, the JSON summary and printing ARE counted) and the ratios peer/squall are printed.
+
+    /work/peers-venv/bin/python benches/compare/cfradial_read_speed.py \\
+        [--file PATH ...] [--runs 5] [--peer pyart --peer xradar] [--squall "CMD {file}"]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from importlib import metadata
+
+DATA = "/work/shared/data/radar"
+DEFAULT_FILES = [
+    os.path.join(DATA, "MLL2217907250U.003.nc"),
+    os.path.join(DATA, "20220628072500_savevol_COSMO_LOOKUP_TEMP.nc"),
+    os.path.join(DATA, "sgpxsaprcfrvptI4.a1.20200205.100827.nc"),
+]
+
+
+def read_pyart(path: str) -> int:
+    import pyart
+
+    radar = pyart.io.read_cfradial(path)
+    return sum(int(f["data"].size) for f in radar.fields.values())
+
+
+def read_xradar(path: str) -> int:
+    import xradar as xd
+
+    tree = xd.io.open_cfradial1_datatree(path).load()
+    return sum(int(v.size) for node in tree.subtree for v in node.ds.data_vars.values())
+
+
+PEERS = {
+    "pyart": ("arm-pyart", read_pyart),
+    "xradar": ("xradar", read_xradar),
+}
+
+
+def time_it(fn, runs: int) -> list[float]:
+    fn()  # warm-up (page cache, lazy imports); not counted
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--file", action="append", help="CfRadial file (repeatable); default: the three samples")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--peer", action="append", choices=sorted(PEERS), help="default: both")
+    ap.add_argument("--squall", metavar="CMD", help="shell command reading {file} with Squall")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    os.environ.setdefault("PYART_QUIET", "1")
+    import pyart  # noqa: F401  (imports outside the timed region)
+    import xradar  # noqa: F401
+
+    for path in args.file or DEFAULT_FILES:
+        print("file: %s" % path)
+        medians = {}
+        for key in args.peer or sorted(PEERS):
+            package, fn = PEERS[key]
+            runs = time_it(lambda: fn(path), args.runs)
+            medians[key] = statistics.median(runs)
+            print("  %-8s %-8s median %.4f s over %d runs (min %.4f, max %.4f)"
+                  % (key, metadata.version(package), medians[key], args.runs, min(runs), max(runs)))
+        if args.squall:
+            cmd = args.squall.replace("{file}", path)
+            runs = time_it(lambda: subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL),
+                           args.runs)
+            squall = statistics.median(runs)
+            print("  squall            median %.4f s over %d runs (min %.4f, max %.4f): %s"
+                  % (squall, args.runs, min(runs), max(runs), cmd))
+            for key, med in medians.items():
+                print("  ratio %s/squall: %.2fx" % (key, med / squall))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
