@@ -381,6 +381,20 @@ fn declared_sizes_beyond_the_limits_are_refused_before_reading() {
         "{err}"
     );
 
+    // 128 Ki sweeps.
+    let path = dir.join("sweeps.nc");
+    let mut f = netcdf::create(&path).unwrap();
+    f.add_attribute("Conventions", "CF/Radial").unwrap();
+    f.add_dimension("time", 10).unwrap();
+    f.add_dimension("range", 10).unwrap();
+    f.add_dimension("sweep", 1 << 17).unwrap();
+    f.close().unwrap();
+    let err = read(&path).unwrap_err();
+    assert!(
+        matches!(&err, Error::Limits { what, requested, .. } if *requested == 1 << 17 && what.contains("`sweep`")),
+        "{err}"
+    );
+
     // 1 M rays × 1000 gates × 300 moments declared: refused before any moment is read.
     let path = dir.join("gates.nc");
     let mut f = netcdf::create(&path).unwrap();

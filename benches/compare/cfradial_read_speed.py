@@ -11,10 +11,14 @@ Each run is wall clock (``time.perf_counter``) inside this process, so Python st
 counted for the peers; one warm-up run, then the median of ``--runs`` runs is printed. With ``--squall CMD``
 the shell command (``{file}`` replaced by the file's path, e.g.
 ``"target/release/squall info --json {file}"``) is timed the same way (wall clock around ``subprocess.run``,
-so its process start-up, the JSON summary and printing ARE counted) and the ratios peer/squall are printed.
+so its process start-up, library initialisation, the JSON summary and printing ARE counted) and the ratios
+peer/squall are printed. With ``--squall-python`` the repository's built Python package (``python/squall``, made
+by ``make python``; only its ``_squall`` extension is needed) is imported and ``squall.read_volume(path)`` (the
+whole decode into float32 arrays) is timed in this process the same way as the peers: the like-for-like
+comparison.
 
     /work/peers-venv/bin/python benches/compare/cfradial_read_speed.py \\
-        [--file PATH ...] [--runs 5] [--peer pyart --peer xradar] [--squall "CMD {file}"]
+        [--file PATH ...] [--runs 5] [--peer pyart --peer xradar] [--squall "CMD {file}"] [--squall-python]
 """
 
 from __future__ import annotations
@@ -72,11 +76,19 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--peer", action="append", choices=sorted(PEERS), help="default: both")
     ap.add_argument("--squall", metavar="CMD", help="shell command reading {file} with Squall")
+    ap.add_argument("--squall-python", action="store_true", help="time squall.read_volume in this process")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     os.environ.setdefault("PYART_QUIET", "1")
     import pyart  # noqa: F401  (imports outside the timed region)
     import xradar  # noqa: F401
+
+    squall = None
+    if args.squall_python:
+        import pathlib
+
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
+        import squall
 
     for path in args.file or DEFAULT_FILES:
         print("file: %s" % path)
@@ -87,15 +99,22 @@ def main(argv=None) -> int:
             medians[key] = statistics.median(runs)
             print("  %-8s %-8s median %.4f s over %d runs (min %.4f, max %.4f)"
                   % (key, metadata.version(package), medians[key], args.runs, min(runs), max(runs)))
+        if squall is not None:
+            runs = time_it(lambda: squall.read_volume(path), args.runs)
+            in_process = statistics.median(runs)
+            print("  squall.read_volume (in process) median %.4f s over %d runs (min %.4f, max %.4f)"
+                  % (in_process, args.runs, min(runs), max(runs)))
+            for key, med in medians.items():
+                print("  ratio %s/squall.read_volume: %.2fx" % (key, med / in_process))
         if args.squall:
             cmd = args.squall.replace("{file}", path)
             runs = time_it(lambda: subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL),
                            args.runs)
-            squall = statistics.median(runs)
-            print("  squall            median %.4f s over %d runs (min %.4f, max %.4f): %s"
-                  % (squall, args.runs, min(runs), max(runs), cmd))
+            cli = statistics.median(runs)
+            print("  squall CLI        median %.4f s over %d runs (min %.4f, max %.4f): %s"
+                  % (cli, args.runs, min(runs), max(runs), cmd))
             for key, med in medians.items():
-                print("  ratio %s/squall: %.2fx" % (key, med / squall))
+                print("  ratio %s/squall CLI: %.2fx" % (key, med / cli))
     return 0
 
 

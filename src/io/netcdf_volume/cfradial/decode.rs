@@ -9,12 +9,10 @@ use super::moments::{MomentData, RayLayout};
 use super::names::fm301_names;
 use super::nc::{Source, attribute_f64, attribute_string, global_string, is_numeric};
 use super::time_units::TimeUnits;
-use super::{MAX_RANGE_GATES, MAX_RAYS, MAX_TOTAL_GATES};
+use super::{DEFAULT_BEAM_WIDTH_DEG, MAX_RANGE_GATES, MAX_RAYS, MAX_SWEEPS, MAX_TOTAL_GATES};
 use crate::error::{Error, Result};
 use crate::volume::{Moment, PolarVolume, Site, Sweep, SweepMode};
 
-/// Beam width assumed when a file has no `radar_beam_width_h`, degrees.
-pub const DEFAULT_BEAM_WIDTH_DEG: f32 = 1.0;
 /// Largest deviation of a gate from a regular axis, as a fraction of the spacing, still called regular.
 const REGULAR_TOLERANCE: f64 = 0.01;
 /// A resampled range axis may have at most this many times the file's gates.
@@ -118,7 +116,7 @@ pub(super) fn decode_file(file: &netcdf::File, source_name: &str) -> Result<Pola
     reject_cfradial2(&src)?;
     let n_rays = bounded(&src, "time", src.dimension("time")?, MAX_RAYS)?;
     let n_range = bounded(&src, "range", src.dimension("range")?, MAX_RANGE_GATES)?;
-    let n_sweeps = bounded(&src, "sweep", src.dimension("sweep")?, MAX_RAYS)?;
+    let n_sweeps = bounded(&src, "sweep", src.dimension("sweep")?, MAX_SWEEPS)?;
 
     let (units, time) = ray_times(&src)?;
     let azimuth = per_ray(&src, "azimuth")?;

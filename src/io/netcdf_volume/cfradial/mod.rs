@@ -7,7 +7,9 @@
 //! `sweep_start_ray_index`, `sweep_end_ray_index` (inclusive, 0-based), `fixed_angle`, `sweep_mode`; `latitude`,
 //! `longitude`, `altitude` (scalars, or per ray for moving platforms: the first ray's position is used).
 //! Optional instrument parameters: `frequency` (Hz → [`PolarVolume::frequency_mhz`] and the band),
-//! `nyquist_velocity` (per ray → per sweep, the first valid value) and `radar_beam_width_h` (1° when absent).
+//! `nyquist_velocity` (per ray → per sweep, the first valid value) and `radar_beam_width_h`
+//! ([`DEFAULT_BEAM_WIDTH_DEG`] when absent). Missing `fixed_angle` becomes the sweep's mean elevation (mean
+//! azimuth for RHI); a missing or unknown `sweep_mode` is vertically pointing when every ray is above 80°, else PPI.
 //!
 //! Moments are the numeric variables with dimensions `(time, range)`, or `(n_points)` in ragged files
 //! (`ray_n_gates(time)` gates of ray `r` start at `ray_start_index(time)[r]`); other variables are ignored. Each
@@ -25,10 +27,10 @@
 //! which moment it is; see [`names`] for the table. Variables Squall cannot name keep their own names.
 //!
 //! # Errors
-//! Problems in the content are [`Error::Netcdf`](crate::Error::Netcdf) errors naming the file and the variable
+//! Problems in the content are [`Error::Netcdf`] errors naming the file and the variable
 //! concerned (NetCDF content has no meaningful byte offset): a missing required variable, inconsistent sweep
-//! indices, an unreadable time unit. Counts beyond the limits below are [`Error::Limits`](crate::Error::Limits).
-//! CfRadial 2 (one group per sweep) is [`Error::Unsupported`](crate::Error::Unsupported).
+//! indices, an unreadable time unit. Counts beyond the limits below are [`Error::Limits`].
+//! CfRadial 2 (one group per sweep) is [`Error::Unsupported`].
 //!
 //! # References
 //! Dixon, M., et al., 2016: *CfRadial data file format*, version 1.4, NCAR/EOL.
@@ -55,6 +57,8 @@ pub const FORMAT_NAME: &str = "CfRadial";
 
 /// Most rays (the `time` dimension) a file may declare.
 pub const MAX_RAYS: usize = 1 << 22;
+/// Most sweeps (ARM vertically pointing files hold one sweep per ray: an hour at one ray a second is 3600).
+pub const MAX_SWEEPS: usize = 1 << 16;
 /// Most gates along the `range` dimension.
 pub const MAX_RANGE_GATES: usize = 1 << 17;
 /// Most values one variable may hold (4× a super-resolution NEXRAD volume's rays × gates).
@@ -62,6 +66,9 @@ pub const MAX_VALUES_PER_VARIABLE: usize = 1 << 26;
 /// Most gates decoded over all moments (≈ 1.3 GB of values and statuses). A NetCDF-4 file can declare variables
 /// far larger than itself (unwritten chunks read as fill values), so the declared sizes are checked first.
 pub const MAX_TOTAL_GATES: u64 = 1 << 28;
+
+/// Beam width assumed when a file has no `radar_beam_width_h`, degrees.
+pub const DEFAULT_BEAM_WIDTH_DEG: f32 = 1.0;
 
 /// Whether an open NetCDF/HDF5 file follows the CfRadial 1.x conventions: its `Conventions` attribute names
 /// CF/Radial, or it has the `time` and `range` dimensions and a `sweep_start_ray_index` variable.

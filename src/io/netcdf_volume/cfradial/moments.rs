@@ -117,7 +117,7 @@ impl MomentData {
     /// Reads a moment variable whole (the caller has checked its size) and its packing attributes.
     ///
     /// # Errors
-    /// [`Error::Netcdf`](crate::Error::Netcdf) if the library cannot read the values.
+    /// [`Error::Netcdf`] if the library cannot read the values.
     pub fn read(src: &Source<'_>, var: &Variable<'_>, name: String) -> Result<MomentData> {
         let vartype = var.vartype();
         let what = || format!("moment variable `{}`", var.name());
@@ -234,30 +234,35 @@ fn unpack_rays<T: RawValue>(
 ) -> Result<(Array2<f32>, Array2<GateStatus>)> {
     let n_rays = rays.clone().count();
     let n_gates = axis.n_gates;
+    let unpack = |raw: T| packing.unpack(raw.widen()).unwrap_or(f32::NAN);
     let mut values = Vec::with_capacity(n_rays * n_gates);
-    let mut status = Vec::with_capacity(n_rays * n_gates);
-    let mut push = |raw: Option<T>| match raw.and_then(|raw| packing.unpack(raw.widen())) {
-        Some(v) => {
-            values.push(v);
-            status.push(GateStatus::Valid);
-        }
-        None => {
-            values.push(f32::NAN);
-            status.push(GateStatus::NoData);
-        }
-    };
     for r in rays {
         let (offset, len) = layout.ray(r);
         let ray = &data[offset..offset + len];
         match &axis.source_gate {
             None => {
                 let kept = len.min(n_gates);
-                ray[..kept].iter().for_each(|&raw| push(Some(raw)));
-                (kept..n_gates).for_each(|_| push(None));
+                values.extend(ray[..kept].iter().map(|&raw| unpack(raw)));
+                values.extend(std::iter::repeat_n(f32::NAN, n_gates - kept));
             }
-            Some(source) => source.iter().for_each(|&s| push(ray.get(s).copied())),
+            Some(source) => values.extend(
+                source
+                    .iter()
+                    .map(|&s| ray.get(s).map_or(f32::NAN, |&raw| unpack(raw))),
+            ),
         }
     }
+    // Unpacked values are finite: NaN marks exactly the gates without data.
+    let status: Vec<GateStatus> = values
+        .iter()
+        .map(|v| {
+            if v.is_nan() {
+                GateStatus::NoData
+            } else {
+                GateStatus::Valid
+            }
+        })
+        .collect();
     let shape_error = |e: ndarray::ShapeError| Error::Shape {
         what: "unpacked CfRadial moment".into(),
         expected: format!("({n_rays}, {n_gates})"),
