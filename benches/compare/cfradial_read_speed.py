@@ -8,7 +8,8 @@
     every variable of every sweep group).
 
 Each run is wall clock (``time.perf_counter``) inside this process, so Python start-up and imports are NOT
-counted for the peers; one warm-up run, then the median of ``--runs`` runs is printed. With ``--squall CMD``
+counted for the peers; after one warm-up run each, the readers run in turn ``--runs`` times (interleaved, so that
+all see the same machine load) and the medians are printed. With ``--squall CMD``
 the shell command (``{file}`` replaced by the file's path, e.g.
 ``"target/release/squall info --json {file}"``) is timed the same way (wall clock around ``subprocess.run``,
 so its process start-up, library initialisation, the JSON summary and printing ARE counted) and the ratios
@@ -60,14 +61,18 @@ PEERS = {
 }
 
 
-def time_it(fn, runs: int) -> list[float]:
-    fn()  # warm-up (page cache, lazy imports); not counted
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
+def time_interleaved(fns: dict, runs: int) -> dict:
+    """Wall-clock times of each function, run in turn (one warm-up each, not counted), so that every reader
+    sees the same machine load."""
+    for fn in fns.values():
         fn()
-        out.append(time.perf_counter() - t0)
-    return out
+    times = {key: [] for key in fns}
+    for _ in range(runs):
+        for key, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - t0)
+    return times
 
 
 def main(argv=None) -> int:
@@ -92,29 +97,26 @@ def main(argv=None) -> int:
 
     for path in args.file or DEFAULT_FILES:
         print("file: %s" % path)
-        medians = {}
+        fns = {}
         for key in args.peer or sorted(PEERS):
-            package, fn = PEERS[key]
-            runs = time_it(lambda: fn(path), args.runs)
-            medians[key] = statistics.median(runs)
-            print("  %-8s %-8s median %.4f s over %d runs (min %.4f, max %.4f)"
-                  % (key, metadata.version(package), medians[key], args.runs, min(runs), max(runs)))
+            fns[key] = (lambda fn: lambda: fn(path))(PEERS[key][1])
         if squall is not None:
-            runs = time_it(lambda: squall.read_volume(path), args.runs)
-            in_process = statistics.median(runs)
-            print("  squall.read_volume (in process) median %.4f s over %d runs (min %.4f, max %.4f)"
-                  % (in_process, args.runs, min(runs), max(runs)))
-            for key, med in medians.items():
-                print("  ratio %s/squall.read_volume: %.2fx" % (key, med / in_process))
+            fns["squall.read_volume"] = lambda: squall.read_volume(path)
         if args.squall:
             cmd = args.squall.replace("{file}", path)
-            runs = time_it(lambda: subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL),
-                           args.runs)
-            cli = statistics.median(runs)
-            print("  squall CLI        median %.4f s over %d runs (min %.4f, max %.4f): %s"
-                  % (cli, args.runs, min(runs), max(runs), cmd))
-            for key, med in medians.items():
-                print("  ratio %s/squall CLI: %.2fx" % (key, med / cli))
+            fns["squall CLI"] = lambda: subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
+        times = time_interleaved(fns, args.runs)
+        medians = {key: statistics.median(t) for key, t in times.items()}
+        for key, t in times.items():
+            version = " " + metadata.version(PEERS[key][0]) if key in PEERS else ""
+            print("  %-20s median %.4f s over %d runs (min %.4f, max %.4f)"
+                  % (key + version, medians[key], args.runs, min(t), max(t)))
+        for mine in ("squall.read_volume", "squall CLI"):
+            for key in PEERS:
+                if mine in medians and key in medians:
+                    print("  ratio %s / %s: %.2fx" % (key, mine, medians[key] / medians[mine]))
+        if args.squall:
+            print("  (squall CLI: %s)" % args.squall)
     return 0
 
 
