@@ -43,6 +43,7 @@ mod merge;
 mod moments;
 pub mod names;
 mod nc;
+mod range_axis;
 mod time_units;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

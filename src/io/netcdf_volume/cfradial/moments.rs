@@ -6,9 +6,9 @@ use ndarray::Array2;
 use netcdf::Variable;
 use netcdf::types::{FloatType, IntType, NcVariableType};
 
-use super::decode::RangeAxis;
 use super::names::normalise_units;
 use super::nc::{Source, attribute_f64, attribute_numbers, attribute_string};
+use super::range_axis::RangeAxis;
 use crate::error::{Error, Result};
 use crate::volume::{GateStatus, Moment};
 
