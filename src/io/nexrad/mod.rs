@@ -1,14 +1,13 @@
 //! NEXRAD Level II (Archive II) base data of the WSR-88D network: reader.
 //!
 //! # Layout
-//! A 24-byte volume header (`"AR2V00xx."` or `"ARCHIVE2."`, a 3-byte extension, the volume date in days with day 1
-//! = 1970-01-01 and the time in ms after midnight, both big-endian `u32`, and the 4-character ICAO site identifier)
-//! is followed
-//! either by LDM records (a big-endian `i32` byte count, negative for the last record, then a bzip2 stream; the
-//! records are independent and decompressed and parsed in parallel) or, in legacy files, directly by the messages.
-//! The messages each come after a 12-byte CTM header and start
-//! with a 16-byte message header (size in halfwords, type, date, time, segments). Every message occupies a fixed
-//! 2432-byte frame except message 31, whose length is the size of its header; all fields are big-endian.
+//! A 24-byte volume header (`"AR2V00xx."` or `"ARCHIVE2."`, a 3-byte extension, the volume date in days (day 1 is
+//! 1970-01-01) and the time in ms after midnight, both big-endian `u32`, and the 4-character ICAO site identifier)
+//! is followed either by LDM records (a big-endian `i32` byte count, negative for the last record, then a bzip2
+//! stream; the records are independent and decompressed and parsed in parallel) or, in legacy files, directly by
+//! the messages. Each message comes after a 12-byte CTM header and starts with a 16-byte message header (size in
+//! halfwords, type, date, time, segments). Every message occupies a fixed 2432-byte frame except message 31, whose
+//! length is the size in its header; all fields are big-endian.
 //!
 //! - Message 31 (digital radar data, generic format) is one radial: ICAO, collection time, azimuth, elevation
 //!   number and angle, and pointers to data blocks `VOL` (site latitude, longitude, height and feedhorn height),
@@ -43,8 +42,8 @@
 //!   of message 1 radials carry no location and get (0, 0, 0), as in Py-ART without a station table. NEXRAD files
 //!   do not state the transmit frequency (each WSR-88D uses its own between 2700 and 3000 MHz): the volume gets the
 //!   nominal S-band 2800 MHz and the WSR-88D beam width of 0.95°.
-//! - **Time**: `start_time` is the collection time of the first radial (the volume header's time is when the
-//!   file was opened, ≈ 1 s later); ray times are relative to it.
+//! - **Time**: `start_time` is the collection time of the first radial (to the millisecond; the volume header's
+//!   time, 0.77 s later in the KLBB sample, is not used); ray times are relative to it.
 //!
 //! # Errors
 //! Byte offsets in [`Error::Decode`] count from the start of the file for the volume header, the LDM records and
