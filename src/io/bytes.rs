@@ -1,4 +1,5 @@
-//! Bounds-checked little-endian field access for binary radar formats.
+//! Bounds-checked field access for binary radar formats: little-endian (CINRAD) and, through the `be_` accessors,
+//! big-endian (NEXRAD).
 //!
 //! Every read checks the bytes available first and reports a [`Error::Decode`] naming the source and offset, so
 //! that no reader can panic or trust a length it has not checked.
@@ -63,6 +64,18 @@ impl<'a> Cursor<'a> {
         Ok(slice)
     }
 
+    /// Moves to byte offset `pos` (at most the length of the data), e.g. to follow a pointer.
+    pub fn seek(&mut self, pos: usize, what: &str) -> Result<()> {
+        if pos > self.data.len() {
+            return Err(self.error(format!(
+                "{what} at byte offset {pos} lies past the end of the data ({} bytes)",
+                self.data.len()
+            )));
+        }
+        self.pos = pos;
+        Ok(())
+    }
+
     /// Takes a fixed-size block of `N` bytes as a [`Block`].
     pub fn block<const N: usize>(&mut self, what: &str) -> Result<Block<'a, N>> {
         let offset = self.pos;
@@ -123,6 +136,31 @@ impl<const N: usize> Block<'_, N> {
     /// Little-endian `f32` at `at`.
     pub fn f32(&self, at: usize) -> f32 {
         f32::from_le_bytes(self.array(at))
+    }
+
+    /// Big-endian `i16` at `at`.
+    pub fn be_i16(&self, at: usize) -> i16 {
+        i16::from_be_bytes(self.array(at))
+    }
+
+    /// Big-endian `u16` at `at`.
+    pub fn be_u16(&self, at: usize) -> u16 {
+        u16::from_be_bytes(self.array(at))
+    }
+
+    /// Big-endian `i32` at `at`.
+    pub fn be_i32(&self, at: usize) -> i32 {
+        i32::from_be_bytes(self.array(at))
+    }
+
+    /// Big-endian `u32` at `at`.
+    pub fn be_u32(&self, at: usize) -> u32 {
+        u32::from_be_bytes(self.array(at))
+    }
+
+    /// Big-endian `f32` at `at`.
+    pub fn be_f32(&self, at: usize) -> f32 {
+        f32::from_be_bytes(self.array(at))
     }
 
     /// A NUL-padded text field of `len` bytes at `at` (invalid UTF-8 replaced, trailing NULs and spaces removed).
@@ -216,6 +254,24 @@ mod tests {
             err.contains("offset 4") && err.contains("needs 4 bytes but only 1 remain"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn big_endian_fields_and_seek() {
+        let data = [0xff, 0xfe, 0x00, 0x00, 0x09, 0x80, 0x3f, 0xc0, 0x00, 0x00];
+        let mut c = Cursor::new(&data, "test", "mem");
+        c.seek(4, "field").unwrap();
+        let b = c.block::<6>("block").unwrap();
+        assert_eq!(b.offset, 4);
+        assert_eq!((b.be_u16(0), b.be_i16(0), b.be_f32(2)), (2432, 2432, 1.5));
+        c.seek(0, "start").unwrap();
+        let b = c.block::<4>("block").unwrap();
+        assert_eq!(
+            (b.be_i16(0), b.be_u32(0), b.be_i32(0)),
+            (-2, 0xfffe_0000, -131_072)
+        );
+        let err = c.seek(11, "pointer").unwrap_err().to_string();
+        assert!(err.contains("pointer at byte offset 11"), "{err}");
     }
 
     #[test]
