@@ -13,6 +13,7 @@ pub mod geo;
 pub mod io;
 pub mod render;
 pub mod synth;
+pub mod verify;
 pub mod volume;
 
 pub use error::{Error, Result};
