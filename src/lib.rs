@@ -15,6 +15,7 @@ pub mod motion;
 pub mod nowcast;
 pub mod render;
 pub mod synth;
+pub mod verify;
 pub mod volume;
 
 pub use error::{Error, Result};
