@@ -3,16 +3,16 @@
 //! # Model
 //! Heights are metres above mean sea level; the ground is at 0 m.
 //! - **Convective cells**: the horizontal profile of [`CellTruth::dbz_at`] plus a vertical offset: 0 dB up to 55 %
-//!   of the echo top, then a linear decrease to [`ECHO_TOP_DBZ`] at the top on the axis, then −30 dB km⁻¹. Below the
+//!   of the echo top, then a linear decrease to [`ECHO_TOP_DBZ`](crate::synth::cells::ECHO_TOP_DBZ) at the top on the axis, then −30 dB km⁻¹. Below the
 //!   freezing level the cell is rain; above it ice (graupel and snow). In cells with [`CellTruth::hail`], the
-//!   reflectivity above [`HAIL_CORE_DBZ`] is hail (at every height), the rest rain or ice. Cells with a ZDR column
+//!   reflectivity above [`HAIL_CORE_DBZ`](crate::synth::cells::HAIL_CORE_DBZ) is hail (at every height), the rest rain or ice. Cells with a ZDR column
 //!   hold supercooled rain (no hail) from the freezing level up to [`CellTruth::zdr_column_depth_m`] above it, in a
 //!   column of 0.35 radius centred half a radius off the axis (across the major axis, on the left of it).
 //! - **Stratiform background**: rain of the frame's background reflectivity below the melting layer (the 500 m
 //!   below the freezing level); in the melting layer a bright band (wet snow) with up to +8 dB, +1.5 dB ZDR and
 //!   ρhv down to 0.905; above, dry snow losing 6 dB km⁻¹, and −30 dB km⁻¹ more above the stratiform top.
-//! - **Species** (ZDR dB, ρhv, KDP ° km⁻¹, fall speed m s⁻¹): rain ([`rain_zdr_db`], [`rain_rhohv`], KDP from the
-//!   Marshall–Palmer rain rate through [`kdp_from_rain_rate`](super::kdp_from_rain_rate), [`rain_fall_speed_mps`](super::microphysics::rain_fall_speed_mps)); hail (0.2, 0.90, 0, 12);
+//! - **Species** (ZDR dB, ρhv, KDP ° km⁻¹, fall speed m s⁻¹): rain ([`rain_zdr_db`](crate::synth::rain_zdr_db), [`rain_rhohv`](crate::synth::microphysics::rain_rhohv), KDP from the
+//!   Marshall–Palmer rain rate through [`kdp_from_rain_rate`](crate::synth::kdp_from_rain_rate), [`rain_fall_speed_mps`](crate::synth::microphysics::rain_fall_speed_mps)); hail (0.2, 0.90, 0, 12);
 //!   ice (0.3, 0.99, ≤ 0.05 × f/2.8 GHz, 2); snow (0.2, 0.99, 0.01 × f/2.8 GHz, 1); wet snow (rain + 1.5 s dB,
 //!   0.985 − 0.08 s, blend, blend) with `s` the bright-band shape.
 //! - **Mixtures** add horizontal reflectivity and KDP; vertical reflectivities add too (ZDR = ΣZ_h / Σ(Z_h/ζ_dr));
@@ -321,7 +321,7 @@ impl Scene3d {
 }
 
 /// Vertical offset (dB) of a convective cell's profile at height `h`: 0 up to 55 % of the top, then down to
-/// [`ECHO_TOP_DBZ`] at the top (on the axis), then −30 dB km⁻¹.
+/// [`ECHO_TOP_DBZ`](crate::synth::cells::ECHO_TOP_DBZ) at the top (on the axis), then −30 dB km⁻¹.
 fn vertical_offset_db(h: f64, top: f64, peak: f64) -> f64 {
     let core = 0.55 * top;
     let drop = (peak - ECHO_TOP_DBZ).max(0.0);

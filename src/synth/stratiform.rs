@@ -1,7 +1,7 @@
 //! The stratiform background: a spatially correlated 15–30 dBZ field over a region, carried by the flow.
 //!
 //! The field is built from Gaussian blobs whose centres are Lagrangian particles (advected like the cells), so the
-//! background is transported, and deformed, by any [`MotionField`](super::MotionField):
+//! background is transported, and deformed, by any [`MotionField`](crate::synth::MotionField):
 //! - texture blobs with random signed amplitudes and log-uniform scales give a correlated field `F` (a sum of
 //!   Gaussians of several scales, whose spectrum falls off with wavenumber);
 //! - envelope blobs spread uniformly over an ellipse give a smooth coverage `E ∈ [0, 1]` that falls to 0 outside

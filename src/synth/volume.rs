@@ -1,13 +1,13 @@
 //! Synthetic polar volumes: a dual-polarisation radar scanning a [`Scene3d`], with propagation effects.
 //!
 //! Each gate samples the model at the centre of the beam (no beam-pattern averaging): the height from the 4/3-earth
-//! model ([`FourThirdsEarth`]), the position from the ground range along the great circle of the ray's azimuth,
+//! model ([`FourThirdsEarth`](crate::geo::FourThirdsEarth)), the position from the ground range along the great circle of the ray's azimuth,
 //! projected into the scene grid's projection (so the radar need not stand at the grid centre). Along each ray:
 //! - ΦDP = system offset + 2∫KDP dr (+ noise), wrapped to \[0°, 360°);
 //! - measured DBZH = true Z − 2∫A_H dr and ZDR = true ZDR − 2∫A_DP dr, with A_H = α·KDP, A_DP = β·KDP and the
 //!   band's linear coefficients ([`attenuation_coefficients`]); the integrals run to the gate centre;
 //! - SNR = measured Z − (noise level at 1 km + 20 log₁₀ r_km); gates with SNR < 0 dB (or no hydrometeors) are
-//!   [`GateStatus::NoEcho`] in every moment;
+//!   [`GateStatus::NoEcho`](crate::GateStatus::NoEcho) in every moment;
 //! - VRADH = radial projection of the scene flow at the gate, cos(el)·(u, v)·ê − fall speed·sin(el), plus noise,
 //!   folded into \[−V_N, V_N);
 //! - DBTH = DBZH + 0.2 dB + 0.3|n| dB; WRADH = 1 + 2·clamp((Z − 30)/25, 0, 1) + 0.3|n| m s⁻¹; RHOHV is biased low
