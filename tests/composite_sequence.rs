@@ -461,3 +461,33 @@ fn rainfields_metadata_errors_are_clear() {
         );
     }
 }
+
+/// `squall::io::open` tells grids from volumes by content.
+#[test]
+fn open_detects_grids_and_volumes() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let grid = root.join("nowcast/radar/bom/prcp-cscn/2/2018/06/16/2_20180616_100000.prcp-cscn.nc");
+    let volume = root.join("radar/40_20181220_060630.pvol.h5");
+    if !grid.exists() || !volume.exists() {
+        eprintln!("SKIP: {} absent", root.display());
+        return;
+    }
+    assert!(matches!(
+        squall::io::open(&grid).unwrap(),
+        squall::io::Dataset::Grid(squall::io::CompositeFormat::BomRf3, _)
+    ));
+    assert!(matches!(
+        squall::io::open(&volume).unwrap(),
+        squall::io::Dataset::Volume(squall::io::Format::OdimH5, _)
+    ));
+    let rmi = root.join("nowcast/radar/rmi/radqpe/20210704");
+    let first = std::fs::read_dir(&rmi)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    assert!(matches!(
+        squall::io::open(&first).unwrap(),
+        squall::io::Dataset::Grid(squall::io::CompositeFormat::OdimComposite, _)
+    ));
+}

@@ -18,7 +18,41 @@ use std::fmt;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::geo::Grid2;
 use crate::volume::PolarVolume;
+
+pub use composite::CompositeFormat;
+pub use netcdf_volume::cfradial::merge_volumes;
+
+/// What a radar file holds: a polar volume or a georeferenced grid.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dataset {
+    /// A polar volume and the format it came in.
+    Volume(Format, PolarVolume),
+    /// A gridded composite and the format it came in.
+    Grid(CompositeFormat, Grid2),
+}
+
+/// Reads any supported radar file — polar volume or gridded composite — detecting compression and format from
+/// the content, never the file name.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read, [`Error::UnknownFormat`] if no reader recognises it, and the
+/// reader's own errors for corrupt content.
+pub fn open(path: impl AsRef<Path>) -> Result<Dataset> {
+    let path = path.as_ref();
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let source_name = path.display().to_string();
+    match volume_from_bytes(&raw, &source_name) {
+        Ok((format, volume)) => Ok(Dataset::Volume(format, volume)),
+        // Not a volume (an ODIM "COMP" object is refused as unsupported by the volume reader): try the grids.
+        Err(Error::UnknownFormat { .. } | Error::Unsupported(_)) => {
+            let (format, grid) = composite::grid_from_bytes(&raw, &source_name)?;
+            Ok(Dataset::Grid(format, grid))
+        }
+        Err(e) => Err(e),
+    }
+}
 
 /// A radar file format Squall reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -89,8 +89,7 @@ pub fn grid_from_bytes(raw: &[u8], source_name: &str) -> Result<(CompositeFormat
     let data = compression::decompress(raw, source_name)?;
     let data: &[u8] = &data;
     if netcdf_volume::is_netcdf_or_hdf5(data) {
-        let file =
-            netcdf::open_mem(Some(source_name), data).map_err(|e| Error::netcdf(source_name, e))?;
+        let file = netcdf::open_mem(None, data).map_err(|e| Error::netcdf(source_name, e))?;
         if odim_comp::is_odim_composite(&file) {
             return Ok((
                 CompositeFormat::OdimComposite,

@@ -24,8 +24,7 @@ pub fn is_netcdf_or_hdf5(data: &[u8]) -> bool {
 /// [`Error::Netcdf`] if the container cannot be opened, [`Error::UnknownFormat`] if it follows none of the three
 /// conventions, and the reader's own errors.
 pub fn decode(data: &[u8], source_name: &str) -> Result<(Format, PolarVolume)> {
-    let file =
-        netcdf::open_mem(Some(source_name), data).map_err(|e| Error::netcdf(source_name, e))?;
+    let file = netcdf::open_mem(None, data).map_err(|e| Error::netcdf(source_name, e))?;
     if odim::is_odim(&file) {
         return Ok((Format::OdimH5, odim::decode(&file, source_name)?));
     }
