@@ -427,8 +427,11 @@ const MAGIC_BITS: u32 = 48;
 /// Length of a magic number and the CRC that follows it, in bits.
 const MAGIC_AND_CRC_BITS: u64 = 80;
 
-/// Decodes all concatenated bzip2 streams of `bytes`, block-parallel when there are several blocks.
+/// Decodes all concatenated bzip2 streams of `bytes`, block-parallel when there are several blocks and threads.
 fn bzip2(bytes: &[u8], source_name: &str, limit: u64) -> Result<Vec<u8>> {
+    if rayon::current_num_threads() < 2 {
+        return bzip2_sequential(bytes, source_name, limit);
+    }
     match bzip2_parallel(bytes, &find_magics(bytes), limit) {
         Some(Ok(out)) => Ok(out),
         Some(Err(failure)) => Err(failure.into_error("bzip2", source_name, 0)),
