@@ -6,18 +6,18 @@
 //! 1. No data (`NaN`) takes the frame's smallest value; isolated "rain" pixels (above that value) that a
 //!    binary opening with a `size_opening` ellipse removes are set to it (clutter filter).
 //! 2. Each frame is scaled to 8-bit grey levels: `⌊255 (v − min)/(max − min)⌋` (a flat frame is all 0).
-//! 3. [`ShiTomasi`] corners of the earlier frame (none within `buffer_mask` of no data) are tracked by
-//!    [`PyramidalLk`]; lost points are dropped. Vector = end − start, pixels per step.
+//! 3. [`ShiTomasi`](crate::motion::lucas_kanade::ShiTomasi) corners of the earlier frame (none within `buffer_mask` of no data) are tracked by
+//!    [`PyramidalLk`](crate::motion::lucas_kanade::PyramidalLk); lost points are dropped. Vector = end − start, pixels per step.
 //! 4. Outliers: a vector whose Mahalanobis distance to the mean of its `k_outlier` nearest vectors (by
 //!    position, covariance of those neighbours) exceeds `nr_std_outlier` is removed.
 //! 5. Declustering: vectors are grouped in `decl_scale × decl_scale` pixel cells and each group replaced by the
 //!    median position and median vector.
-//! 6. Inverse-distance weighting onto every pixel ([`InverseDistance`]).
+//! 6. Inverse-distance weighting onto every pixel ([`InverseDistance`](crate::motion::lucas_kanade::InverseDistance)).
 //!
 //! No vector (no rain, flat or all-NaN frames) gives zero motion.
 //!
 //! # References
-//! Lucas and Kanade (1981), Bouguet (2001): see [`PyramidalLk`]; Shi and Tomasi (1994): see [`ShiTomasi`].
+//! Lucas and Kanade (1981), Bouguet (2001): see [`PyramidalLk`](crate::motion::lucas_kanade::PyramidalLk); Shi and Tomasi (1994): see [`ShiTomasi`](crate::motion::lucas_kanade::ShiTomasi).
 //! Pulkkinen, S., D. Nerini, A. A. Pérez Hortal, C. Velasco-Forero, A. Seed, U. Germann and L. Foresti, 2019:
 //! Pysteps: an open-source Python library for probabilistic precipitation nowcasting (v1.0). *Geosci. Model
 //! Dev.*, 12, 4185–4219, doi:10.5194/gmd-12-4185-2019 (section 3.1: the dense Lucas–Kanade chain).

@@ -12,7 +12,7 @@
 //! 4. Missing vectors of the box grid are filled by inverse-distance weighting of the valid ones (8 nearest,
 //!    power 2).
 //! 5. COTREC (if enabled): the closest non-divergent field on the box grid (Li, Schmid and Joss 1995), see
-//!    [`Trec::cotrec`].
+//!    [`Trec::cotrec`](crate::motion::trec::Trec::cotrec).
 //! 6. Bilinear interpolation from the box centres to every pixel (edge values continued outwards).
 //!
 //! No valid vector (no rain, flat frames) gives zero motion.
