@@ -63,8 +63,8 @@ pub(super) type BoxVector = Option<([f64; 2], f64)>;
 /// the box of the earlier frame that maximises the correlation with the later frame, averaged over the pairs
 /// `(frames[k], frames[k + 1])`, with a parabolic sub-pixel fit along each axis.
 ///
-/// A box gets no vector if fewer than `min_rain_fraction` of its pixels are rain in an earlier frame, if it is
-/// flat, if the best mean correlation is below `min_correlation`, or if the best shift lies on the edge of
+/// A box gets no vector if fewer than `min_rain_fraction` of its pixels are rain in the earlier frame of any
+/// pair, if it is flat, if the best mean correlation is below `min_correlation`, or if the best shift lies on the edge of
 /// the search square (the true one may be outside). Shifts that take the box outside the grid are not tried.
 pub(super) fn box_vectors(
     frames: &[Frame],
