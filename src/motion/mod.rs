@@ -4,6 +4,7 @@
 //! along columns and v along rows (pysteps' convention). Inputs are `(t, y, x)` stacks, oldest first; `NaN`
 //! marks no data and is ignored; a field with no rain gives zero motion, never an error or NaN.
 
+mod common;
 /// A constant (global) shift between consecutive frames.
 pub mod constant;
 /// Ruzanski, Chandrasekar and Wang (2011): DARTS, least squares in the 3-D Fourier domain.

@@ -1,0 +1,38 @@
+//! TREC with and without the COTREC correction on a 512 × 512 synthetic convective scene (the last 3 of its 12 frames, dBZ).
+//! pysteps on the real 512² BoM sequence, next to Squall, is timed by `benches/compare/motion_speed.py`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ndarray::s;
+use squall::motion::MotionEstimator;
+use squall::motion::trec::Trec;
+use squall::synth::SceneConfig;
+
+fn bench(c: &mut Criterion) {
+    let stack = SceneConfig::convective(42, 512)
+        .and_then(|config| config.generate())
+        .expect("synthetic scene")
+        .reflectivity_stack();
+    let frames = stack.slice(s![9..12, .., ..]).to_owned();
+    let mut group = c.benchmark_group("motion_trec");
+    group.sample_size(10);
+    for cotrec in [false, true] {
+        let estimator = Trec {
+            cotrec,
+            ..Trec::default()
+        };
+        let name = if cotrec {
+            "cotrec_512x512_3_frames"
+        } else {
+            "trec_512x512_3_frames"
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| estimator.estimate(black_box(frames.view())).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
