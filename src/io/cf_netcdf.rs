@@ -1,5 +1,5 @@
-//! CF-NetCDF output of gridded fields: a time sequence of [`Grid2`] frames as one `(time, y, x)` variable with
-//! projection coordinates, a CF grid-mapping variable and 2-D latitude/longitude.
+//! CF-NetCDF output of gridded fields: `(time, y, x)` variables (a [`Grid2`] sequence, or several fields such as
+//! the two motion components) with projection coordinates, a CF grid-mapping variable and 2-D latitude/longitude.
 //!
 //! # References
 //! Eaton, B. et al., 2020: *NetCDF Climate and Forecast (CF) Metadata Conventions*, version 1.8, sections 4
@@ -7,10 +7,11 @@
 
 use std::path::Path;
 
-use ndarray::{Array1, Array2, Array3, Axis};
+use chrono::{DateTime, Utc};
+use ndarray::{Array1, Array2, Array3, ArrayView3, Axis};
 
 use crate::error::{Error, Result};
-use crate::geo::{EARTH_RADIUS_M, Grid2, Projection};
+use crate::geo::{EARTH_RADIUS_M, Grid2, GridSpec, Projection};
 
 /// CF standard name for a moment or field name, where one exists.
 fn standard_name(name: &str) -> Option<&'static str> {
@@ -44,35 +45,86 @@ pub fn write_grid_sequence(path: impl AsRef<Path>, frames: &[Grid2]) -> Result<(
             });
         }
     }
+    let mut data = Array3::<f32>::zeros((frames.len(), first.spec.ny, first.spec.nx));
+    for (mut slot, f) in data.axis_iter_mut(Axis(0)).zip(frames) {
+        slot.assign(&f.values);
+    }
+    let times: Vec<Option<DateTime<Utc>>> = frames.iter().map(|f| f.time).collect();
+    let field = Field {
+        name: &first.name,
+        units: &first.units,
+        values: data.view(),
+    };
+    write_fields(path, &first.spec, &times, &[field])
+}
+
+/// One `(time, y, x)` variable for [`write_fields`].
+#[derive(Debug, Clone)]
+pub struct Field<'a> {
+    /// Variable name.
+    pub name: &'a str,
+    /// Units (UDUNITS where possible, e.g. `"mm h-1"`, or `"dBZ"`).
+    pub units: &'a str,
+    /// Values `(time, y, x)`; `NaN` = no data.
+    pub values: ArrayView3<'a, f32>,
+}
+
+/// Writes several `(time, y, x)` variables on one grid and time axis to a new CF-1.8 NetCDF-4 file.
+///
+/// # Errors
+/// [`Error::Parameter`] for no fields or no times; [`Error::Shape`] if a field is not `(times, ny, nx)`;
+/// [`Error::Netcdf`] if the file cannot be created or written.
+pub fn write_fields(
+    path: impl AsRef<Path>,
+    spec: &GridSpec,
+    times: &[Option<DateTime<Utc>>],
+    fields: &[Field<'_>],
+) -> Result<()> {
+    let path = path.as_ref();
+    if fields.is_empty() || times.is_empty() {
+        return Err(Error::parameter(
+            "fields",
+            fields.len(),
+            "need at least one field and one time",
+        ));
+    }
+    for f in fields {
+        if f.values.dim() != (times.len(), spec.ny, spec.nx) {
+            return Err(Error::Shape {
+                what: format!("field {}", f.name),
+                expected: format!("({}, {}, {})", times.len(), spec.ny, spec.nx),
+                found: format!("{:?}", f.values.dim()),
+            });
+        }
+    }
     let nc = |e: netcdf::Error| Error::netcdf(path, e);
-    let spec = &first.spec;
     let (ny, nx) = spec.shape();
     let mut file = netcdf::create(path).map_err(nc)?;
     file.add_attribute("Conventions", "CF-1.8").map_err(nc)?;
-    file.add_attribute("title", format!("{} sequence", first.name))
+    file.add_attribute("title", format!("{} sequence", fields[0].name))
         .map_err(nc)?;
     file.add_attribute("source", format!("squall {}", env!("CARGO_PKG_VERSION")))
         .map_err(nc)?;
-    file.add_dimension("time", frames.len()).map_err(nc)?;
+    file.add_dimension("time", times.len()).map_err(nc)?;
     file.add_dimension("y", ny).map_err(nc)?;
     file.add_dimension("x", nx).map_err(nc)?;
 
-    let times: Array1<f64> = frames
+    let seconds: Array1<f64> = times
         .iter()
-        .map(|f| f.time.map_or(0.0, |t| t.timestamp_millis() as f64 / 1000.0))
+        .map(|t| t.map_or(0.0, |t| t.timestamp_millis() as f64 / 1000.0))
         .collect();
     let mut time = file.add_variable::<f64>("time", &["time"]).map_err(nc)?;
     time.put_attribute("standard_name", "time").map_err(nc)?;
     time.put_attribute("units", "seconds since 1970-01-01 00:00:00 UTC")
         .map_err(nc)?;
-    if frames.iter().any(|f| f.time.is_none()) {
+    if times.iter().any(Option::is_none) {
         time.put_attribute(
             "comment",
             "frames without a valid time are stamped 1970-01-01",
         )
         .map_err(nc)?;
     }
-    time.put(times.view(), ..).map_err(nc)?;
+    time.put(seconds.view(), ..).map_err(nc)?;
 
     let (x_name, y_name, xy_units) = match spec.projection {
         Projection::LonLat => ("longitude", "latitude", ("degrees_east", "degrees_north")),
@@ -146,25 +198,23 @@ pub fn write_grid_sequence(path: impl AsRef<Path>, frames: &[Grid2]) -> Result<(
         has_lonlat = true;
     }
 
-    let mut data = Array3::<f32>::zeros((frames.len(), ny, nx));
-    for (mut slot, f) in data.axis_iter_mut(Axis(0)).zip(frames) {
-        slot.assign(&f.values);
+    for f in fields {
+        let mut var = file
+            .add_variable::<f32>(f.name, &["time", "y", "x"])
+            .map_err(nc)?;
+        var.set_compression(4, true).map_err(nc)?;
+        var.set_fill_value(f32::NAN).map_err(nc)?;
+        var.put_attribute("units", f.units).map_err(nc)?;
+        if let Some(std) = standard_name(f.name) {
+            var.put_attribute("standard_name", std).map_err(nc)?;
+        }
+        var.put_attribute("grid_mapping", "crs").map_err(nc)?;
+        if has_lonlat {
+            var.put_attribute("coordinates", "lat lon").map_err(nc)?;
+        }
+        var.put(f.values.as_standard_layout().view(), ..)
+            .map_err(nc)?;
     }
-    let mut var = file
-        .add_variable::<f32>(&first.name, &["time", "y", "x"])
-        .map_err(nc)?;
-    var.set_compression(4, true).map_err(nc)?;
-    var.set_fill_value(f32::NAN).map_err(nc)?;
-    var.put_attribute("units", first.units.as_str())
-        .map_err(nc)?;
-    if let Some(std) = standard_name(&first.name) {
-        var.put_attribute("standard_name", std).map_err(nc)?;
-    }
-    var.put_attribute("grid_mapping", "crs").map_err(nc)?;
-    if has_lonlat {
-        var.put_attribute("coordinates", "lat lon").map_err(nc)?;
-    }
-    var.put(data.view(), ..).map_err(nc)?;
     Ok(())
 }
 

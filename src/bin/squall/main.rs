@@ -1,6 +1,7 @@
 //! The `squall` command-line tool: a thin layer over the library.
 
 mod demo;
+mod motion;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,21 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Estimate the motion of a composite sequence (files or one folder) and write it as CF-NetCDF.
+    Motion {
+        /// Composite files of one sequence, or one folder holding them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Method.
+        #[arg(long, value_enum, default_value = "lk")]
+        method: motion::Method,
+        /// Output NetCDF file (must not exist, unless --force).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Overwrite the output if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the end-to-end demonstration on a synthetic storm and write its results under OUT.
     Demo {
         /// Output folder (created; existing files of the same names are replaced).
@@ -90,7 +106,7 @@ fn info(json: bool, files: &[PathBuf]) -> Result<String> {
 }
 
 /// Refuses to write over an existing file (in particular the input) unless forced.
-fn check_output(out: &Path, inputs: &[&Path], force: bool) -> Result<()> {
+pub(crate) fn check_output(out: &Path, inputs: &[&Path], force: bool) -> Result<()> {
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -171,6 +187,12 @@ fn main() -> ExitCode {
             range_km,
             force,
         }),
+        Command::Motion {
+            files,
+            method,
+            out,
+            force,
+        } => motion::run(&files, method, &out, force),
         Command::Demo { out, seed, size } => demo::run(&out, seed, size),
     };
     match result {
