@@ -3,7 +3,6 @@
 //! written with the NetCDF library (a NetCDF-4 file is an HDF5 file) into a temporary directory.
 
 // Only `shared_radar_file` of the shared test helpers is used here.
-#[allow(dead_code)]
 mod common;
 
 use std::path::{Path, PathBuf};
