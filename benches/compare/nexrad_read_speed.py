@@ -58,6 +58,11 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--squall", metavar="CMD", help="shell command running Squall's read of the same file")
     ap.add_argument("--interleave", action="store_true", help="alternate peer and Squall runs")
+    ap.add_argument(
+        "--squall-python",
+        action="store_true",
+        help="time squall.read_volume in this process (the package built by `make python` in python/)",
+    )
     args = ap.parse_args(argv)
 
     with warnings.catch_warnings():
@@ -84,6 +89,20 @@ def main(argv=None) -> int:
     if args.squall:
         ours_med = report("squall (%s)" % args.squall, ours)
         print("ratio pyart/squall: %.2fx" % (peer_med / ours_med))
+    if args.squall_python:
+        import pathlib
+
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
+        import squall
+
+        squall.read_volume(args.file)  # warm-up
+        inproc = []
+        for _ in range(args.runs):
+            peer.append(timed(lambda: pyart_read(args.file)))
+            inproc.append(timed(lambda: squall.read_volume(args.file)))
+        peer_med = report("arm_pyart (again, interleaved with the in-process runs)", peer)
+        inproc_med = report("squall.read_volume (in process)", inproc)
+        print("ratio pyart/squall (in process): %.2fx" % (peer_med / inproc_med))
     return 0
 
 
