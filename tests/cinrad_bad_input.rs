@@ -1,56 +1,15 @@
 //! Corrupt, truncated and hostile CINRAD input gives clear errors, never a panic or a huge allocation; the
 //! writer and reader round-trip every gate status.
 
-use chrono::{TimeZone, Utc};
-use ndarray::Array2;
+mod common;
+
 use squall::Error;
 use squall::io::compression::Compression;
 use squall::io::{cinrad, compression};
-use squall::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
+use squall::volume::{PolarVolume, SweepMode};
 
-/// A small two-sweep volume with every gate status present.
 fn small_volume() -> PolarVolume {
-    let sweep = |el: f32, n_rays: usize, n_gates: usize| {
-        let mut dbzh = Moment::from_values(
-            "DBZH",
-            "dBZ",
-            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| -10.0 + (r * 7 + g) as f32 * 0.5),
-        );
-        dbzh.set_status(0, 0, GateStatus::NoEcho);
-        dbzh.set_status(1, 2, GateStatus::NoData);
-        let mut vradh = Moment::from_values(
-            "VRADH",
-            "m/s",
-            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| (r as f32 - g as f32) * 0.25),
-        );
-        vradh.set_status(2, 3, GateStatus::RangeFolded);
-        Sweep {
-            mode: SweepMode::Ppi,
-            fixed_angle_deg: el,
-            azimuth_deg: (0..n_rays)
-                .map(|r| r as f32 * 360.0 / n_rays as f32)
-                .collect(),
-            elevation_deg: vec![el; n_rays],
-            time_s: (0..n_rays).map(|r| r as f64 * 0.05).collect(),
-            first_gate_m: 62.5,
-            gate_spacing_m: 62.5,
-            nyquist_mps: Some(16.0),
-            moments: vec![dbzh, vradh],
-        }
-    };
-    PolarVolume {
-        site: Site {
-            id: "Z9999".into(),
-            name: "测试站".into(),
-            latitude_deg: 22.5,
-            longitude_deg: 114.0,
-            altitude_m: 120.0,
-        },
-        frequency_mhz: Some(9400.0),
-        beam_width_deg: 1.0,
-        start_time: Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap(),
-        sweeps: vec![sweep(0.5, 12, 20), sweep(1.5, 10, 16)],
-    }
+    common::small_volume(2, SweepMode::Ppi)
 }
 
 #[test]

@@ -4,14 +4,14 @@
 //! `cargo test --release --test fuzz_regressions -- --ignored` also writes the seed corpora of the fuzz targets to
 //! `fuzz/corpus/` (see `fuzz/README.md`).
 
+mod common;
+
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use chrono::{TimeZone, Utc};
-use ndarray::Array2;
 use squall::io::{cinrad, compression};
-use squall::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
+use squall::volume::SweepMode;
 
 /// What a function must give for a stored input.
 #[derive(Debug, Clone, Copy)]
@@ -148,53 +148,6 @@ fn radial_times_far_from_the_scan_start_do_not_wrap() {
     assert!((time_s - (-3_560_600_064.200_001)).abs() < 1e-5, "{time_s}");
 }
 
-/// A small volume with every gate status, in one or two sweeps.
-fn small_volume(n_sweeps: usize, mode: SweepMode) -> PolarVolume {
-    let sweep = |angle: f32, n_rays: usize, n_gates: usize| {
-        let mut dbzh = Moment::from_values(
-            "DBZH",
-            "dBZ",
-            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| -10.0 + (r * 7 + g) as f32 * 0.5),
-        );
-        dbzh.set_status(0, 0, GateStatus::NoEcho);
-        dbzh.set_status(1, 2, GateStatus::NoData);
-        let mut vradh = Moment::from_values(
-            "VRADH",
-            "m/s",
-            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| (r as f32 - g as f32) * 0.25),
-        );
-        vradh.set_status(2, 3, GateStatus::RangeFolded);
-        Sweep {
-            mode,
-            fixed_angle_deg: angle,
-            azimuth_deg: (0..n_rays)
-                .map(|r| r as f32 * 360.0 / n_rays as f32)
-                .collect(),
-            elevation_deg: vec![angle; n_rays],
-            time_s: (0..n_rays).map(|r| r as f64 * 0.05).collect(),
-            first_gate_m: 62.5,
-            gate_spacing_m: 62.5,
-            nyquist_mps: Some(16.0),
-            moments: vec![dbzh, vradh],
-        }
-    };
-    PolarVolume {
-        site: Site {
-            id: "Z9999".into(),
-            name: "测试站".into(),
-            latitude_deg: 22.5,
-            longitude_deg: 114.0,
-            altitude_m: 120.0,
-        },
-        frequency_mhz: Some(9400.0),
-        beam_width_deg: 1.0,
-        start_time: Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap(),
-        sweeps: (0..n_sweeps)
-            .map(|s| sweep(0.5 + s as f32, 12 - 2 * s, 20 - 4 * s))
-            .collect(),
-    }
-}
-
 fn bz2(data: &[u8], level: u32) -> Vec<u8> {
     let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level));
     encoder.write_all(data).unwrap();
@@ -256,9 +209,9 @@ fn write_fuzz_seed_corpora() {
     }
     let mut plain = Vec::new();
     for (name, volume) in [
-        ("ppi2", small_volume(2, SweepMode::Ppi)),
-        ("ppi1", small_volume(1, SweepMode::Ppi)),
-        ("rhi1", small_volume(1, SweepMode::Rhi)),
+        ("ppi2", common::small_volume(2, SweepMode::Ppi)),
+        ("ppi1", common::small_volume(1, SweepMode::Ppi)),
+        ("rhi1", common::small_volume(1, SweepMode::Rhi)),
     ] {
         let bytes = cinrad::to_bytes(&volume).unwrap();
         write_seed(&cinrad_dir, &format!("{name}.bin"), &bytes);

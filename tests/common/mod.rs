@@ -4,6 +4,10 @@
 
 use std::path::PathBuf;
 
+use chrono::{TimeZone, Utc};
+use ndarray::Array2;
+use squall::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
+
 /// Path of a file in `../shared/data/radar/`, or `None` (with a message on stderr) when the shared data folder
 /// is absent, so that the calling test can skip.
 pub fn shared_radar_file(name: &str) -> Option<PathBuf> {
@@ -28,4 +32,51 @@ pub fn reference_json(name: &str) -> serde_json::Value {
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A small volume with every gate status, in one or two sweeps.
+pub fn small_volume(n_sweeps: usize, mode: SweepMode) -> PolarVolume {
+    let sweep = |angle: f32, n_rays: usize, n_gates: usize| {
+        let mut dbzh = Moment::from_values(
+            "DBZH",
+            "dBZ",
+            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| -10.0 + (r * 7 + g) as f32 * 0.5),
+        );
+        dbzh.set_status(0, 0, GateStatus::NoEcho);
+        dbzh.set_status(1, 2, GateStatus::NoData);
+        let mut vradh = Moment::from_values(
+            "VRADH",
+            "m/s",
+            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| (r as f32 - g as f32) * 0.25),
+        );
+        vradh.set_status(2, 3, GateStatus::RangeFolded);
+        Sweep {
+            mode,
+            fixed_angle_deg: angle,
+            azimuth_deg: (0..n_rays)
+                .map(|r| r as f32 * 360.0 / n_rays as f32)
+                .collect(),
+            elevation_deg: vec![angle; n_rays],
+            time_s: (0..n_rays).map(|r| r as f64 * 0.05).collect(),
+            first_gate_m: 62.5,
+            gate_spacing_m: 62.5,
+            nyquist_mps: Some(16.0),
+            moments: vec![dbzh, vradh],
+        }
+    };
+    PolarVolume {
+        site: Site {
+            id: "Z9999".into(),
+            name: "测试站".into(),
+            latitude_deg: 22.5,
+            longitude_deg: 114.0,
+            altitude_m: 120.0,
+        },
+        frequency_mhz: Some(9400.0),
+        beam_width_deg: 1.0,
+        start_time: Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap(),
+        sweeps: (0..n_sweeps)
+            .map(|s| sweep(0.5 + s as f32, 12 - 2 * s, 20 - 4 * s))
+            .collect(),
+    }
 }
