@@ -71,8 +71,8 @@ pub fn run(files: &[PathBuf], method: Method, out: &Path, force: bool) -> Result
     let started = Instant::now();
     let motion = match method {
         Method::Lk => LucasKanade::default().estimate(frames.view()),
-        Method::Vet => Vet.estimate(frames.view()),
-        Method::Darts => Darts.estimate(frames.view()),
+        Method::Vet => Vet::default().estimate(frames.view()),
+        Method::Darts => Darts::default().estimate(frames.view()),
         Method::Trec => Trec::default().estimate(frames.view()),
         Method::Constant => ConstantMotion::default().estimate(frames.view()),
     }?;
