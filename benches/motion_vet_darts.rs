@@ -1,4 +1,4 @@
-//! DARTS on nine frames of 512²: a synthetic convective scene (`SceneConfig::convective`, always available) and the BoM
+//! VET on three frames and DARTS on nine frames of 512²: a synthetic convective scene (`SceneConfig::convective`, always available) and the BoM
 //! Rainfields sequence of `../shared/data/nowcast/` from 11:00, frames 10–18 (skipped, with a message, where it is
 //! absent), both as rain rate in dB (10·log₁₀ R from 0.1 mm/h, −15 dB below). pysteps on the same BoM frames:
 //! `benches/compare/motion_speed_vet_darts.py`.
@@ -11,6 +11,7 @@ use ndarray::{Array3, Axis, s};
 use squall::io::composite::open_sequence_dir;
 use squall::motion::MotionEstimator;
 use squall::motion::darts::Darts;
+use squall::motion::vet::Vet;
 use squall::synth::{SceneConfig, to_rain_rate};
 
 fn to_db(rain: Array3<f32>) -> Array3<f32> {
@@ -35,18 +36,23 @@ fn bom() -> Option<Array3<f32>> {
     Some(to_db(sequence.values.slice(s![10..19, .., ..]).to_owned()))
 }
 
-fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("darts_512");
+/// Times `method` on frames `first_frame..9` of each input.
+fn bench_method(c: &mut Criterion, group: &str, method: &dyn MotionEstimator, first_frame: usize) {
+    let mut group = c.benchmark_group(group);
     group.sample_size(10);
-    let method = Darts::default();
     for (name, frames) in [("synthetic", Some(synthetic())), ("bom_1100", bom())] {
         let Some(frames) = frames else { continue };
-        let input = frames.slice(s![0..9, .., ..]);
+        let input = frames.slice(s![first_frame..9, .., ..]);
         group.bench_function(name, |b| {
             b.iter(|| method.estimate(black_box(input)).unwrap())
         });
     }
     group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    bench_method(c, "vet_512", &Vet::default(), 6);
+    bench_method(c, "darts_512", &Darts::default(), 0);
 }
 
 criterion_group!(benches, bench);
