@@ -4,35 +4,15 @@
 //! pixels (the same cell must hold the same value: orientation), pysteps' grid metadata, and the longitude and
 //! latitude of the corner and centre cells computed by pyproj.
 
-use std::path::PathBuf;
+mod common;
 
 use serde_json::Value;
 use squall::geo::projection::{AlbersEqualArea, StereographicScale};
 use squall::geo::{GridSequence, Projection};
 use squall::io::composite::open_sequence_dir;
 
-/// A folder of `../shared/data/nowcast/`, or `None` (with a message) when the shared data is absent.
-fn nowcast_dir(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/nowcast")
-        .join(relative);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIP: {} not found (the shared data folder is absent)",
-            path.display()
-        );
-        None
-    }
-}
-
 fn reference(service: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "testdata/reference/composite_{service}_pysteps.json"
-    ));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::reference_json(&format!("composite_{service}_pysteps.json"))
 }
 
 /// Absolute tolerance 1e-3, relative 1e-5 for values above 100.
@@ -47,7 +27,7 @@ fn f(v: &Value) -> f64 {
 /// Reads the service's folder and compares every frame with the fixture; returns the sequence and fixture.
 fn check_frames(service: &str) -> Option<(GridSequence, Value)> {
     let peer = reference(service);
-    let dir = nowcast_dir(peer["folder"].as_str().unwrap())?;
+    let dir = common::nowcast_dir(peer["folder"].as_str().unwrap())?;
     let seq = open_sequence_dir(&dir).unwrap();
     let files = peer["files"].as_array().unwrap();
     assert_eq!(seq.len(), files.len(), "{service}: frame count");

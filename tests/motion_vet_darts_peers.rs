@@ -16,7 +16,7 @@
 //!   with `nowcast::warp`, bilinear, departure points outside the grid left out): VET's no more than 1 % above
 //!   pysteps' (it is lower in every case: the L-BFGS minimum is deeper), DARTS' within 0.1 % of pysteps'.
 
-use std::path::PathBuf;
+mod common;
 
 use ndarray::{Array3, ArrayView3, Axis, s};
 use serde_json::Value;
@@ -26,28 +26,8 @@ use squall::motion::darts::Darts;
 use squall::motion::vet::Vet;
 use squall::nowcast::{Interpolation, warp};
 
-/// A folder of `../shared/data/nowcast/`, or `None` (with a message) when the shared data is absent.
-fn nowcast_dir(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/nowcast")
-        .join(relative);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIP: {} not found (the shared data folder is absent)",
-            path.display()
-        );
-        None
-    }
-}
-
 fn reference(service: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "testdata/reference/motion_vet_darts_{service}_pysteps.json"
-    ));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::reference_json(&format!("motion_vet_darts_{service}_pysteps.json"))
 }
 
 /// Rain rate (mm/h) → dB as pysteps' examples: 10·log₁₀ R from 0.1 mm/h, −15 dB below and for no data.
@@ -111,7 +91,7 @@ fn residual(motion: &Array3<f32>, frames: ArrayView3<f32>) -> f64 {
 }
 
 fn compare(service: &str, folder: &str) {
-    let Some(dir) = nowcast_dir(folder) else {
+    let Some(dir) = common::nowcast_dir(folder) else {
         return;
     };
     let doc = reference(service);

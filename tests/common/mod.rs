@@ -25,6 +25,22 @@ pub fn shared_radar_file(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// A folder of `../shared/data/nowcast/`, or `None` (with a message) when the shared data is absent.
+pub fn nowcast_dir(relative: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/nowcast")
+        .join(relative);
+    if path.is_dir() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIP: {} not found (the shared data folder is absent)",
+            path.display()
+        );
+        None
+    }
+}
+
 /// A reference fixture from `testdata/reference/`, parsed as JSON.
 pub fn reference_json(name: &str) -> serde_json::Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
