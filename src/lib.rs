@@ -8,11 +8,15 @@
 
 #![warn(missing_docs)]
 
+pub mod cells;
+pub mod dualpol;
 pub mod error;
 pub mod geo;
+pub mod grid;
 pub mod io;
 pub mod motion;
 pub mod nowcast;
+pub mod products;
 pub mod render;
 pub mod synth;
 pub mod verify;

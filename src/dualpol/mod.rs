@@ -1,0 +1,2 @@
+//! Dual-polarisation processing, band-aware (S, C, X): echo filtering, ΦDP/KDP, attenuation correction,
+//! hydrometeor classification and rain rate.
