@@ -6,8 +6,10 @@
 use std::io::BufWriter;
 use std::path::Path;
 
+use ndarray::ArrayView3;
+
 use crate::error::{Error, Result};
-use crate::geo::Grid2;
+use crate::geo::{Grid2, GridSpec};
 use crate::volume::{GateStatus, Sweep};
 
 /// An RGB colour.
@@ -201,6 +203,104 @@ pub fn render_grid(grid: &Grid2, scale: &ColourScale) -> Image {
     }
 }
 
+/// Colour of motion arrows.
+pub const ARROW: Rgb = [0, 0, 0];
+
+/// Draws motion vectors as arrows on a sparse grid over an image made by [`render_grid`] from a grid with the
+/// same `spec`: one arrow every `spacing` cells in each direction, starting half a spacing from the top-left
+/// corner, from the cell centre along the motion. Arrows are scaled together so that the fastest is `0.9 ·
+/// spacing` image pixels long (as plotting programs autoscale quivers); cells with a non-finite or zero vector
+/// get no arrow. Returns that scale, image pixels per (pixel per time step); 0 when nothing moves.
+///
+/// # Shape
+/// `motion (2, ny, nx)` = (u, v) in pixels per step along columns and rows of the grid (the convention of
+/// [`crate::motion`]); rows of a grid with `dy > 0` are drawn flipped, as [`render_grid`] does.
+///
+/// # Errors
+/// [`Error::Shape`] if the motion or the image does not match `spec`; [`Error::Parameter`] for a zero spacing.
+pub fn draw_motion_arrows(
+    image: &mut Image,
+    spec: &GridSpec,
+    motion: ArrayView3<f32>,
+    spacing: usize,
+    colour: Rgb,
+) -> Result<f32> {
+    let (ny, nx) = spec.shape();
+    if motion.dim() != (2, ny, nx) || (image.height, image.width) != (ny, nx) {
+        return Err(Error::Shape {
+            what: "motion arrows".into(),
+            expected: format!("motion (2, {ny}, {nx}) on a {nx} × {ny} image"),
+            found: format!(
+                "motion {:?} on a {} × {} image",
+                motion.dim(),
+                image.width,
+                image.height
+            ),
+        });
+    }
+    if spacing == 0 {
+        return Err(Error::parameter(
+            "spacing",
+            0,
+            "arrows need a spacing of at least one cell",
+        ));
+    }
+    let flip = spec.dy > 0.0;
+    let sample = |r: usize, c: usize| -> Option<(f32, f32)> {
+        let (u, v) = (motion[[0, r, c]], motion[[1, r, c]]);
+        (u.is_finite() && v.is_finite() && (u != 0.0 || v != 0.0))
+            .then_some((u, if flip { -v } else { v }))
+    };
+    let centres = || {
+        (spacing / 2..ny)
+            .step_by(spacing)
+            .flat_map(move |r| (spacing / 2..nx).step_by(spacing).map(move |c| (r, c)))
+    };
+    let fastest = centres()
+        .filter_map(|(r, c)| sample(r, c))
+        .map(|(u, v)| u.hypot(v))
+        .fold(0.0_f32, f32::max);
+    if fastest == 0.0 {
+        return Ok(0.0);
+    }
+    let gain = 0.9 * spacing as f32 / fastest;
+    for (r, c) in centres() {
+        let Some((u, v)) = sample(r, c) else { continue };
+        let row = if flip { ny - 1 - r } else { r };
+        let (x0, y0) = (c as f32, row as f32);
+        let (dx, dy) = (u * gain, v * gain);
+        let (x1, y1) = (x0 + dx, y0 + dy);
+        image.line(x0, y0, x1, y1, colour);
+        // Two barbs at ±25° from the shaft, a third of its length (at least 2 px).
+        let length = dx.hypot(dy);
+        let barb = (length / 3.0).max(2.0).min(length);
+        let (back_x, back_y) = (-dx / length, -dy / length);
+        for angle in [25.0_f32.to_radians(), -25.0_f32.to_radians()] {
+            let (sin, cos) = angle.sin_cos();
+            let bx = back_x * cos - back_y * sin;
+            let by = back_x * sin + back_y * cos;
+            image.line(x1, y1, x1 + barb * bx, y1 + barb * by, colour);
+        }
+    }
+    Ok(gain)
+}
+
+impl Image {
+    /// Draws a one-pixel line between two points (x = column, y = row, pixel centres at integers), clipped to
+    /// the image.
+    fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, colour: Rgb) {
+        let steps = (x1 - x0).abs().max((y1 - y0).abs()).ceil().max(1.0) as usize;
+        for k in 0..=steps {
+            let t = k as f32 / steps as f32;
+            let (x, y) = ((x0 + t * (x1 - x0)).round(), (y0 + t * (y1 - y0)).round());
+            if x >= 0.0 && y >= 0.0 && (x as usize) < self.width && (y as usize) < self.height {
+                let i = 3 * (y as usize * self.width + x as usize);
+                self.pixels[i..i + 3].copy_from_slice(&colour);
+            }
+        }
+    }
+}
+
 /// Renders one moment of a PPI sweep on a square image `size` pixels wide covering `max_range_m` around the
 /// radar (ground range approximated by slant range × cos(elevation)); each pixel takes the nearest ray and gate.
 ///
@@ -314,6 +414,47 @@ mod tests {
         );
         assert_eq!(img.pixel(0, 0), [0xbc, 0x00, 0x00]);
         assert_eq!(img.pixel(2, 0), BACKGROUND);
+    }
+
+    #[test]
+    fn arrows_point_along_the_motion() {
+        // North-up grid (dy < 0): rows are image rows; motion 2 px/step east and 1 px/step south.
+        let spec = GridSpec {
+            dy: -1000.0,
+            ..GridSpec::centred_on(0.0, 0.0, 20, 1000.0).unwrap()
+        };
+        let grid = Grid2::new(spec.clone(), "DBZH", "dBZ", None, Array2::zeros((20, 20))).unwrap();
+        let mut img = render_grid(&grid, &ColourScale::reflectivity());
+        let mut motion = ndarray::Array3::<f32>::zeros((2, 20, 20));
+        motion.index_axis_mut(ndarray::Axis(0), 0).fill(2.0);
+        motion.index_axis_mut(ndarray::Axis(0), 1).fill(1.0);
+        let gain = draw_motion_arrows(&mut img, &spec, motion.view(), 10, ARROW).unwrap();
+        // Fastest |(2, 1)| = √5 drawn 9 px long.
+        assert!((gain - 9.0 / 5f32.sqrt()).abs() < 1e-5);
+        // Arrows start at (5, 5) and (15, 15); the tip of the first is at (5 + 2 gain, 5 + gain).
+        assert_eq!(img.pixel(5, 5), ARROW);
+        let (tip_x, tip_y) = (
+            (5.0 + 2.0 * gain).round() as usize,
+            (5.0 + gain).round() as usize,
+        );
+        assert_eq!(img.pixel(tip_y, tip_x), ARROW);
+        // Nothing drawn up-wind of the start.
+        assert_eq!(img.pixel(3, 1), BACKGROUND);
+        // The same motion on a grid whose rows run north points up in the image.
+        let north = GridSpec::centred_on(0.0, 0.0, 20, 1000.0).unwrap();
+        let mut img = render_grid(&grid, &ColourScale::reflectivity());
+        draw_motion_arrows(&mut img, &north, motion.view(), 10, ARROW).unwrap();
+        assert_eq!(img.pixel(19 - 5 - gain.round() as usize, tip_x), ARROW);
+        // No motion, no arrows; wrong shapes are refused.
+        let mut img = render_grid(&grid, &ColourScale::reflectivity());
+        let still = ndarray::Array3::<f32>::zeros((2, 20, 20));
+        assert_eq!(
+            draw_motion_arrows(&mut img, &spec, still.view(), 10, ARROW).unwrap(),
+            0.0
+        );
+        assert!(img.pixels.iter().all(|&p| p == 255));
+        let small = ndarray::Array3::<f32>::zeros((2, 10, 20));
+        assert!(draw_motion_arrows(&mut img, &spec, small.view(), 10, ARROW).is_err());
     }
 
     #[test]

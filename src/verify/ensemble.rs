@@ -11,14 +11,14 @@
 //! - Zacharov, P. & Rezacova, D. (2009). Using the fractions skill score to assess the relationship between an
 //!   ensemble QPF spread and skill. *Atmospheric Research* 94, 684–693. doi:10.1016/j.atmosres.2009.03.004
 
-use ndarray::{ArrayView2, ArrayView3, Axis};
+use ndarray::{Array2, ArrayView2, ArrayView3, Axis, Zip};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::verify::input::{at_least, ensemble_shape, ratio};
+use crate::verify::input::{at_least, ensemble_shape, ratio, threshold as check_threshold};
 
 /// Mean CRPS of ensemble forecasts over pixels, accumulated over fields (pysteps `CRPS_init` / `_accum` /
 /// `_compute`).
@@ -302,6 +302,52 @@ impl RankHistogram {
         let total: f64 = self.counts.iter().sum();
         self.counts.iter().map(|&c| ratio(c, total)).collect()
     }
+}
+
+/// Probability that the value is ≥ `threshold` at each pixel: the fraction of members at or above it (pysteps
+/// `ensemblestats.excprob` with `ignore_nan=False`): NaN where any member is not finite.
+///
+/// # Shape
+/// `members (m ≥ 1, y, x)` → `(y, x)`, probabilities in [0, 1].
+///
+/// # Errors
+/// [`Error::Shape`] for an ensemble without members; [`Error::Parameter`] if `threshold` is NaN.
+///
+/// # Examples
+/// ```
+/// use ndarray::Array3;
+/// use squall::verify::exceedance_probability;
+/// let members = Array3::from_shape_vec((4, 1, 2), vec![0.0_f32, 1.0, 2.0, 1.0, 5.0, f32::NAN, 1.0, 3.0]).unwrap();
+/// let p = exceedance_probability(members.view(), 1.0)?;
+/// assert_eq!(p[[0, 0]], 0.75);
+/// assert!(p[[0, 1]].is_nan());
+/// # Ok::<(), squall::Error>(())
+/// ```
+pub fn exceedance_probability(members: ArrayView3<f32>, threshold: f64) -> Result<Array2<f32>> {
+    let threshold = check_threshold("threshold", threshold)?;
+    let (m, ny, nx) = members.dim();
+    if m == 0 {
+        return Err(Error::Shape {
+            what: "exceedance probability ensemble".into(),
+            expected: "(members ≥ 1, y, x)".into(),
+            found: format!("{:?}", members.dim()),
+        });
+    }
+    let mut probability = Array2::<f32>::zeros((ny, nx));
+    Zip::from(&mut probability)
+        .and(members.lanes(Axis(0)))
+        .par_for_each(|p, lane| {
+            let mut count = 0_usize;
+            for &x in lane {
+                if !x.is_finite() {
+                    *p = f32::NAN;
+                    return;
+                }
+                count += usize::from(f64::from(x) >= threshold);
+            }
+            *p = count as f32 / m as f32;
+        });
+    Ok(probability)
 }
 
 /// Mean of a deterministic score of each member against the observation (pysteps `ensemble_skill`; Zacharov &

@@ -16,7 +16,7 @@
 pub mod categorical;
 /// Continuous scores (ME, MAE, RMSE, correlation, regression slopes, RV) and the offline Spearman and scatter.
 pub mod continuous;
-/// Ensemble CRPS, rank histogram, and mean member skill and spread.
+/// Ensemble CRPS, rank histogram, exceedance probabilities, and mean member skill and spread.
 pub mod ensemble;
 /// Fractions skill score over square windows (Roberts & Lean 2008) via summed-area tables.
 pub mod fss;
@@ -32,7 +32,9 @@ pub use categorical::{CategoricalScores, ContingencyTable};
 pub use continuous::{
     Conditioning, ContinuousAccumulator, ContinuousScores, scatter, spearman_correlation,
 };
-pub use ensemble::{Crps, RankHistogram, TieBreaking, ensemble_skill, ensemble_spread};
+pub use ensemble::{
+    Crps, RankHistogram, TieBreaking, ensemble_skill, ensemble_spread, exceedance_probability,
+};
 pub use fss::{FssAccumulator, fss};
 pub use intensity_scale::{IntensityScale, IntensityScaleSkill};
 pub use probabilistic::{BrierScore, ReliabilityCurve, ReliabilityDiagram, RocCurve, RocPoints};

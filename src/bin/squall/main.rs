@@ -2,6 +2,7 @@
 
 mod demo;
 mod motion;
+mod verify;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -68,9 +69,33 @@ enum Command {
         /// Output NetCDF file (must not exist, unless --force).
         #[arg(short, long)]
         out: PathBuf,
-        /// Overwrite the output if it exists.
+        /// Also render the motion as arrows over the last frame to this PNG (must not exist, unless --force).
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Overwrite the outputs if they exist.
         #[arg(long)]
         force: bool,
+    },
+    /// Score a forecast CF-NetCDF file against observed composites, per lead time (tables, or JSON).
+    Verify {
+        /// Forecast file: (time, y, x) and/or (time, realization, y, x) variables, as Squall writes them.
+        #[arg(long)]
+        forecast: PathBuf,
+        /// Observed composites (any format Squall reads) or folders of them, matched by valid time.
+        #[arg(long, required = true, num_args = 1..)]
+        obs: Vec<PathBuf>,
+        /// Event thresholds, unit of the fields (comma-separated).
+        #[arg(long, value_delimiter = ',', default_values_t = [0.1, 1.0, 5.0, 10.0])]
+        thresholds: Vec<f64>,
+        /// FSS window sizes in pixels (comma-separated).
+        #[arg(long, value_delimiter = ',', default_values_t = [1, 5, 20])]
+        scales: Vec<usize>,
+        /// Deterministic variable to verify (default: the one in the observations' units).
+        #[arg(long)]
+        variable: Option<String>,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Run the end-to-end demonstration on a synthetic storm and write its results under OUT.
     Demo {
@@ -191,8 +216,24 @@ fn main() -> ExitCode {
             files,
             method,
             out,
+            png,
             force,
-        } => motion::run(&files, method, &out, force),
+        } => motion::run(&files, method, &out, png.as_deref(), force),
+        Command::Verify {
+            forecast,
+            obs,
+            thresholds,
+            scales,
+            variable,
+            json,
+        } => verify::run(&verify::VerifyArgs {
+            forecast,
+            obs,
+            thresholds,
+            scales,
+            variable,
+            json,
+        }),
         Command::Demo { out, seed, size } => demo::run(&out, seed, size),
     };
     match result {

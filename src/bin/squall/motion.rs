@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use clap::ValueEnum;
 use ndarray::{Array3, Axis};
+use squall::geo::Grid2;
 use squall::io::cf_netcdf::{Field, write_fields};
 use squall::io::composite::{open_sequence, open_sequence_dir};
 use squall::motion::MotionEstimator;
@@ -13,6 +14,7 @@ use squall::motion::darts::Darts;
 use squall::motion::lucas_kanade::LucasKanade;
 use squall::motion::trec::Trec;
 use squall::motion::vet::Vet;
+use squall::render::{ARROW, ColourScale, draw_motion_arrows, render_grid};
 use squall::{Error, Result};
 
 /// Motion estimation method.
@@ -52,10 +54,36 @@ fn to_decibels(values: &Array3<f32>, units: &str) -> Array3<f32> {
     })
 }
 
+/// Cells between arrows in the PNG.
+const ARROW_SPACING: usize = 24;
+
 /// Runs the command; returns the summary printed on stdout.
-pub fn run(files: &[PathBuf], method: Method, out: &Path, force: bool) -> Result<String> {
+pub fn run(
+    files: &[PathBuf],
+    method: Method,
+    out: &Path,
+    png: Option<&Path>,
+    force: bool,
+) -> Result<String> {
     let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     crate::check_output(out, &inputs, force)?;
+    if let Some(png) = png {
+        if png == out {
+            return Err(Error::parameter(
+                "--png",
+                png.display(),
+                "is also the --out file; give two different names",
+            ));
+        }
+        crate::check_output(png, &inputs, force).map_err(|e| match e {
+            Error::Parameter { value, reason, .. } => Error::Parameter {
+                name: "--png".into(),
+                value,
+                reason,
+            },
+            other => other,
+        })?;
+    }
     let sequence = match files {
         [dir] if dir.is_dir() => open_sequence_dir(dir)?,
         _ => open_sequence(files)?,
@@ -112,9 +140,38 @@ pub fn run(files: &[PathBuf], method: Method, out: &Path, force: bool) -> Result
     let last_time = sequence.times.last().copied();
     write_fields(out, &sequence.spec, &[last_time], &fields)?;
     let mean = |a: &Array3<f32>| a.iter().map(|&x| f64::from(x)).sum::<f64>() / a.len() as f64;
+    let picture = match png {
+        Some(png) => {
+            let last = sequence.frame(sequence.len() - 1);
+            let grid = Grid2::new(
+                sequence.spec.clone(),
+                &sequence.name,
+                &sequence.units,
+                last_time,
+                last.to_owned(),
+            )?;
+            let scale = ColourScale::for_moment(&sequence.name, 0.0, 1.0);
+            let mut image = render_grid(&grid, &scale);
+            let gain = draw_motion_arrows(
+                &mut image,
+                &sequence.spec,
+                motion.view(),
+                ARROW_SPACING,
+                ARROW,
+            )?;
+            image.write_png(png)?;
+            format!(
+                "\n{} over the last frame → {} (one arrow every {ARROW_SPACING} cells; 1 px/step = {gain:.1} px \
+                 of arrow)",
+                sequence.name,
+                png.display()
+            )
+        }
+        None => String::new(),
+    };
     Ok(format!(
         "{} frames of {} [{}] every {} s, {:?} motion in {elapsed:.2} s: mean u {:.2} m/s, v {:.2} m/s (northward) → {}\n\
-         (u_pixels, v_pixels: pixels per time step along columns and rows, as pysteps)",
+         (u_pixels, v_pixels: pixels per time step along columns and rows, as pysteps){picture}",
         sequence.len(),
         sequence.name,
         sequence.units,

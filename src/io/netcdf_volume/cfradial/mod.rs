@@ -44,7 +44,7 @@ mod moments;
 pub mod names;
 mod nc;
 mod range_axis;
-mod time_units;
+pub(crate) mod time_units;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

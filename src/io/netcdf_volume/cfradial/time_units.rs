@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, 
 
 /// A parsed time unit: value `t` means `epoch + t · seconds_per_unit` seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct TimeUnits {
+pub(crate) struct TimeUnits {
     /// Length of one unit in seconds.
     pub seconds_per_unit: f64,
     /// The reference instant.
