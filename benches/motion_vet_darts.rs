@@ -1,7 +1,7 @@
 //! VET on three frames and DARTS on nine frames of 512²: a synthetic convective scene (`SceneConfig::convective`, always available) and the BoM
 //! Rainfields sequence of `../shared/data/nowcast/` from 11:00, frames 10–18 (skipped, with a message, where it is
 //! absent), both as rain rate in dB (10·log₁₀ R from 0.1 mm/h, −15 dB below). pysteps on the same BoM frames:
-//! `benches/compare/motion_speed_vet_darts.py`.
+//! `benches/compare/motion_speed.py` (all methods in one run).
 
 use std::hint::black_box;
 use std::path::PathBuf;
