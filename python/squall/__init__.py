@@ -21,6 +21,7 @@ from ._squall import (
     read_volume,
 )
 from . import extrapolation
+from . import motion, verification
 
 __all__ = [
     "DecodeError",
@@ -33,5 +34,7 @@ __all__ = [
     "Volume",
     "__version__",
     "extrapolation",
+    "motion",
     "read_volume",
+    "verification",
 ]

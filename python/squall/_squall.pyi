@@ -60,3 +60,70 @@ def semilagrangian_extrapolate(
     interp_order: int = 1,
     displacement_prev: npt.NDArray[np.float32] | None = None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+
+# Motion (squall.motion wraps these with pysteps' signatures): frames (t, y, x) -> motion (2, y, x), px/step.
+def motion_lucaskanade(
+    input_images: npt.NDArray[np.float32],
+    nr_std_outlier: float = 3.0,
+    k_outlier: int = 30,
+    size_opening: int = 3,
+    decl_scale: int = 20,
+) -> npt.NDArray[np.float32]: ...
+def motion_lucaskanade_sparse(
+    input_images: npt.NDArray[np.float32],
+    nr_std_outlier: float = 3.0,
+    k_outlier: int = 30,
+    size_opening: int = 3,
+    decl_scale: int = 20,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+def motion_vet(
+    input_images: npt.NDArray[np.float32],
+    sectors: list[int] = ...,
+    smooth_gain: float = 1e6,
+    max_iterations: int = 100,
+    tolerance: float = 1e-4,
+) -> npt.NDArray[np.float32]: ...
+def motion_darts(
+    input_images: npt.NDArray[np.float32],
+    n_x: int = 50,
+    n_y: int = 50,
+    n_t: int = 4,
+    m_x: int = 2,
+    m_y: int = 2,
+    rcond: float = 0.01,
+) -> npt.NDArray[np.float32]: ...
+def motion_trec(
+    input_images: npt.NDArray[np.float32],
+    box_size: int = 24,
+    spacing: int = 12,
+    max_speed: float = 16.0,
+    min_correlation: float = 0.5,
+    min_rain_fraction: float = 0.1,
+    median_threshold: float = 2.0,
+    cotrec: bool = True,
+) -> npt.NDArray[np.float32]: ...
+def motion_constant(
+    input_images: npt.NDArray[np.float32], max_speed: float = 30.0, all_pairs: bool = False
+) -> npt.NDArray[np.float32]: ...
+
+# Verification (squall.verification wraps these with pysteps' signatures); fields are 2-D float32.
+def verification_det_cat(
+    pred: npt.NDArray[np.float32], obs: npt.NDArray[np.float32], thr: float
+) -> dict[str, float]: ...
+def verification_det_cont(
+    pred: npt.NDArray[np.float32],
+    obs: npt.NDArray[np.float32],
+    conditioning: str | None = None,
+    thr: float = 0.0,
+    offline: bool = False,
+) -> dict[str, float]: ...
+def verification_fss(
+    x_f: npt.NDArray[np.float32], x_o: npt.NDArray[np.float32], thr: float, scales: list[int]
+) -> list[float]: ...
+def verification_crps(x_f: npt.NDArray[np.float32], x_o: npt.NDArray[np.float32]) -> float: ...
+def verification_reldiag(
+    p_f: npt.NDArray[np.float32], x_o: npt.NDArray[np.float32], x_min: float, n_bins: int, min_count: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.uint64], float]: ...
+def verification_roc(
+    p_f: npt.NDArray[np.float32], x_o: npt.NDArray[np.float32], x_min: float, n_prob_thrs: int
+) -> tuple[list[float], list[float], float]: ...

@@ -4,7 +4,9 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod motion;
 mod nowcast;
+mod verification;
 mod volume;
 
 /// The native module; its public names are re-exported by `squall/__init__.py`.
@@ -13,6 +15,8 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     volume::register(m)?;
     nowcast::register(m)?;
+    motion::register(m)?;
+    verification::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,0 +1,25 @@
+"""Argument checks shared by the pysteps-shaped wrappers: dtype, shape and masked arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["as_float32"]
+
+
+def as_float32(name: str, array, ndim: int | None = None, shape: str = "") -> np.ndarray:
+    """``array`` as a C-contiguous float32 array (a masked array's masked values become NaN).
+
+    float32 and float64 are accepted (float64 is rounded to float32, Squall's working precision); another dtype
+    raises ``TypeError``, another number of dimensions than ``ndim`` raises ``ValueError`` naming ``shape``.
+    """
+    if isinstance(array, np.ma.MaskedArray):
+        if array.dtype.kind != "f":
+            raise TypeError(f"{name}: dtype {array.dtype} is not supported; give float32 or float64")
+        array = array.astype(np.float64).filled(np.nan)
+    array = np.asarray(array)
+    if array.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name}: dtype {array.dtype} is not supported; give float32 or float64")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions {shape}, got shape {array.shape}")
+    return np.ascontiguousarray(array, dtype=np.float32)

@@ -1,0 +1,201 @@
+//! Verification bindings: every score is computed by `squall::verify` with the GIL released. Fields arrive as
+//! float32 arrays (the Python wrappers flatten shapes the scores do not depend on); NaN = missing.
+
+use std::collections::HashMap;
+
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyReadonlyArray3};
+use pyo3::prelude::*;
+use squall::verify::{
+    Conditioning, ContingencyTable, ContinuousAccumulator, Crps, FssAccumulator,
+    ReliabilityDiagram, RocCurve, scatter, spearman_correlation,
+};
+
+use crate::errors::to_py;
+
+/// Counts of the contingency table (event = value > `thr`) and every categorical score, with pysteps' names
+/// (`POD`, `FAR`, `FA`, `ACC`, `CSI`, `BIAS`, `HSS`, `HK`, `GSS`, `SEDI`, `MCC`, `F1`, and the counts `hits`,
+/// `misses`, `false_alarms`, `correct_negatives`).
+#[pyfunction]
+fn verification_det_cat<'py>(
+    py: Python<'py>,
+    pred: PyReadonlyArray2<'py, f32>,
+    obs: PyReadonlyArray2<'py, f32>,
+    thr: f64,
+) -> PyResult<HashMap<&'static str, f64>> {
+    let (pred, obs) = (pred.as_array(), obs.as_array());
+    let table = py
+        .detach(|| ContingencyTable::from_fields(pred, obs, thr))
+        .map_err(|e| to_py(py, e))?;
+    let s = table.scores();
+    Ok(HashMap::from([
+        ("POD", s.pod),
+        ("FAR", s.far),
+        ("FA", s.pofd),
+        ("ACC", s.acc),
+        ("CSI", s.csi),
+        ("BIAS", s.bias),
+        ("HSS", s.hss),
+        ("HK", s.hk),
+        ("GSS", s.gss),
+        ("SEDI", s.sedi),
+        ("MCC", s.mcc),
+        ("F1", s.f1),
+        ("hits", table.hits as f64),
+        ("misses", table.misses as f64),
+        ("false_alarms", table.false_alarms as f64),
+        ("correct_negatives", table.correct_negatives as f64),
+    ]))
+}
+
+/// The pair selection from pysteps' `conditioning` (None, "single", "double") and `thr`.
+fn conditioning(name: Option<&str>, thr: f64) -> squall::Result<Conditioning> {
+    match name {
+        None => Ok(Conditioning::None),
+        Some("single") => Ok(Conditioning::Single { threshold: thr }),
+        Some("double") => Ok(Conditioning::Double { threshold: thr }),
+        Some(other) => Err(squall::Error::parameter(
+            "conditioning",
+            other,
+            "must be None, 'single' or 'double'",
+        )),
+    }
+}
+
+/// Continuous scores with pysteps' names (`ME`, `MAE`, `MSE`, `NMSE`, `RMSE`, `corr_p`, `beta1`, `beta2`,
+/// `DRMSE`, `RV`), plus `corr_s` and `scatter` when `offline` (they need every pair at once).
+#[pyfunction]
+#[pyo3(signature = (pred, obs, conditioning=None, thr=0.0, offline=false))]
+fn verification_det_cont<'py>(
+    py: Python<'py>,
+    pred: PyReadonlyArray2<'py, f32>,
+    obs: PyReadonlyArray2<'py, f32>,
+    conditioning: Option<&str>,
+    thr: f64,
+    offline: bool,
+) -> PyResult<HashMap<&'static str, f64>> {
+    let (pred, obs) = (pred.as_array(), obs.as_array());
+    let selection = self::conditioning(conditioning, thr).map_err(|e| to_py(py, e))?;
+    let result = py.detach(|| -> squall::Result<HashMap<&'static str, f64>> {
+        let mut accumulator = ContinuousAccumulator::new(selection)?;
+        accumulator.accumulate(pred, obs)?;
+        let s = accumulator.scores();
+        let mut scores = HashMap::from([
+            ("ME", s.me),
+            ("MAE", s.mae),
+            ("MSE", s.mse),
+            ("NMSE", s.nmse),
+            ("RMSE", s.rmse),
+            ("corr_p", s.corr_p),
+            ("beta1", s.beta1),
+            ("beta2", s.beta2),
+            ("DRMSE", s.drmse),
+            ("RV", s.rv),
+        ]);
+        if offline {
+            scores.insert("corr_s", spearman_correlation(pred, obs, selection)?);
+            scores.insert("scatter", scatter(pred, obs, selection)?);
+        }
+        Ok(scores)
+    });
+    result.map_err(|e| to_py(py, e))
+}
+
+/// Fractions skill score of one field pair at one threshold (event ≥ `thr`) for each window size in `scales`.
+#[pyfunction]
+fn verification_fss<'py>(
+    py: Python<'py>,
+    x_f: PyReadonlyArray2<'py, f32>,
+    x_o: PyReadonlyArray2<'py, f32>,
+    thr: f64,
+    scales: Vec<usize>,
+) -> PyResult<Vec<f64>> {
+    let (forecast, observation) = (x_f.as_array(), x_o.as_array());
+    py.detach(|| -> squall::Result<Vec<f64>> {
+        let mut accumulator = FssAccumulator::new(thr, &scales)?;
+        accumulator.accumulate(forecast, observation)?;
+        Ok(accumulator.compute())
+    })
+    .map_err(|e| to_py(py, e))
+}
+
+/// Mean CRPS of an ensemble `(members, y, x)` against `(y, x)` observations.
+#[pyfunction]
+fn verification_crps<'py>(
+    py: Python<'py>,
+    x_f: PyReadonlyArray3<'py, f32>,
+    x_o: PyReadonlyArray2<'py, f32>,
+) -> PyResult<f64> {
+    let (members, observation) = (x_f.as_array(), x_o.as_array());
+    py.detach(|| -> squall::Result<f64> {
+        let mut crps = Crps::new();
+        crps.accumulate(members, observation)?;
+        Ok(crps.compute())
+    })
+    .map_err(|e| to_py(py, e))
+}
+
+/// Reliability diagram of probabilities `p_f` for the event observation ≥ `x_min`: (mean forecast probability,
+/// observed frequency, sample size, Brier score) per bin; NaN for bins under `min_count`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn verification_reldiag<'py>(
+    py: Python<'py>,
+    p_f: PyReadonlyArray2<'py, f32>,
+    x_o: PyReadonlyArray2<'py, f32>,
+    x_min: f64,
+    n_bins: usize,
+    min_count: u64,
+) -> PyResult<(
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<u64>>,
+    f64,
+)> {
+    let (probability, observation) = (p_f.as_array(), x_o.as_array());
+    let diagram = py
+        .detach(|| -> squall::Result<ReliabilityDiagram> {
+            let mut diagram = ReliabilityDiagram::new(x_min, n_bins, min_count)?;
+            diagram.accumulate(probability, observation)?;
+            Ok(diagram)
+        })
+        .map_err(|e| to_py(py, e))?;
+    let curve = diagram.curve();
+    Ok((
+        curve.forecast_probability.into_pyarray(py),
+        curve.observed_frequency.into_pyarray(py),
+        curve.sample_size.into_pyarray(py),
+        diagram.brier().brier_score,
+    ))
+}
+
+/// ROC curve of probabilities `p_f` for the event observation ≥ `x_min` at `n_prob_thrs` probability
+/// thresholds: (POD, POFD, area).
+#[pyfunction]
+fn verification_roc<'py>(
+    py: Python<'py>,
+    p_f: PyReadonlyArray2<'py, f32>,
+    x_o: PyReadonlyArray2<'py, f32>,
+    x_min: f64,
+    n_prob_thrs: usize,
+) -> PyResult<(Vec<f64>, Vec<f64>, f64)> {
+    let (probability, observation) = (p_f.as_array(), x_o.as_array());
+    let roc = py
+        .detach(|| -> squall::Result<RocCurve> {
+            let mut roc = RocCurve::new(x_min, n_prob_thrs)?;
+            roc.accumulate(probability, observation)?;
+            Ok(roc)
+        })
+        .map_err(|e| to_py(py, e))?;
+    let points = roc.points();
+    Ok((points.pod, points.pofd, roc.area()))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(verification_det_cat, m)?)?;
+    m.add_function(wrap_pyfunction!(verification_det_cont, m)?)?;
+    m.add_function(wrap_pyfunction!(verification_fss, m)?)?;
+    m.add_function(wrap_pyfunction!(verification_crps, m)?)?;
+    m.add_function(wrap_pyfunction!(verification_reldiag, m)?)?;
+    m.add_function(wrap_pyfunction!(verification_roc, m)?)?;
+    Ok(())
+}
