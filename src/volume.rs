@@ -9,12 +9,12 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use ndarray::{Array2, ArrayView1, Axis};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// Radar frequency band, derived from the transmit frequency (IEEE 521 letter bands).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Band {
     /// 2–4 GHz (≈ 10 cm), e.g. CINRAD/SA, WSR-88D.
     S,

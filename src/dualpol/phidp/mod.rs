@@ -1,0 +1,364 @@
+//! Differential phase: unfolding, system-phase offset, smoothing, and the specific differential phase KDP.
+//!
+//! [`process_phidp`] turns the measured ΦDP (wrapped, offset by the system phase, noisy) into a propagation
+//! phase that starts near 0° at the radar and grows along each ray; [`kdp`] differentiates it with one of two
+//! estimators ([`KdpMethod`]): an intensity-adaptive least-squares slope, or the iterative method of
+//! Vulpiani et al. (2012). [`nonnegative_in_rain`] sets negative KDP to 0 where the gate is warmer than 0 °C.
+
+/// KDP as half the least-squares slope of ΦDP over a window that shrinks with intensity.
+pub mod least_squares;
+/// Vulpiani et al. (2012): KDP and ΦDP by iterated finite differences and integration.
+pub mod vulpiani;
+
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Zip};
+use serde::{Deserialize, Serialize};
+
+pub use least_squares::LeastSquaresKdp;
+pub use vulpiani::VulpianiKdp;
+
+use super::filter::check_shape;
+use crate::error::{Error, Result};
+
+/// Settings of the ΦDP processing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PhidpConfig {
+    /// Length of the median filter along the ray, gates (odd); 5 by default.
+    pub median_gates: usize,
+    /// Number of consecutive weather gates at the start of a ray whose phase estimates the system offset; 10.
+    pub offset_gates: usize,
+    /// Number of preceding unfolded gates whose median is the reference for unfolding the next gate; 5.
+    pub reference_gates: usize,
+}
+
+impl Default for PhidpConfig {
+    fn default() -> Self {
+        PhidpConfig {
+            median_gates: 5,
+            offset_gates: 10,
+            reference_gates: 5,
+        }
+    }
+}
+
+/// Processed differential phase of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessedPhidp {
+    /// Unfolded, offset-corrected and median-smoothed ΦDP, degrees, `(n_rays, n_gates)`; `NaN` outside the mask.
+    pub phidp_deg: Array2<f32>,
+    /// The same, filled along each ray: linear between weather gates, 0 before the first, the last value after
+    /// the last; `(n_rays, n_gates)`, degrees (the path phase used by the attenuation correction).
+    pub filled_deg: Array2<f32>,
+    /// The system differential phase removed, degrees in \[0, 360); `None` when no ray has enough weather gates.
+    pub system_offset_deg: Option<f32>,
+}
+
+/// Unfolds, offsets and smooths ΦDP over the weather gates of `mask`.
+///
+/// 1. The system offset is the circular median over rays of the circular mean of the first `offset_gates`
+///    consecutive weather gates of each ray ([`system_offset_deg`]).
+/// 2. Along each ray, each weather gate's phase minus the offset is shifted by the multiple of 360° that brings it
+///    closest to the median of the `reference_gates` previous unfolded gates (0° at the start of the ray).
+/// 3. A median filter of `median_gates` weather gates smooths the result.
+///
+/// # Shape
+/// `phidp (n_rays, n_gates)` degrees, `mask (n_rays, n_gates)` → [`ProcessedPhidp`].
+///
+/// # Errors
+/// [`Error::Shape`] if the shapes differ; [`Error::Parameter`] for an even or zero median window or zero gate counts.
+///
+/// # Examples
+/// ```
+/// use ndarray::Array2;
+/// use squall::dualpol::phidp::{process_phidp, PhidpConfig};
+/// // a ray whose phase rises 1° per gate from a 300° system offset, wrapping through 360°
+/// let raw = Array2::from_shape_fn((3, 200), |(_, g)| (300.0 + g as f32).rem_euclid(360.0));
+/// let mask = Array2::from_elem((3, 200), true);
+/// let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default())?;
+/// assert!((out.system_offset_deg.unwrap() - 304.5).abs() < 0.01);
+/// assert!((out.phidp_deg[[0, 150]] - 145.5).abs() < 0.01);
+/// # Ok::<(), squall::Error>(())
+/// ```
+///
+/// # References
+/// Wang, Y. and Chandrasekar, V., 2009: Algorithm for estimation of the specific differential phase.
+/// *J. Atmos. Oceanic Technol.*, **26**, 2565–2578, doi:10.1175/2009JTECHA1358.1 (unfolding against a running
+/// reference, system phase from the first gates of rain).
+pub fn process_phidp(
+    phidp: ArrayView2<f32>,
+    mask: ArrayView2<bool>,
+    config: &PhidpConfig,
+) -> Result<ProcessedPhidp> {
+    check_shape("echo mask", phidp.dim(), mask.dim())?;
+    if config.median_gates == 0 || config.median_gates.is_multiple_of(2) {
+        return Err(Error::parameter(
+            "median_gates",
+            config.median_gates,
+            "the median window must be an odd number of gates",
+        ));
+    }
+    if config.offset_gates == 0 || config.reference_gates == 0 {
+        return Err(Error::parameter(
+            "offset_gates / reference_gates",
+            format!("{} / {}", config.offset_gates, config.reference_gates),
+            "must be at least 1",
+        ));
+    }
+    let offset = system_offset_deg(phidp, mask, config.offset_gates);
+    let mut out = Array2::from_elem(phidp.dim(), f32::NAN);
+    let mut filled = Array2::zeros(phidp.dim());
+    if let Some(offset) = offset {
+        Zip::from(phidp.rows())
+            .and(mask.rows())
+            .and(out.rows_mut())
+            .and(filled.rows_mut())
+            .par_for_each(|p, m, o, f| process_ray(p, m, offset, config, o, f));
+    }
+    Ok(ProcessedPhidp {
+        phidp_deg: out,
+        filled_deg: filled,
+        system_offset_deg: offset,
+    })
+}
+
+/// System differential phase in degrees \[0, 360): the circular median over rays of the circular mean of the first
+/// `run_gates` consecutive weather gates of each ray; `None` if no ray has such a run.
+pub fn system_offset_deg(
+    phidp: ArrayView2<f32>,
+    mask: ArrayView2<bool>,
+    run_gates: usize,
+) -> Option<f32> {
+    let per_ray: Vec<f64> = phidp
+        .rows()
+        .into_iter()
+        .zip(mask.rows())
+        .filter_map(|(p, m)| first_run_mean(p, m, run_gates))
+        .collect();
+    if per_ray.is_empty() {
+        return None;
+    }
+    let centre = circular_mean(&per_ray);
+    let mut unwrapped: Vec<f64> = per_ray
+        .iter()
+        .map(|v| centre + wrap180(v - centre))
+        .collect();
+    unwrapped.sort_by(f64::total_cmp);
+    let n = unwrapped.len();
+    let median = if n % 2 == 1 {
+        unwrapped[n / 2]
+    } else {
+        0.5 * (unwrapped[n / 2 - 1] + unwrapped[n / 2])
+    };
+    Some(median.rem_euclid(360.0) as f32)
+}
+
+/// A KDP estimator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum KdpMethod {
+    /// Least-squares slope over an intensity-adaptive window ([`LeastSquaresKdp`]).
+    LeastSquares(LeastSquaresKdp),
+    /// Vulpiani et al. (2012) iterative finite differences ([`VulpianiKdp`]).
+    Vulpiani(VulpianiKdp),
+}
+
+impl Default for KdpMethod {
+    fn default() -> Self {
+        KdpMethod::LeastSquares(LeastSquaresKdp::default())
+    }
+}
+
+/// Specific differential phase KDP in ° km⁻¹ from processed ΦDP.
+///
+/// `processed` is the output of [`process_phidp`]; `dbzh` (dBZ) sets the adaptive window of the least-squares
+/// method (ignored by Vulpiani's); `gate_spacing_m` is the gate spacing in metres.
+///
+/// # Shape
+/// `(n_rays, n_gates)` → `(n_rays, n_gates)` ° km⁻¹, `NaN` outside the weather mask (the finite gates of
+/// `processed.phidp_deg`).
+///
+/// # Errors
+/// [`Error::Shape`] if `dbzh` differs in shape; [`Error::Parameter`] for a non-positive gate spacing or invalid
+/// method settings.
+pub fn kdp(
+    processed: &ProcessedPhidp,
+    dbzh: Option<ArrayView2<f32>>,
+    gate_spacing_m: f32,
+    method: &KdpMethod,
+) -> Result<Array2<f32>> {
+    if !(gate_spacing_m > 0.0 && gate_spacing_m.is_finite()) {
+        return Err(Error::parameter(
+            "gate_spacing_m",
+            gate_spacing_m,
+            "must be a positive number of metres",
+        ));
+    }
+    if let Some(z) = dbzh {
+        check_shape("DBZH", processed.phidp_deg.dim(), z.dim())?;
+    }
+    match method {
+        KdpMethod::LeastSquares(m) => m.kdp(processed.phidp_deg.view(), dbzh, gate_spacing_m),
+        KdpMethod::Vulpiani(m) => m.kdp(
+            processed.phidp_deg.view(),
+            processed.filled_deg.view(),
+            gate_spacing_m,
+        ),
+    }
+}
+
+/// KDP with negative values set to 0 where the gate is warmer than 0 °C (rain, where a negative KDP is noise);
+/// colder gates keep their sign (vertically aligned ice gives a genuinely negative KDP).
+///
+/// # Shape
+/// `kdp (n_rays, n_gates)` ° km⁻¹, `temperature_c (n_rays, n_gates)` → `(n_rays, n_gates)`.
+///
+/// # Errors
+/// [`Error::Shape`] if the shapes differ.
+pub fn nonnegative_in_rain(
+    kdp: ArrayView2<f32>,
+    temperature_c: ArrayView2<f32>,
+) -> Result<Array2<f32>> {
+    check_shape("temperature", kdp.dim(), temperature_c.dim())?;
+    Ok(Zip::from(kdp)
+        .and(temperature_c)
+        .map_collect(|&k, &t| if t > 0.0 && k < 0.0 { 0.0 } else { k }))
+}
+
+fn process_ray(
+    phidp: ArrayView1<f32>,
+    mask: ArrayView1<bool>,
+    offset: f32,
+    config: &PhidpConfig,
+    mut out: ArrayViewMut1<f32>,
+    mut filled: ArrayViewMut1<f32>,
+) {
+    let n = phidp.len();
+    let mut unfolded = vec![f32::NAN; n];
+    let mut recent: Vec<f32> = Vec::with_capacity(config.reference_gates);
+    let mut scratch = Vec::with_capacity(config.reference_gates.max(config.median_gates));
+    for g in 0..n {
+        let v = phidp[g];
+        if !(mask[g] && v.is_finite()) {
+            continue;
+        }
+        let reference = if recent.is_empty() {
+            0.0
+        } else {
+            scratch.clear();
+            scratch.extend_from_slice(&recent);
+            median(&mut scratch)
+        };
+        let d = v - offset;
+        let u = d + 360.0 * ((reference - d) / 360.0).round();
+        unfolded[g] = u;
+        if recent.len() == config.reference_gates {
+            recent.remove(0);
+        }
+        recent.push(u);
+    }
+    let half = config.median_gates / 2;
+    for g in 0..n {
+        if unfolded[g].is_nan() {
+            continue;
+        }
+        scratch.clear();
+        let lo = g.saturating_sub(half);
+        let hi = (g + half).min(n - 1);
+        scratch.extend(unfolded[lo..=hi].iter().copied().filter(|v| v.is_finite()));
+        out[g] = median(&mut scratch);
+    }
+    // fill: 0 before the first weather gate, linear between, held after the last
+    let mut last: Option<(usize, f32)> = None;
+    for g in 0..n {
+        let v = out[g];
+        if v.is_finite() {
+            match last {
+                Some((lg, lv)) if g > lg + 1 => {
+                    for k in lg + 1..g {
+                        let w = (k - lg) as f32 / (g - lg) as f32;
+                        filled[k] = lv + w * (v - lv);
+                    }
+                }
+                None => filled.slice_mut(ndarray::s![..g]).fill(0.0),
+                _ => {}
+            }
+            filled[g] = v;
+            last = Some((g, v));
+        }
+    }
+    match last {
+        Some((lg, lv)) => filled.slice_mut(ndarray::s![lg + 1..]).fill(lv),
+        None => filled.fill(0.0),
+    }
+}
+
+/// Circular mean of the first run of `run` consecutive weather gates with finite phase, degrees.
+fn first_run_mean(phidp: ArrayView1<f32>, mask: ArrayView1<bool>, run: usize) -> Option<f64> {
+    let mut start = 0;
+    for g in 0..phidp.len() {
+        if !(mask[g] && phidp[g].is_finite()) {
+            start = g + 1;
+            continue;
+        }
+        if g + 1 - start == run {
+            let values: Vec<f64> = (start..=g).map(|k| f64::from(phidp[k])).collect();
+            return Some(circular_mean(&values));
+        }
+    }
+    None
+}
+
+fn circular_mean(degrees: &[f64]) -> f64 {
+    let (s, c) = degrees.iter().fold((0.0, 0.0), |(s, c), d| {
+        let r = d.to_radians();
+        (s + r.sin(), c + r.cos())
+    });
+    s.atan2(c).to_degrees().rem_euclid(360.0)
+}
+
+fn wrap180(d: f64) -> f64 {
+    (d + 180.0).rem_euclid(360.0) - 180.0
+}
+
+/// Median of a non-empty slice (reorders it).
+pub(crate) fn median(values: &mut [f32]) -> f32 {
+    let n = values.len();
+    values.sort_unstable_by(f32::total_cmp);
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        0.5 * (values[n / 2 - 1] + values[n / 2])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_is_circular() {
+        let raw = Array2::from_shape_fn((4, 20), |(r, _)| if r % 2 == 0 { 359.0 } else { 1.0 });
+        let mask = Array2::from_elem((4, 20), true);
+        let o = system_offset_deg(raw.view(), mask.view(), 10).unwrap();
+        assert!(o < 0.01 || o > 359.99, "{o}");
+    }
+
+    #[test]
+    fn empty_mask_gives_no_offset_and_nan_phase() {
+        let raw = Array2::from_elem((2, 20), 10.0f32);
+        let mask = Array2::from_elem((2, 20), false);
+        let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
+        assert!(out.system_offset_deg.is_none());
+        assert!(out.phidp_deg.iter().all(|v| v.is_nan()));
+        assert!(out.filled_deg.iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn negative_kdp_kept_in_ice_only() {
+        let k = Array2::from_elem((1, 2), -0.5f32);
+        let t = ndarray::array![[5.0f32, -10.0]];
+        let out = nonnegative_in_rain(k.view(), t.view()).unwrap();
+        assert_eq!(out[[0, 0]], 0.0);
+        assert_eq!(out[[0, 1]], -0.5);
+    }
+}
