@@ -142,7 +142,7 @@ fn identical_and_shifted_forecasts_have_their_known_scores() {
     let obs = observations(&dir);
     let forecast = write_forecast_file(&dir, &obs[0], true);
     // The folder form: the forecast file in it is not a composite and is skipped.
-    let report = json_of(&run(&forecast, &[dir.clone()], &["--json"]));
+    let report = json_of(&run(&forecast, std::slice::from_ref(&dir), &["--json"]));
     assert_eq!(report["deterministic"], "DBZH");
     assert_eq!(report["ensemble"]["members"], 2);
     let leads = report["leads"].as_array().unwrap();
