@@ -1,5 +1,9 @@
 //! `squall verify` end to end: a forecast file built from a synthetic scene with known scores, verified against
-//! observed composites written as FMI PGM files, and the errors for a missing time and a mismatched grid.
+//! observed composites written as FMI PGM files; a persistence forecast on the real BoM sequence against pysteps'
+//! scores (`testdata/reference/verify_cli_bom_pysteps.json`); and the errors for a missing time and a mismatched
+//! grid.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,12 +23,19 @@ const BACKGROUND_RAW: u8 = 0;
 /// Shift of the forecast cell at lead 2, pixels east.
 const SHIFT: usize = 4;
 
-/// The bundled HDF5 is built without thread safety: tests running in parallel threads write NetCDF one at a
-/// time.
+/// Tests run in parallel threads: one writes NetCDF while no other writes or starts a `squall` process (a child
+/// forked while HDF5 holds a file open for writing inherits that descriptor and its lock, and the next reader of
+/// the file is refused). Held around every write and every run.
 static NETCDF: Mutex<()> = Mutex::new(());
 
 fn squall() -> Command {
     Command::new(env!("CARGO_BIN_EXE_squall"))
+}
+
+/// Runs a command with [`NETCDF`] held.
+fn output(command: &mut Command) -> Output {
+    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    command.output().unwrap()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -107,16 +118,16 @@ fn write_forecast_file(dir: &Path, obs: &Path, with_ensemble: bool) -> PathBuf {
 }
 
 fn run(forecast: &Path, obs: &[PathBuf], extra: &[&str]) -> Output {
-    squall()
-        .arg("verify")
-        .arg("--forecast")
-        .arg(forecast)
-        .arg("--obs")
-        .args(obs)
-        .args(["--thresholds", "10,30", "--scales", "1,9"])
-        .args(extra)
-        .output()
-        .unwrap()
+    output(
+        squall()
+            .arg("verify")
+            .arg("--forecast")
+            .arg(forecast)
+            .arg("--obs")
+            .args(obs)
+            .args(["--thresholds", "10,30", "--scales", "1,9"])
+            .args(extra),
+    )
 }
 
 fn json_of(out: &Output) -> Value {
@@ -142,7 +153,7 @@ fn identical_and_shifted_forecasts_have_their_known_scores() {
     let obs = observations(&dir);
     let forecast = write_forecast_file(&dir, &obs[0], true);
     // The folder form: the forecast file in it is not a composite and is skipped.
-    let report = json_of(&run(&forecast, &[dir.clone()], &["--json"]));
+    let report = json_of(&run(&forecast, std::slice::from_ref(&dir), &["--json"]));
     assert_eq!(report["deterministic"], "DBZH");
     assert_eq!(report["ensemble"]["members"], 2);
     let leads = report["leads"].as_array().unwrap();
@@ -274,39 +285,41 @@ fn bad_arguments_are_refused() {
         !out.status.success() && err.contains("it has DBZH"),
         "{err}"
     );
-    let out = squall()
-        .arg("verify")
-        .arg("--forecast")
-        .arg(&forecast)
-        .arg("--obs")
-        .args(&obs)
-        .args(["--scales", "0"])
-        .output()
-        .unwrap();
+    let out = output(
+        squall()
+            .arg("verify")
+            .arg("--forecast")
+            .arg(&forecast)
+            .arg("--obs")
+            .args(&obs)
+            .args(["--scales", "0"]),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("--scales"), "{err}");
     // The observations are rain rate elsewhere; here a forecast in other units is refused.
     let grid = open_grid(&obs[0]).unwrap();
     let rain = Array3::<f32>::zeros((3, N, N));
     let path = dir.join("rain.nc");
-    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
-    let t0 = grid.time.unwrap();
-    let times: Vec<_> = [0, 5, 10]
-        .iter()
-        .map(|&m| Some(t0 + chrono::Duration::minutes(m)))
-        .collect();
-    write_forecast(
-        &path,
-        &grid.spec,
-        &times,
-        &[Field {
-            name: "rainfall_rate",
-            units: "mm/h",
-            values: rain.view(),
-        }],
-        &[],
-    )
-    .unwrap();
+    {
+        let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+        let t0 = grid.time.unwrap();
+        let times: Vec<_> = [0, 5, 10]
+            .iter()
+            .map(|&m| Some(t0 + chrono::Duration::minutes(m)))
+            .collect();
+        write_forecast(
+            &path,
+            &grid.spec,
+            &times,
+            &[Field {
+                name: "rainfall_rate",
+                units: "mm/h",
+                values: rain.view(),
+            }],
+            &[],
+        )
+        .unwrap();
+    }
     let out = run(&path, &obs, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -314,4 +327,107 @@ fn bad_arguments_are_refused() {
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn persistence_on_the_bom_sequence_scores_as_pysteps() {
+    let Some(dir) = common::nowcast_dir("radar/bom/prcp-cscn/2/2018/06/16") else {
+        return;
+    };
+    let reference = common::reference_json("verify_cli_bom_pysteps.json");
+    let issued = open_grid(dir.join("2_20180616_120000.prcp-cscn.nc")).unwrap();
+    let t0 = issued.time.unwrap();
+    let times: Vec<_> = (1..=3)
+        .map(|k| Some(t0 + chrono::Duration::minutes(6 * k)))
+        .collect();
+    let persistence = ndarray::stack(Axis(0), &[issued.values.view(); 3]).unwrap();
+    let scratch = scratch("bom");
+    let forecast = scratch.join("persistence.nc");
+    {
+        let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+        let field = Field {
+            name: "rainfall_rate",
+            units: "mm/h",
+            values: persistence.view(),
+        };
+        write_forecast(&forecast, &issued.spec, &times, &[field], &[]).unwrap();
+    }
+    let out = output(
+        squall()
+            .arg("verify")
+            .arg("--forecast")
+            .arg(&forecast)
+            .arg("--obs")
+            .arg(&dir)
+            .args(["--thresholds", "0.1,1,5,10", "--scales", "1,5,20", "--json"]),
+    );
+    let report = json_of(&out);
+    let close_rel = |ours: &Value, theirs: &Value, what: &str| match theirs.as_f64() {
+        None => assert!(ours.is_null(), "{what}: {ours}, pysteps NaN"),
+        Some(t) => {
+            let o = ours.as_f64().unwrap_or_else(|| panic!("{what}: {ours}"));
+            assert!(
+                (o - t).abs() <= 1e-9 * t.abs().max(1e-3),
+                "{what}: {o}, pysteps {t}"
+            );
+        }
+    };
+    for (lead, peer) in report["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(reference["leads"].as_array().unwrap())
+    {
+        let file = peer["observation"].as_str().unwrap();
+        assert!(lead["observation"].as_str().unwrap().ends_with(file));
+        for (ours, theirs) in lead["categorical"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(peer["categorical"].as_array().unwrap())
+        {
+            for (name, key) in [
+                ("POD", "pod"),
+                ("FAR", "far"),
+                ("CSI", "csi"),
+                ("BIAS", "bias"),
+                ("ETS", "ets"),
+                ("HSS", "hss"),
+            ] {
+                close_rel(
+                    &ours[key],
+                    &theirs[name],
+                    &format!("{file} {name} at {}", ours["threshold"]),
+                );
+            }
+        }
+        for (key, name) in [
+            ("me", "ME"),
+            ("mae", "MAE"),
+            ("rmse", "RMSE"),
+            ("corr", "corr_p"),
+        ] {
+            close_rel(
+                &lead["continuous"][key],
+                &peer["continuous"][name],
+                &format!("{file} {name}"),
+            );
+        }
+        for (ours, theirs) in lead["fss"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(peer["fss"].as_array().unwrap())
+        {
+            for (o, t) in ours["fss"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(theirs.as_array().unwrap())
+            {
+                close_rel(o, t, &format!("{file} FSS at {}", ours["threshold"]));
+            }
+        }
+    }
+    std::fs::remove_dir_all(&scratch).unwrap();
 }
