@@ -165,16 +165,7 @@ impl Extrapolator {
             .zip(dy.par_chunks_mut(block_len))
             .enumerate()
             .for_each(|(b, ((mut outs, dx), dy))| {
-                let mut lanes = Lanes::default();
-                let rows = dx.chunks_mut(nx).zip(dy.chunks_mut(nx)).enumerate();
-                for (r, (dx, dy)) in rows {
-                    let row = b * ROWS_PER_TASK + r;
-                    for (l, (dx, dy)) in dx.chunks_mut(LANES).zip(dy.chunks_mut(LANES)).enumerate()
-                    {
-                        let (col, offset) = (l * LANES, r * nx + l * LANES);
-                        tracer.trace(row, col, dx, dy, &mut outs, offset, &mut lanes);
-                    }
-                }
+                tracer.trace_rows(b * ROWS_PER_TASK, &mut outs, dx, dy);
             });
         Ok(Extrapolation {
             fields,
@@ -365,11 +356,63 @@ impl Default for Lanes {
 }
 
 impl Tracer<'_> {
+    /// Traces the rows from `first_row` whose displacement is `dx`, `dy` (whole rows) and whose output at lead time
+    /// `k` is `outs[k]`, with AVX2 when the processor has it (the same operations, so the same results).
+    fn trace_rows(
+        &self,
+        first_row: usize,
+        outs: &mut [&mut [f32]],
+        dx: &mut [f32],
+        dy: &mut [f32],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor supports AVX2, checked just above.
+            unsafe { self.trace_rows_avx2(first_row, outs, dx, dy) };
+            return;
+        }
+        self.trace_rows_portable(first_row, outs, dx, dy);
+    }
+
+    /// [`Self::trace_rows_portable`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn trace_rows_avx2(
+        &self,
+        first_row: usize,
+        outs: &mut [&mut [f32]],
+        dx: &mut [f32],
+        dy: &mut [f32],
+    ) {
+        self.trace_rows_portable(first_row, outs, dx, dy);
+    }
+
+    /// See [`Self::trace_rows`].
+    #[inline(always)]
+    fn trace_rows_portable(
+        &self,
+        first_row: usize,
+        outs: &mut [&mut [f32]],
+        dx: &mut [f32],
+        dy: &mut [f32],
+    ) {
+        let nx = self.field.nx;
+        let mut lanes = Lanes::default();
+        let rows = dx.chunks_mut(nx).zip(dy.chunks_mut(nx)).enumerate();
+        for (r, (dx, dy)) in rows {
+            for (l, (dx, dy)) in dx.chunks_mut(LANES).zip(dy.chunks_mut(LANES)).enumerate() {
+                let (col, offset) = (l * LANES, r * nx + l * LANES);
+                self.trace(first_row + r, col, dx, dy, outs, offset, &mut lanes);
+            }
+        }
+    }
+
     /// Traces `dx.len() ≤ LANES` pixels of `row` from column `col` through every lead time: updates their
     /// displacement `dx`, `dy` and writes the sampled field to `outs[k][offset..]` for lead time `k`.
     ///
     /// Unused lanes (at the end of a row) repeat the last pixel and are not written back.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn trace(
         &self,
         row: usize,
@@ -764,6 +807,52 @@ mod tests {
             .unwrap();
         assert_eq!(out.fields[[0, 2, 0]], -1.0);
         assert_relative_eq!(out.fields[[0, 2, 3]], 10.0);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_and_portable_kernels_agree_bit_for_bit() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            eprintln!("SKIP: no AVX2 on this processor");
+            return;
+        }
+        // 45 columns: one full batch of lanes and a partial one; rotation with shear, two unequal intervals.
+        let (ny, nx) = (20, 45);
+        let field = blob(ny, nx, 9.0, 20.0, 5.0);
+        let motion = Array3::from_shape_fn((2, ny, nx), |(k, r, c)| {
+            if k == 0 {
+                -0.2 * (r as f32 - 10.0) + 0.3
+            } else {
+                0.15 * (c as f32 - 22.0)
+            }
+        });
+        let (u, v) = motion.as_slice().unwrap().split_at(ny * nx);
+        let tracer = Tracer {
+            motion: Padded::new(ny, nx, |i| [u[i], v[i]]),
+            padded_field: Padded::new(ny, nx, |i| field.as_slice().unwrap()[i]),
+            field: Raster::new(field.as_slice().unwrap(), ny, nx),
+            intervals: vec![1.0, 2.5],
+            settings: Extrapolator::default(),
+        };
+        let run = |avx2: bool| {
+            let mut fields = vec![0.0f32; 2 * ny * nx];
+            let (mut dx, mut dy) = (vec![0.25f32; ny * nx], vec![-0.5f32; ny * nx]);
+            let (first, second) = fields.split_at_mut(ny * nx);
+            let mut outs = [first, second];
+            if avx2 {
+                // SAFETY: AVX2 was detected above.
+                unsafe { tracer.trace_rows_avx2(0, &mut outs, &mut dx, &mut dy) };
+            } else {
+                tracer.trace_rows_portable(0, &mut outs, &mut dx, &mut dy);
+            }
+            (fields, dx, dy)
+        };
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let (a, b) = (run(true), run(false));
+        assert_eq!(bits(&a.0), bits(&b.0));
+        assert_eq!((bits(&a.1), bits(&a.2)), (bits(&b.1), bits(&b.2)));
+        assert!(a.0.iter().filter(|v| v.is_nan()).count() > 10);
+        assert!(a.0.iter().filter(|v| **v > 1.0).count() > 100);
     }
 
     #[test]
