@@ -88,10 +88,14 @@ pub fn message_stream<'a>(data: &'a [u8], source_name: &str) -> Result<MessageSt
     }
     let records = split_records(&mut c)?;
     let total = AtomicU64::new(0);
-    let segments = records
-        .par_iter()
-        .enumerate()
-        .map(|(index, &(start, record))| {
+    // One task per record, the largest first, so that no long record is left to run alone at the end.
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(records[i].1.len()));
+    let mut segments = order
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|index| {
+            let (start, record) = records[index];
             let bytes = compression::decompress(record, source_name)
                 .map_err(|e| in_record(e, index, start))?;
             let reached =
@@ -110,6 +114,7 @@ pub fn message_stream<'a>(data: &'a [u8], source_name: &str) -> Result<MessageSt
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    segments.sort_by_key(|segment| segment.record);
     Ok(MessageStream { icao, segments })
 }
 
