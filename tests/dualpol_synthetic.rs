@@ -84,7 +84,8 @@ fn score(synthetic: &SyntheticVolume, config: &Config) -> Scores {
             let below_melting = f64::from(truth.beam_height_m[g]) < 3_900.0;
             if status != GateStatus::Valid
                 || truth.hydrometeor[[r, g]] != Hydrometeor::Rain
-                || !(z_true >= 15.0)
+                || z_true.is_nan()
+                || z_true < 15.0
                 || !below_melting
             {
                 continue;

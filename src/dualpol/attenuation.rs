@@ -212,6 +212,7 @@ fn rain_path(rain: ArrayView1<bool>) -> Option<(usize, usize)> {
     Some((first, last))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn zphi_ray(
     dbzh: ArrayView1<f32>,
     phidp: ArrayView1<f32>,
@@ -226,7 +227,7 @@ fn zphi_ray(
         return;
     };
     let delta = f64::from(phidp[r1] - phidp[r0]);
-    if !(delta >= f64::from(min_delta_phidp_deg)) {
+    if delta.is_nan() || delta < f64::from(min_delta_phidp_deg) {
         return;
     }
     let b = k.zphi_b;
@@ -327,8 +328,8 @@ mod tests {
         )
         .unwrap();
         assert!(pia_true[n - 1] > 10.0, "{}", pia_true[n - 1]);
-        for g in 0..n {
-            let err = f64::from(c.dbzh[[0, g]]) - true_dbz[g];
+        for (g, truth) in true_dbz.iter().enumerate() {
+            let err = f64::from(c.dbzh[[0, g]]) - truth;
             assert!(err.abs() < 0.05, "gate {g}: error {err}");
         }
     }
