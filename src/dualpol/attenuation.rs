@@ -67,6 +67,11 @@ pub enum AttenuationMethod {
     /// ZPHI (Testud et al. 2000), constrained by the total ΦDP change along the rain path.
     #[default]
     Zphi,
+    /// ZPHI with the reflectivity weighting Z_a^b replaced by that of the linearly pre-corrected reflectivity
+    /// Z_a + α·ΦDP, as Py-ART's `calculate_attenuation_zphi` does. Not Testud's formulation (which is exact for
+    /// the attenuated reflectivity); it moves attenuation towards the far end of the path. Kept to compare with
+    /// Py-ART on the same method.
+    ZphiPrecorrected,
     /// PIA proportional to ΦDP (Bringi et al. 1990).
     Linear,
     /// No correction.
@@ -98,7 +103,8 @@ pub struct Correction {
 ///   I(r, r1) = 0.46 b ∫_r^{r1} Z_a^b ds (Z_a linear, mm⁶ m⁻³; s in km; A one-way dB km⁻¹), ΔΦ = ΦDP(r1) − ΦDP(r0);
 ///   PIA(r) = 2∫_{r0}^{r} A ds, which reaches α·ΔΦ at r1. Rays with ΔΦ below `min_delta_phidp_deg` are not
 ///   corrected.
-/// - [`AttenuationMethod::Linear`]: PIA(r) = α·max_{s ≤ r} ΦDP(s) (non-decreasing, ≥ 0).
+/// - [`AttenuationMethod::ZphiPrecorrected`]: the same with Z_a + α·(ΦDP − ΦDP(r0)) in the weighting (Py-ART).
+/// - [`AttenuationMethod::Linear`]: PIA(r) = α·max_{r0 ≤ s ≤ r} [ΦDP(s) − ΦDP(r0)] (non-decreasing, ≥ 0).
 ///
 /// In both, PIDA = γ·PIA with γ = β/α of the linear method.
 ///
@@ -160,8 +166,18 @@ pub fn correct(
             .and(rain.rows())
             .and(pia.rows_mut())
             .par_for_each(|z, p, m, out| match method {
-                AttenuationMethod::Zphi => {
-                    zphi_ray(z, p, m, dr_km, coefficients, min_delta_phidp_deg, out)
+                AttenuationMethod::Zphi => zphi_ray(
+                    z,
+                    p,
+                    m,
+                    dr_km,
+                    coefficients,
+                    min_delta_phidp_deg,
+                    false,
+                    out,
+                ),
+                AttenuationMethod::ZphiPrecorrected => {
+                    zphi_ray(z, p, m, dr_km, coefficients, min_delta_phidp_deg, true, out)
                 }
                 AttenuationMethod::Linear => linear_ray(p, m, coefficients, out),
                 AttenuationMethod::None => {}
@@ -196,6 +212,7 @@ fn rain_path(rain: ArrayView1<bool>) -> Option<(usize, usize)> {
     Some((first, last))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn zphi_ray(
     dbzh: ArrayView1<f32>,
     phidp: ArrayView1<f32>,
@@ -203,20 +220,24 @@ fn zphi_ray(
     dr_km: f64,
     k: &AttenuationCoefficients,
     min_delta_phidp_deg: f32,
+    precorrect: bool,
     mut pia: ArrayViewMut1<f32>,
 ) {
     let Some((r0, r1)) = rain_path(rain) else {
         return;
     };
     let delta = f64::from(phidp[r1] - phidp[r0]);
-    if !(delta >= f64::from(min_delta_phidp_deg)) {
+    if delta.is_nan() || delta < f64::from(min_delta_phidp_deg) {
         return;
     }
     let b = k.zphi_b;
     // Z_a^b at rain gates (0 elsewhere on the path)
     let zb: Vec<f64> = (r0..=r1)
         .map(|g| {
-            let z = dbzh[g];
+            let mut z = dbzh[g];
+            if precorrect {
+                z += (k.zphi_alpha as f32) * (phidp[g] - phidp[r0]).max(0.0);
+            }
             if rain[g] && z.is_finite() {
                 10f64.powf(0.1 * b * f64::from(z))
             } else {
@@ -256,7 +277,7 @@ fn linear_ray(
     let Some((r0, r1)) = rain_path(rain) else {
         return;
     };
-    let base = phidp[r0].min(0.0); // the propagation phase starts from 0 (negative noise does not count)
+    let base = phidp[r0]; // no attenuation before the first rain gate
     let mut running = 0.0f32;
     for g in r0..pia.len() {
         if g <= r1 {
@@ -307,8 +328,8 @@ mod tests {
         )
         .unwrap();
         assert!(pia_true[n - 1] > 10.0, "{}", pia_true[n - 1]);
-        for g in 0..n {
-            let err = f64::from(c.dbzh[[0, g]]) - true_dbz[g];
+        for (g, truth) in true_dbz.iter().enumerate() {
+            let err = f64::from(c.dbzh[[0, g]]) - truth;
             assert!(err.abs() < 0.05, "gate {g}: error {err}");
         }
     }

@@ -129,7 +129,7 @@ pub fn echo_mask(
 /// # Errors
 /// [`Error::Parameter`] if `window` is even or below 3.
 pub fn texture(values: ArrayView2<f32>, window: usize, period: Option<f32>) -> Result<Array2<f32>> {
-    if window < 3 || window.is_multiple_of(2) {
+    if window < 3 || window % 2 == 0 {
         return Err(Error::parameter(
             "texture_gates",
             window,

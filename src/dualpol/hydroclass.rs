@@ -71,13 +71,11 @@ impl HydroClass {
     }
 }
 
-/// Weights of each variable in the fuzzy-logic score; Dolan and Rutledge (2009): Z 1.5, ZDR 0.8, KDP 1.0, ρhv 0.8,
-/// T 0.4 (T multiplies the score in the hybrid method, its weight is kept for the record).
+/// Weights of the polarimetric variables in the fuzzy-logic score; Dolan and Rutledge (2009): ZDR 0.8, KDP 1.0,
+/// ρhv 0.8 (reflectivity and temperature multiply the score in the hybrid method, so they carry no weight).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HydroclassWeights {
-    /// Reflectivity.
-    pub dbzh: f32,
     /// Differential reflectivity.
     pub zdr: f32,
     /// Specific differential phase.
@@ -89,7 +87,6 @@ pub struct HydroclassWeights {
 impl Default for HydroclassWeights {
     fn default() -> Self {
         HydroclassWeights {
-            dbzh: 1.5,
             zdr: 0.8,
             kdp: 1.0,
             rhohv: 0.8,
@@ -114,9 +111,10 @@ pub struct ClassifyInputs<'a> {
 
 /// Classifies every gate: the class codes (see [`HydroClass`]) `(n_rays, n_gates)`.
 ///
-/// Each class j scores S_j = μ_T,j · Σ_i w_i μ_ij / Σ_i w_i over the variables i present at the gate (the
-/// "hybrid" method of Dolan and Rutledge 2009: temperature multiplies, so that a class impossible at the gate's
-/// temperature cannot win), with beta membership functions μ(x) = 1 / (1 + ((x − m)/a)^{2b}) ([`membership`]);
+/// Each class j scores S_j = μ_Z,j · μ_T,j · Σ_i w_i μ_ij / Σ_i w_i over the polarimetric variables i (ZDR, KDP,
+/// ρhv) present at the gate (the "hybrid" method of Dolan and Rutledge 2009: reflectivity and temperature
+/// multiply, so that a class impossible at the gate's reflectivity or temperature cannot win), with beta
+/// membership functions μ(x) = 1 / (1 + ((x − m)/a)^{2b}) ([`membership`]);
 /// the class of the largest score wins. Gates without reflectivity are [`HydroClass::Unclassified`].
 ///
 /// # Errors
@@ -159,19 +157,21 @@ pub fn classify(
         check_shape("temperature", dim, t.dim())?;
     }
     let mut out = Array2::zeros(dim);
-    Zip::indexed(&mut out).par_for_each(|(r, g), c| {
-        let t = inputs.temperature_c.map_or(f32::NAN, |t| t[[r, g]]);
-        *c = score_gate(
-            [
-                inputs.dbzh[[r, g]],
-                inputs.zdr[[r, g]],
-                inputs.kdp[[r, g]],
-                inputs.rhohv[[r, g]],
-            ],
-            t,
-            table,
-            weights,
-        ) as u8;
+    let nan_row = ndarray::Array1::from_elem(dim.1, f32::NAN);
+    Zip::indexed(out.rows_mut()).par_for_each(|r, mut codes| {
+        let t = match &inputs.temperature_c {
+            Some(t) => t.row(r),
+            None => nan_row.view(),
+        };
+        let (z, d, k, rho) = (
+            inputs.dbzh.row(r),
+            inputs.zdr.row(r),
+            inputs.kdp.row(r),
+            inputs.rhohv.row(r),
+        );
+        for (g, c) in codes.iter_mut().enumerate() {
+            *c = score_gate([z[g], d[g], k[g], rho[g]], t[g], table, weights) as u8;
+        }
     });
     Ok(out)
 }
@@ -207,7 +207,14 @@ pub fn classify_gate(
 /// ```
 pub fn membership(x: f32, m: f32, a: f32, b: f32) -> f32 {
     let u = ((x - m) / a).abs();
-    1.0 / (1.0 + u.powf(2.0 * b))
+    let exponent = 2.0 * b;
+    // the published shapes b are whole numbers: an integer power is exact and several times faster
+    let power = if exponent.fract() == 0.0 && exponent.abs() <= 256.0 {
+        u.powi(exponent as i32)
+    } else {
+        u.powf(exponent)
+    };
+    1.0 / (1.0 + power)
 }
 
 fn score_gate(
@@ -219,21 +226,25 @@ fn score_gate(
     if !values[0].is_finite() {
         return HydroClass::Unclassified;
     }
-    let w = [weights.dbzh, weights.zdr, weights.kdp, weights.rhohv];
-    let weight_sum: f32 = (0..4)
+    let w = [0.0, weights.zdr, weights.kdp, weights.rhohv];
+    let weight_sum: f32 = (1..4)
         .filter(|&i| values[i].is_finite())
         .map(|i| w[i])
         .sum();
     let mut best = (HydroClass::Unclassified, 0.0f32);
     for (j, class) in HydroClass::ALL.iter().enumerate() {
         let mut s = 0.0;
-        for i in 0..4 {
+        for i in 1..4 {
             if values[i].is_finite() {
                 let [m, a, b] = table[i][j];
                 s += w[i] * membership(values[i], m, a, b);
             }
         }
-        let mut score = s / weight_sum;
+        let [m, a, b] = table[0][j];
+        let mut score = membership(values[0], m, a, b);
+        if weight_sum > 0.0 {
+            score *= s / weight_sum;
+        }
         if temperature_c.is_finite() {
             let [m, a, b] = TEMPERATURE[j];
             score *= membership(temperature_c, m, a, b);

@@ -2,7 +2,7 @@
 //! hydrometeor classification and rain rate.
 //!
 //! Each stage is a function on `(n_rays, n_gates)` arrays that returns new arrays (the inputs are never modified);
-//! [`process`] runs the whole chain on a [`PolarVolume`](crate::PolarVolume) and returns a copy with the derived
+//! [`process()`] runs the whole chain on a [`PolarVolume`](crate::PolarVolume) and returns a copy with the derived
 //! moments added. Band coefficients are in `docs/algorithms.md` and in each stage's `for_band`.
 
 /// Attenuation correction of Z and ZDR: ZPHI (Testud et al. 2000) and the linear ΦDP method.

@@ -2,7 +2,7 @@
 //!
 //! The classification and the "KDP ≥ 0 in rain" rule need to know where the beam is above or below the 0 °C level.
 
-use ndarray::Array2;
+use ndarray::{Array2, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -148,11 +148,17 @@ impl TemperatureProfile {
     pub fn sweep_temperature_c(&self, sweep: &Sweep, altitude_m: f64) -> Array2<f32> {
         let earth = FourThirdsEarth::default();
         let ranges = sweep.ranges_m();
-        Array2::from_shape_fn((sweep.n_rays(), ranges.len()), |(ray, gate)| {
-            let height = altitude_m
-                + earth.beam_height_m(f64::from(ranges[gate]), f64::from(sweep.elevation_deg[ray]));
-            self.temperature_c(height) as f32
-        })
+        let mut out = Array2::zeros((sweep.n_rays(), ranges.len()));
+        Zip::from(out.rows_mut())
+            .and(&ndarray::ArrayView1::from(&sweep.elevation_deg))
+            .par_for_each(|mut row, &elevation| {
+                for (t, &range) in row.iter_mut().zip(&ranges) {
+                    let height =
+                        altitude_m + earth.beam_height_m(f64::from(range), f64::from(elevation));
+                    *t = self.temperature_c(height) as f32;
+                }
+            });
+        out
     }
 }
 

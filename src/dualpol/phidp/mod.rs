@@ -1,9 +1,11 @@
 //! Differential phase: unfolding, system-phase offset, smoothing, and the specific differential phase KDP.
 //!
-//! [`process_phidp`] turns the measured ΦDP (wrapped, offset by the system phase, noisy) into a propagation
-//! phase that starts near 0° at the radar and grows along each ray; [`kdp`] differentiates it with one of two
-//! estimators ([`KdpMethod`]): an intensity-adaptive least-squares slope, or the iterative method of
-//! Vulpiani et al. (2012). [`nonnegative_in_rain`] sets negative KDP to 0 where the gate is warmer than 0 °C.
+//! [`process_phidp`](crate::dualpol::phidp::process_phidp) turns the measured ΦDP (wrapped, offset by the
+//! system phase, noisy) into a propagation phase that starts near 0° at the radar and grows along each ray;
+//! [`kdp`](crate::dualpol::phidp::kdp) differentiates it with one of two estimators
+//! ([`KdpMethod`](crate::dualpol::phidp::KdpMethod)): an intensity-adaptive least-squares slope, or the iterative
+//! method of Vulpiani et al. (2012). [`nonnegative_in_rain`](crate::dualpol::phidp::nonnegative_in_rain) sets
+//! negative KDP to 0 where the gate is warmer than 0 °C.
 
 /// KDP as half the least-squares slope of ΦDP over a window that shrinks with intensity.
 pub mod least_squares;
@@ -90,7 +92,7 @@ pub fn process_phidp(
     config: &PhidpConfig,
 ) -> Result<ProcessedPhidp> {
     check_shape("echo mask", phidp.dim(), mask.dim())?;
-    if config.median_gates == 0 || config.median_gates.is_multiple_of(2) {
+    if config.median_gates == 0 || config.median_gates % 2 == 0 {
         return Err(Error::parameter(
             "median_gates",
             config.median_gates,
@@ -340,7 +342,7 @@ mod tests {
         let raw = Array2::from_shape_fn((4, 20), |(r, _)| if r % 2 == 0 { 359.0 } else { 1.0 });
         let mask = Array2::from_elem((4, 20), true);
         let o = system_offset_deg(raw.view(), mask.view(), 10).unwrap();
-        assert!(o < 0.01 || o > 359.99, "{o}");
+        assert!(!(0.01..=359.99).contains(&o), "{o}");
     }
 
     #[test]
