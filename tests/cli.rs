@@ -104,3 +104,82 @@ fn bad_files_give_a_clear_error_and_exit_code() {
         "{stderr}"
     );
 }
+
+#[test]
+fn grid_writes_products_and_refuses_to_overwrite() {
+    let Some(file) = common::shared_radar_file("KLBB20160601_150025_V06") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("squall-grid-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("klbb.nc");
+    let png = dir.join("png");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_squall"))
+            .args([
+                "grid",
+                file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .args([
+                "--size",
+                "101",
+                "--levels",
+                "21",
+                "--freezing-level-m",
+                "4300",
+                "--minus20-m",
+                "7300",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&["--png", png.to_str().unwrap()]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let nc = netcdf::open(&out).unwrap();
+    let dbzh = nc.variable("DBZH").unwrap().get::<f32, _>(..).unwrap();
+    assert_eq!(dbzh.shape(), &[1, 21, 101, 101]);
+    for name in [
+        "composite_reflectivity",
+        "echo_top_18dBZ",
+        "vil",
+        "mesh",
+        "posh",
+        "poh",
+        "zdr_column_depth",
+        "heavy_rain",
+    ] {
+        let v = nc.variable(name).unwrap().get::<f32, _>(..).unwrap();
+        assert_eq!(v.shape(), &[1, 101, 101], "{name}");
+    }
+    assert!(nc.variable("lat").is_some() && nc.variable("crs").is_some());
+    // The composite is the column maximum of the written grid.
+    let comp = nc
+        .variable("composite_reflectivity")
+        .unwrap()
+        .get::<f32, _>(..)
+        .unwrap();
+    let col_max = (0..21)
+        .map(|k| dbzh[[0, k, 50, 30]])
+        .filter(|v| v.is_finite())
+        .fold(f32::NAN, f32::max);
+    assert!(comp[[0, 50, 30]] == col_max || (comp[[0, 50, 30]].is_nan() && col_max.is_nan()));
+    drop(nc); // HDF5 locks the open file
+    assert!(png.join("composite_reflectivity.png").exists() && png.join("mesh.png").exists());
+    // Existing outputs are kept unless --force.
+    let again = run(&[]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert!(run(&["--force"]).status.success());
+    // A bad centre is a clear error.
+    let bad = run(&["--force", "--centre", "north"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("LAT,LON"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -150,17 +150,9 @@ pub fn write_forecast(
             });
         }
     }
+    let title = format!("{first_name} sequence");
+    let (mut file, has_lonlat) = create_grid_file(path, spec, times, &title)?;
     let nc = |e: netcdf::Error| Error::netcdf(path, e);
-    let (ny, nx) = spec.shape();
-    let mut file = netcdf::create(path).map_err(nc)?;
-    file.add_attribute("Conventions", "CF-1.8").map_err(nc)?;
-    file.add_attribute("title", format!("{first_name} sequence"))
-        .map_err(nc)?;
-    file.add_attribute("source", format!("squall {}", env!("CARGO_PKG_VERSION")))
-        .map_err(nc)?;
-    file.add_dimension("time", times.len()).map_err(nc)?;
-    file.add_dimension("y", ny).map_err(nc)?;
-    file.add_dimension("x", nx).map_err(nc)?;
     if members > 0 {
         file.add_dimension(REALIZATION, members).map_err(nc)?;
         let mut v = file
@@ -173,6 +165,52 @@ pub fn write_forecast(
         v.put(numbers.view(), ..).map_err(nc)?;
     }
 
+
+    for f in fields {
+        add_data(
+            &mut file,
+            path,
+            f.name,
+            f.units,
+            &["time", "y", "x"],
+            has_lonlat,
+        )?
+        .put(f.values.as_standard_layout().view(), ..)
+        .map_err(nc)?;
+    }
+    for e in ensembles {
+        add_data(
+            &mut file,
+            path,
+            e.name,
+            e.units,
+            &["time", REALIZATION, "y", "x"],
+            has_lonlat,
+        )?
+        .put(e.values.as_standard_layout().view(), ..)
+        .map_err(nc)?;
+    }
+    Ok(())
+}
+
+/// Creates a CF-1.8 file with the time axis, the projection coordinates, the `crs` grid-mapping variable and (for
+/// invertible projections) 2-D `lat`/`lon`; returns it and whether `lat`/`lon` were written.
+fn create_grid_file(
+    path: &Path,
+    spec: &GridSpec,
+    times: &[Option<DateTime<Utc>>],
+    title: &str,
+) -> Result<(netcdf::FileMut, bool)> {
+    let nc = |e: netcdf::Error| Error::netcdf(path, e);
+    let (ny, nx) = spec.shape();
+    let mut file = netcdf::create(path).map_err(nc)?;
+    file.add_attribute("Conventions", "CF-1.8").map_err(nc)?;
+    file.add_attribute("title", title).map_err(nc)?;
+    file.add_attribute("source", format!("squall {}", env!("CARGO_PKG_VERSION")))
+        .map_err(nc)?;
+    file.add_dimension("time", times.len()).map_err(nc)?;
+    file.add_dimension("y", ny).map_err(nc)?;
+    file.add_dimension("x", nx).map_err(nc)?;
     let seconds: Array1<f64> = times
         .iter()
         .map(|t| t.map_or(0.0, |t| t.timestamp_millis() as f64 / 1000.0))
@@ -262,31 +300,7 @@ pub fn write_forecast(
         has_lonlat = true;
     }
 
-    for f in fields {
-        add_data(
-            &mut file,
-            path,
-            f.name,
-            f.units,
-            &["time", "y", "x"],
-            has_lonlat,
-        )?
-        .put(f.values.as_standard_layout().view(), ..)
-        .map_err(nc)?;
-    }
-    for e in ensembles {
-        add_data(
-            &mut file,
-            path,
-            e.name,
-            e.units,
-            &["time", REALIZATION, "y", "x"],
-            has_lonlat,
-        )?
-        .put(e.values.as_standard_layout().view(), ..)
-        .map_err(nc)?;
-    }
-    Ok(())
+    Ok((file, has_lonlat))
 }
 
 /// Adds a compressed `f32` data variable with its units, standard name and grid-mapping attributes.
@@ -581,6 +595,96 @@ fn projection_of(crs: &netcdf::Variable<'_>) -> Projection {
         },
         _ => Projection::LonLat,
     }
+}
+
+/// One `(z, y, x)` variable for [`write_volume_fields`].
+#[derive(Debug, Clone)]
+pub struct Field3<'a> {
+    /// Variable name.
+    pub name: &'a str,
+    /// Units.
+    pub units: &'a str,
+    /// Values `(z, y, x)`; `NaN` = no data.
+    pub values: ndarray::ArrayView3<'a, f32>,
+}
+
+/// Writes a gridded volume at one time to a new CF-1.8 NetCDF-4 file: `(time, z, y, x)` variables on `heights_m`
+/// (a `z` coordinate, m above mean sea level) and `(time, y, x)` variables (products), with the projection, the
+/// `crs` grid mapping and 2-D latitude/longitude. `attributes` are added as global text attributes.
+///
+/// # Errors
+/// [`Error::Parameter`] for no variables; [`Error::Shape`] if a field does not match the grid or the heights;
+/// [`Error::Netcdf`] if the file cannot be created or written.
+pub fn write_volume_fields(
+    path: impl AsRef<Path>,
+    spec: &GridSpec,
+    heights_m: &[f64],
+    time: Option<DateTime<Utc>>,
+    volumes: &[Field3<'_>],
+    fields: &[Field<'_>],
+    attributes: &[(&str, String)],
+) -> Result<()> {
+    let path = path.as_ref();
+    if volumes.is_empty() && fields.is_empty() {
+        return Err(Error::parameter("fields", 0, "need at least one field"));
+    }
+    for f in volumes {
+        if f.values.dim() != (heights_m.len(), spec.ny, spec.nx) {
+            return Err(Error::Shape {
+                what: format!("field {}", f.name),
+                expected: format!("({}, {}, {})", heights_m.len(), spec.ny, spec.nx),
+                found: format!("{:?}", f.values.dim()),
+            });
+        }
+    }
+    for f in fields {
+        if f.values.dim() != (1, spec.ny, spec.nx) {
+            return Err(Error::Shape {
+                what: format!("field {}", f.name),
+                expected: format!("(1, {}, {})", spec.ny, spec.nx),
+                found: format!("{:?}", f.values.dim()),
+            });
+        }
+    }
+    let nc = |e: netcdf::Error| Error::netcdf(path, e);
+    let (mut file, has_lonlat) =
+        create_grid_file(path, spec, &[time], "gridded radar volume and products")?;
+    for (name, value) in attributes {
+        file.add_attribute(name, value.as_str()).map_err(nc)?;
+    }
+    file.add_dimension("z", heights_m.len()).map_err(nc)?;
+    let mut z = file.add_variable::<f64>("z", &["z"]).map_err(nc)?;
+    z.put_attribute("standard_name", "altitude").map_err(nc)?;
+    z.put_attribute("units", "m").map_err(nc)?;
+    z.put_attribute("positive", "up").map_err(nc)?;
+    z.put(ndarray::ArrayView1::from(heights_m), ..)
+        .map_err(nc)?;
+    for f in volumes {
+        let values = f.values.insert_axis(Axis(0)).into_dyn();
+        add_data(
+            &mut file,
+            path,
+            f.name,
+            f.units,
+            &["time", "z", "y", "x"],
+            has_lonlat,
+        )?
+        .put(values.as_standard_layout().view(), ..)
+        .map_err(nc)?;
+    }
+    for f in fields {
+        add_data(
+            &mut file,
+            path,
+            f.name,
+            f.units,
+            &["time", "y", "x"],
+            has_lonlat,
+        )?
+        .put(f.values.as_standard_layout().view(), ..)
+        .map_err(nc)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

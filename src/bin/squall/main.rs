@@ -1,6 +1,7 @@
 //! The `squall` command-line tool: a thin layer over the library.
 
 mod demo;
+mod grid;
 mod motion;
 mod verify;
 
@@ -97,6 +98,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Grid radar volumes (a mosaic when several), derive storm products (echo tops, VIL, MESH, POSH, POH, ZDR
+    /// columns, heavy rain) and write them as CF-NetCDF, with optional PNG maps.
+    Grid(grid::GridArgs),
     /// Run the end-to-end demonstration on a synthetic storm and write its results under OUT.
     Demo {
         /// Output folder (created; existing files of the same names are replaced).
@@ -235,6 +239,7 @@ fn main() -> ExitCode {
             json,
         }),
         Command::Demo { out, seed, size } => demo::run(&out, seed, size),
+        Command::Grid(args) => grid::run(args),
     };
     match result {
         Ok(text) => {

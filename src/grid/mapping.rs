@@ -1,0 +1,651 @@
+//! The gate → grid mapping: which polar bins reach which grid cells, with which weights. Built once per scan
+//! geometry ([`ScanGeometry`]) and applied to every later volume with that geometry.
+
+use ndarray::{Array3, Axis};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::geo::{FourThirdsEarth, Grid3, GridSpec, Projection};
+use crate::volume::PolarVolume;
+
+use super::polar_bins::{self, BinCentre, BinSum, Reach, SweepBins};
+use super::{RadiusOfInfluence, Weighting};
+
+/// Bins handled by one parallel task while the mapping is built.
+const BINS_PER_TASK: usize = 4096;
+
+/// Settings of the polar → Cartesian interpolation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GridConfig {
+    /// Distance weighting.
+    pub weighting: Weighting,
+    /// Radius of influence.
+    pub roi: RadiusOfInfluence,
+    /// Gates are grouped into polar bins (neighbouring rays × gates) no larger than this fraction of the local
+    /// radius of influence, and each bin is weighted at its centre. 0 weighs every gate on its own (as Py-ART
+    /// does); the default 0.7 makes the mapping several times smaller and faster to build and apply, for grids
+    /// within a few tenths of a dB of the per-gate ones (on the KLBB volume against Py-ART: correlation 0.9992,
+    /// mean absolute difference 0.27 dB; 0.5: 0.9997 and 0.15 dB; 1.0: 0.9965 and 0.64 dB).
+    pub bin_fraction: f64,
+}
+
+impl Default for GridConfig {
+    /// Barnes2 weights, Py-ART's beam-width radius of influence, bins up to 0.7 of the radius.
+    fn default() -> Self {
+        GridConfig {
+            weighting: Weighting::Barnes2,
+            roi: RadiusOfInfluence::default(),
+            bin_fraction: 0.7,
+        }
+    }
+}
+
+impl GridConfig {
+    /// Checks the parameters.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] for an invalid radius or a bin fraction outside \[0, 1\].
+    pub fn validate(&self) -> Result<()> {
+        self.roi.validate()?;
+        if !(0.0..=1.0).contains(&self.bin_fraction) {
+            return Err(Error::parameter(
+                "bin_fraction",
+                self.bin_fraction,
+                "must be within [0, 1]",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What a mapping depends on in a volume: the site and, per sweep, the ray and gate layout. Two volumes with equal
+/// `ScanGeometry` share a mapping (ray azimuths are checked separately, within half a ray spacing).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ScanGeometry {
+    /// Latitude and longitude in micro-degrees, altitude in centimetres.
+    site: [i64; 3],
+    /// Per gridded sweep: index, rays, gates, first gate and spacing (mm), fixed angle (0.01°).
+    sweeps: Vec<[i64; 6]>,
+}
+
+impl ScanGeometry {
+    /// The geometry of a volume (its PPI and sector sweeps).
+    pub fn of(volume: &PolarVolume) -> ScanGeometry {
+        let q = |v: f64, scale: f64| (v * scale).round() as i64;
+        ScanGeometry {
+            site: [
+                q(volume.site.latitude_deg, 1e6),
+                q(volume.site.longitude_deg, 1e6),
+                q(volume.site.altitude_m, 100.0),
+            ],
+            sweeps: volume
+                .sweeps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| polar_bins::usable(s))
+                .map(|(i, s)| {
+                    [
+                        i as i64,
+                        s.n_rays() as i64,
+                        s.n_gates() as i64,
+                        q(f64::from(s.first_gate_m), 1e3),
+                        q(f64::from(s.gate_spacing_m), 1e3),
+                        q(f64::from(s.fixed_angle_deg), 100.0),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Mapped (cell, bin, weight) triples of one grid level, in bin order.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct LevelPairs {
+    /// Cell index `row · nx + col` in the level.
+    cells: Vec<u32>,
+    /// Bin index.
+    bins: Vec<u32>,
+    /// Weight; for [`Weighting::Nearest`] the squared distance (m²).
+    weights: Vec<f32>,
+}
+
+/// The polar → Cartesian mapping of one radar's scan geometry onto a 3-D grid.
+///
+/// Gates are grouped in small polar bins ([`GridConfig::bin_fraction`]); every bin spreads its values to the grid
+/// cells within its radius of influence with the chosen [`Weighting`], as `pyart.map.grid_from_radars` does with
+/// single gates. A cell's value is Σ w·(sum of the bin's valid values) / Σ w·(number of valid gates): gates
+/// without a valid value (no data, no echo, range folded) never count, and cells no valid gate reaches are `NaN`
+/// — or, on request, a "no echo" value where gates measured no echo.
+///
+/// Build it once per scan geometry with [`GridMapping::new`], then call [`GridMapping::grid`] for every moment of
+/// every volume with that geometry: the mapping holds no data of the volume it was built from. `Send + Sync`.
+///
+/// # Examples
+/// ```
+/// use squall::geo::GridSpec;
+/// use squall::grid::{GridConfig, GridMapping};
+/// use squall::synth::{RadarConfig, SceneConfig, polar_volume, site_at};
+/// let scene = SceneConfig::convective(3, 64).unwrap().generate().unwrap().scene_3d(0).unwrap();
+/// let mut radar = RadarConfig::x_band(site_at(&scene.spec, 0.0, 0.0, "X1").unwrap());
+/// radar.elevations_deg.truncate(3);
+/// let volume = polar_volume(&scene, &radar).unwrap().volume;
+/// let spec = GridSpec::centred_on(volume.site.latitude_deg, volume.site.longitude_deg, 41, 1000.0).unwrap();
+/// let heights: Vec<f64> = (0..8).map(|k| 500.0 + 500.0 * k as f64).collect();
+/// let mapping = GridMapping::new(&volume, &spec, &heights, GridConfig::default()).unwrap();
+/// let dbzh = mapping.grid(&volume, "DBZH", None).unwrap();
+/// assert_eq!(dbzh.values.dim(), (8, 41, 41));
+/// ```
+#[derive(Debug, Clone)]
+pub struct GridMapping {
+    spec: GridSpec,
+    heights_m: Vec<f64>,
+    config: GridConfig,
+    geometry: ScanGeometry,
+    /// Sorted ray azimuths (degrees) per gridded sweep, for the geometry check.
+    azimuths_deg: Vec<Vec<f32>>,
+    sweeps: Vec<SweepBins>,
+    n_bins: usize,
+    /// Per level, the pairs found by each build task.
+    levels: Vec<Vec<LevelPairs>>,
+    radar_xy_m: (f64, f64),
+    radar_altitude_m: f64,
+    elevations_deg: Vec<f64>,
+    max_ground_range_m: f64,
+    beam_width_deg: f64,
+}
+
+impl GridMapping {
+    /// Builds the mapping of `volume`'s scan geometry onto the grid `spec` × `heights_m` (metres above mean sea
+    /// level, strictly increasing).
+    ///
+    /// A radar whose gates reach no cell gives an empty mapping (every gridded cell `NaN`), not an error.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] for no heights, unsorted or non-finite heights, an invalid configuration, a non-finite
+    /// site, or a volume without a PPI or sector sweep with gates; [`Error::Shape`] for an inconsistent volume;
+    /// [`Error::Unsupported`] for a grid projection known only as a PROJ string; [`Error::Limits`] beyond 2³² cells
+    /// or bins.
+    pub fn new(
+        volume: &PolarVolume,
+        spec: &GridSpec,
+        heights_m: &[f64],
+        config: GridConfig,
+    ) -> Result<GridMapping> {
+        config.validate()?;
+        volume.validate()?;
+        check_heights(heights_m)?;
+        let n_cells = heights_m.len() as u64 * spec.ny as u64 * spec.nx as u64;
+        if n_cells > u64::from(u32::MAX) || spec.ny * spec.nx == 0 {
+            return Err(Error::Limits {
+                what: "grid cells".to_owned(),
+                requested: n_cells,
+                limit: u64::from(u32::MAX),
+            });
+        }
+        let site = &volume.site;
+        if !(site.latitude_deg.is_finite()
+            && site.longitude_deg.is_finite()
+            && site.altitude_m.is_finite())
+        {
+            return Err(Error::parameter(
+                "site",
+                format!(
+                    "{} {} {}",
+                    site.latitude_deg, site.longitude_deg, site.altitude_m
+                ),
+                "latitude, longitude and altitude must be finite",
+            ));
+        }
+        let radar_xy_m = spec
+            .projection
+            .forward(site.longitude_deg, site.latitude_deg)?;
+        let [x_min, y_min, x_max, y_max] = spec.extent();
+        let max_ground_range_m = [
+            (x_min, y_min),
+            (x_min, y_max),
+            (x_max, y_min),
+            (x_max, y_max),
+        ]
+        .iter()
+        .map(|&(x, y)| (x - radar_xy_m.0).hypot(y - radar_xy_m.1))
+        .fold(0.0, f64::max)
+            * 1.01;
+        let reach = Reach {
+            max_ground_range_m,
+            top_m: heights_m[heights_m.len() - 1],
+        };
+        let (sweeps, centres) =
+            polar_bins::layout(volume, &config.roi, config.bin_fraction, &reach)?;
+        if sweeps.is_empty() {
+            return Err(Error::parameter(
+                "volume",
+                format!("{} sweeps", volume.sweeps.len()),
+                "has no PPI or sector sweep with rays and gates to grid",
+            ));
+        }
+        let positions = bin_positions(&centres, spec, volume)?;
+        let levels = map_bins(&centres, &positions, spec, heights_m, config.weighting);
+        let azimuths_deg = sweeps
+            .iter()
+            .map(|b| sorted_azimuths(volume, b.sweep))
+            .collect();
+        let elevations_deg = sweeps
+            .iter()
+            .map(|b| f64::from(volume.sweeps[b.sweep].mean_elevation_deg()))
+            .collect();
+        let earth = FourThirdsEarth::default();
+        let max_ground_range_m = sweeps
+            .iter()
+            .map(|b| {
+                let s = &volume.sweeps[b.sweep];
+                let last = f64::from(s.first_gate_m)
+                    + (s.n_gates() - 1) as f64 * f64::from(s.gate_spacing_m);
+                earth.ground_range_m(last, f64::from(s.mean_elevation_deg()))
+            })
+            .fold(0.0, f64::max);
+        Ok(GridMapping {
+            spec: spec.clone(),
+            heights_m: heights_m.to_vec(),
+            config,
+            geometry: ScanGeometry::of(volume),
+            azimuths_deg,
+            sweeps,
+            n_bins: centres.len(),
+            levels,
+            radar_xy_m,
+            radar_altitude_m: site.altitude_m,
+            elevations_deg,
+            max_ground_range_m,
+            beam_width_deg: f64::from(volume.beam_width_deg),
+        })
+    }
+
+    /// Grids one moment of a volume with this mapping's geometry: `(nz, ny, nx)` values in the moment's units,
+    /// `NaN` where no valid gate is within reach. With `no_echo_value`, cells reached only by no-echo gates get
+    /// that value (e.g. −32 dBZ for reflectivity) instead of `NaN`.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if the volume's geometry differs from the mapping's (other sweeps, rays, gates or site,
+    /// or azimuths more than half a ray spacing apart: build a new mapping) or no sweep holds the moment.
+    pub fn grid(
+        &self,
+        volume: &PolarVolume,
+        moment: &str,
+        no_echo_value: Option<f32>,
+    ) -> Result<Grid3> {
+        let orders = self.ray_orders(volume)?;
+        let units = self
+            .sweeps
+            .iter()
+            .find_map(|b| volume.sweeps[b.sweep].moment(moment))
+            .map(|m| m.units.clone())
+            .ok_or_else(|| {
+                let mut names: Vec<&str> = volume
+                    .sweeps
+                    .iter()
+                    .flat_map(|s| s.moments.iter().map(|m| m.name.as_str()))
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                Error::parameter(
+                    "moment",
+                    moment,
+                    format!("no gridded sweep holds it (the volume has {names:?})"),
+                )
+            })?;
+        let sums = polar_bins::aggregate(volume, moment, &self.sweeps, &orders, self.n_bins);
+        let values = self.interpolate(&sums, no_echo_value);
+        Ok(Grid3 {
+            spec: self.spec.clone(),
+            heights_m: self.heights_m.clone(),
+            name: moment.to_owned(),
+            units,
+            time: Some(volume.start_time),
+            values,
+        })
+    }
+
+    /// Whether `volume` can be gridded with this mapping (same [`ScanGeometry`], azimuths within half a ray
+    /// spacing).
+    pub fn fits(&self, volume: &PolarVolume) -> bool {
+        self.ray_orders(volume).is_ok()
+    }
+
+    /// The scan geometry the mapping was built for.
+    pub fn geometry(&self) -> &ScanGeometry {
+        &self.geometry
+    }
+
+    /// The horizontal grid.
+    pub fn spec(&self) -> &GridSpec {
+        &self.spec
+    }
+
+    /// Heights of the levels, m above mean sea level.
+    pub fn heights_m(&self) -> &[f64] {
+        &self.heights_m
+    }
+
+    /// The interpolation settings.
+    pub fn config(&self) -> &GridConfig {
+        &self.config
+    }
+
+    /// Number of polar bins.
+    pub fn n_bins(&self) -> usize {
+        self.n_bins
+    }
+
+    /// Number of (cell, bin) weights stored.
+    pub fn n_weights(&self) -> usize {
+        self.levels.iter().flatten().map(|l| l.cells.len()).sum()
+    }
+
+    /// The radar's position in grid projection coordinates, m.
+    pub fn radar_xy_m(&self) -> (f64, f64) {
+        self.radar_xy_m
+    }
+
+    /// The radar's antenna altitude, m above mean sea level.
+    pub fn radar_altitude_m(&self) -> f64 {
+        self.radar_altitude_m
+    }
+
+    /// Mean elevation of each gridded sweep, degrees.
+    pub fn elevations_deg(&self) -> &[f64] {
+        &self.elevations_deg
+    }
+
+    /// Ground range of the last gate of the farthest-reaching sweep, m: the edge of the radar's coverage.
+    pub fn max_ground_range_m(&self) -> f64 {
+        self.max_ground_range_m
+    }
+
+    /// The volume's horizontal beam width, degrees.
+    pub fn beam_width_deg(&self) -> f64 {
+        self.beam_width_deg
+    }
+
+    /// Per gridded sweep, the volume's rays in azimuth order, after checking the geometry.
+    fn ray_orders(&self, volume: &PolarVolume) -> Result<Vec<Vec<u32>>> {
+        let geometry = ScanGeometry::of(volume);
+        if geometry != self.geometry {
+            return Err(Error::parameter(
+                "volume",
+                format!("{} sweeps at {}", volume.sweeps.len(), volume.site.id),
+                "its scan geometry (site, sweeps, rays or gates) differs from the mapping's: build a new mapping",
+            ));
+        }
+        self.sweeps
+            .iter()
+            .zip(&self.azimuths_deg)
+            .map(|(bins, expected)| {
+                let sweep = &volume.sweeps[bins.sweep];
+                let order = polar_bins::ray_order(sweep);
+                let tolerance = 0.5 * 360.0 / expected.len().max(1) as f32;
+                let worst = order
+                    .iter()
+                    .zip(expected)
+                    .map(|(&r, &e)| angle_difference_deg(sweep.azimuth_deg[r as usize], e))
+                    .fold(0.0f32, f32::max);
+                if worst.is_nan() || worst > tolerance {
+                    Err(Error::parameter(
+                        "volume",
+                        format!("sweep {} azimuths off by {worst}°", bins.sweep),
+                        "the rays moved by more than half a ray spacing: build a new mapping",
+                    ))
+                } else {
+                    Ok(order)
+                }
+            })
+            .collect()
+    }
+
+    /// Weighted means (or nearest values) per cell from the bin sums.
+    fn interpolate(&self, sums: &[BinSum], no_echo_value: Option<f32>) -> Array3<f32> {
+        let (ny, nx) = self.spec.shape();
+        let nearest = self.config.weighting == Weighting::Nearest;
+        let mut values = Array3::from_elem((self.heights_m.len(), ny, nx), f32::NAN);
+        values
+            .axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .zip(self.levels.par_iter())
+            .for_each(|(mut plane, level)| {
+                let n = ny * nx;
+                let mut numerator = vec![0.0f32; n];
+                let mut denominator = vec![if nearest { f32::INFINITY } else { 0.0 }; n];
+                let mut no_echo = vec![false; n];
+                let pairs = level
+                    .iter()
+                    .flat_map(|p| p.cells.iter().zip(&p.bins).zip(&p.weights));
+                for ((&cell, &bin), &w) in pairs {
+                    let (c, b) = (cell as usize, sums[bin as usize]);
+                    no_echo[c] |= b.no_echo > 0.0;
+                    if nearest {
+                        if b.valid > 0.0 && w < denominator[c] {
+                            denominator[c] = w;
+                            numerator[c] = b.sum / b.valid;
+                        }
+                    } else {
+                        numerator[c] += w * b.sum;
+                        denominator[c] += w * b.valid;
+                    }
+                }
+                for (c, out) in plane.iter_mut().enumerate() {
+                    let has_value = if nearest {
+                        denominator[c].is_finite()
+                    } else {
+                        denominator[c] > 0.0
+                    };
+                    *out = if has_value {
+                        if nearest {
+                            numerator[c]
+                        } else {
+                            numerator[c] / denominator[c]
+                        }
+                    } else if no_echo[c] {
+                        no_echo_value.unwrap_or(f32::NAN)
+                    } else {
+                        f32::NAN
+                    };
+                }
+            });
+        values
+    }
+}
+
+/// Circular difference of two azimuths in degrees, in \[0, 180\].
+fn angle_difference_deg(a: f32, b: f32) -> f32 {
+    let d = (a - b).rem_euclid(360.0);
+    d.min(360.0 - d)
+}
+
+fn sorted_azimuths(volume: &PolarVolume, sweep: usize) -> Vec<f32> {
+    let s = &volume.sweeps[sweep];
+    polar_bins::ray_order(s)
+        .iter()
+        .map(|&r| s.azimuth_deg[r as usize])
+        .collect()
+}
+
+/// Checks that grid heights are finite and strictly increasing.
+pub(crate) fn check_heights(heights_m: &[f64]) -> Result<()> {
+    if heights_m.is_empty() {
+        return Err(Error::parameter(
+            "heights_m",
+            "[]",
+            "need at least one level",
+        ));
+    }
+    if heights_m.iter().any(|h| !h.is_finite()) || heights_m.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(Error::parameter(
+            "heights_m",
+            format!("{heights_m:?}"),
+            "must be finite and strictly increasing",
+        ));
+    }
+    Ok(())
+}
+
+/// Bin centres in grid projection coordinates `(x, y)`, m.
+fn bin_positions(
+    centres: &[BinCentre],
+    spec: &GridSpec,
+    volume: &PolarVolume,
+) -> Result<Vec<(f64, f64)>> {
+    let site = &volume.site;
+    let local = |c: &BinCentre| {
+        (
+            c.ground_range_m * c.sin_azimuth,
+            c.ground_range_m * c.cos_azimuth,
+        )
+    };
+    match spec.projection {
+        Projection::AzimuthalEquidistant {
+            latitude_deg,
+            longitude_deg,
+        } if latitude_deg == site.latitude_deg && longitude_deg == site.longitude_deg => {
+            Ok(centres.par_iter().map(local).collect())
+        }
+        _ => {
+            let radar = Projection::AzimuthalEquidistant {
+                latitude_deg: site.latitude_deg,
+                longitude_deg: site.longitude_deg,
+            };
+            centres
+                .par_iter()
+                .map(|c| {
+                    let (x, y) = local(c);
+                    let (lon, lat) = radar.inverse(x, y)?;
+                    spec.projection.forward(lon, lat)
+                })
+                .collect()
+        }
+    }
+}
+
+/// For every bin, the cells within its radius of influence and their weights, grouped by level.
+fn map_bins(
+    centres: &[BinCentre],
+    positions: &[(f64, f64)],
+    spec: &GridSpec,
+    heights_m: &[f64],
+    weighting: Weighting,
+) -> Vec<Vec<LevelPairs>> {
+    let nz = heights_m.len();
+    let (ny, nx) = spec.shape();
+    let index_range = |lo: f64, hi: f64, n: usize| -> Option<(usize, usize)> {
+        let (lo, hi) = (lo.min(hi).ceil(), lo.max(hi).floor());
+        if hi < 0.0 || lo > (n - 1) as f64 || lo > hi {
+            None
+        } else {
+            Some((lo.max(0.0) as usize, hi.min((n - 1) as f64) as usize))
+        }
+    };
+    let table = (weighting != Weighting::Nearest).then(|| WeightTable::new(weighting));
+    // The cells of a bin's box: level, row and column ranges (inclusive), or None when it misses the grid.
+    let bin_box = |c: &BinCentre, x: f64, y: f64| -> Option<[(usize, usize); 3]> {
+        let r = c.roi_m;
+        let cols = index_range((x - r - spec.x0) / spec.dx, (x + r - spec.x0) / spec.dx, nx)?;
+        let rows = index_range((y - r - spec.y0) / spec.dy, (y + r - spec.y0) / spec.dy, ny)?;
+        let z0 = heights_m.partition_point(|&h| h < c.height_m - r);
+        let z1 = heights_m.partition_point(|&h| h <= c.height_m + r);
+        (z0 < z1).then_some([(z0, z1 - 1), rows, cols])
+    };
+    let chunks: Vec<Vec<LevelPairs>> = centres
+        .par_chunks(BINS_PER_TASK)
+        .zip(positions.par_chunks(BINS_PER_TASK))
+        .enumerate()
+        .map(|(task, (centres, positions))| {
+            // Reserve the box sizes (an upper bound): no reallocation, and untouched capacity costs no memory.
+            let mut bound = vec![0usize; nz];
+            for (c, &(x, y)) in centres.iter().zip(positions) {
+                if let Some([(z0, z1), (r0, r1), (c0, c1)]) = bin_box(c, x, y) {
+                    for b in &mut bound[z0..=z1] {
+                        *b += (r1 - r0 + 1) * (c1 - c0 + 1);
+                    }
+                }
+            }
+            let mut levels: Vec<LevelPairs> = bound
+                .iter()
+                .map(|&n| LevelPairs {
+                    cells: Vec::with_capacity(n),
+                    bins: Vec::with_capacity(n),
+                    weights: Vec::with_capacity(n),
+                })
+                .collect();
+            for (k, (c, &(x, y))) in centres.iter().zip(positions).enumerate() {
+                let Some([(z0, z1), (row0, row1), (col0, col1)]) = bin_box(c, x, y) else {
+                    continue;
+                };
+                let bin = (task * BINS_PER_TASK + k) as u32;
+                let r2 = c.roi_m * c.roi_m;
+                for (iz, level) in levels.iter_mut().enumerate().take(z1 + 1).skip(z0) {
+                    let dz2 = (heights_m[iz] - c.height_m).powi(2);
+                    for row in row0..=row1 {
+                        let dy = spec.y0 + row as f64 * spec.dy - y;
+                        let dyz2 = dz2 + dy * dy;
+                        if dyz2 > r2 {
+                            continue;
+                        }
+                        for col in col0..=col1 {
+                            let dx = spec.x0 + col as f64 * spec.dx - x;
+                            let d2 = dyz2 + dx * dx;
+                            if d2 > r2 {
+                                continue;
+                            }
+                            let w = match &table {
+                                None => d2,
+                                Some(table) => table.weight(d2 / r2),
+                            };
+                            if table.is_some() && w <= 0.0 {
+                                continue;
+                            }
+                            level.cells.push((row * nx + col) as u32);
+                            level.bins.push(bin);
+                            level.weights.push(w as f32);
+                        }
+                    }
+                }
+            }
+            levels
+        })
+        .collect();
+    let mut levels: Vec<Vec<LevelPairs>> =
+        (0..nz).map(|_| Vec::with_capacity(chunks.len())).collect();
+    for chunk in chunks {
+        for (level, pairs) in levels.iter_mut().zip(chunk) {
+            if !pairs.cells.is_empty() {
+                level.push(pairs);
+            }
+        }
+    }
+    levels
+}
+
+/// A weighting function tabulated over d²/R² ∈ \[0, 1\] (linear interpolation between 4097 samples; the
+/// tabulation error is below 10⁻⁶ of the peak weight for the Barnes Gaussians).
+struct WeightTable {
+    samples: Vec<f64>,
+}
+
+impl WeightTable {
+    const STEPS: usize = 4096;
+
+    fn new(weighting: Weighting) -> WeightTable {
+        WeightTable {
+            samples: (0..=Self::STEPS)
+                .map(|i| weighting.weight(i as f64 / Self::STEPS as f64, 1.0))
+                .collect(),
+        }
+    }
+
+    /// The weight at `t` = d²/R² in \[0, 1\].
+    fn weight(&self, t: f64) -> f64 {
+        let x = t.clamp(0.0, 1.0) * Self::STEPS as f64;
+        let i = (x as usize).min(Self::STEPS - 1);
+        let f = x - i as f64;
+        self.samples[i] + f * (self.samples[i + 1] - self.samples[i])
+    }
+}
