@@ -21,6 +21,7 @@ from ._squall import (
     read_volume,
 )
 from . import extrapolation
+from . import nowcasts
 
 __all__ = [
     "DecodeError",
@@ -33,5 +34,6 @@ __all__ = [
     "Volume",
     "__version__",
     "extrapolation",
+    "nowcasts",
     "read_volume",
 ]

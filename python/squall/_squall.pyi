@@ -60,3 +60,27 @@ def semilagrangian_extrapolate(
     interp_order: int = 1,
     displacement_prev: npt.NDArray[np.float32] | None = None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+def steps_forecast(
+    precip: npt.NDArray[np.float32],
+    velocity: npt.NDArray[np.float32],
+    timesteps: int,
+    n_ens_members: int,
+    n_cascade_levels: int,
+    precip_thr: float,
+    kmperpixel: float,
+    timestep: float,
+    noise_method: str | None,
+    vel_pert: bool,
+    mask_method: str | None,
+    probmatching_method: str | None,
+    seed: int,
+    ar_order: int,
+) -> npt.NDArray[np.float32]: ...
+def sprog_forecast(
+    precip: npt.NDArray[np.float32],
+    velocity: npt.NDArray[np.float32],
+    timesteps: int,
+    precip_thr: float,
+    n_cascade_levels: int,
+    ar_order: int,
+) -> npt.NDArray[np.float32]: ...

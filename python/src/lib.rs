@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod errors;
 mod nowcast;
+mod nowcasts;
 mod volume;
 
 /// The native module; its public names are re-exported by `squall/__init__.py`.
@@ -13,6 +14,7 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     volume::register(m)?;
     nowcast::register(m)?;
+    nowcasts::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

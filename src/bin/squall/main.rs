@@ -2,6 +2,7 @@
 
 mod demo;
 mod motion;
+mod nowcast;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,40 @@ enum Command {
         #[arg(short, long)]
         out: PathBuf,
         /// Overwrite the output if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Nowcast a composite sequence (files or one folder; the last three frames): ensemble, exceedance
+    /// probabilities and ensemble mean as CF-NetCDF, optionally PNG maps.
+    Nowcast {
+        /// Composite files of one sequence, or one folder holding them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Method.
+        #[arg(long, value_enum, default_value = "steps")]
+        method: nowcast::Method,
+        /// Ensemble members (steps).
+        #[arg(long, default_value_t = 20)]
+        members: usize,
+        /// Number of lead times, one per input time step.
+        #[arg(long, default_value_t = 12)]
+        leadtimes: usize,
+        /// Cascade levels (sprog, steps).
+        #[arg(long, default_value_t = 6)]
+        levels: usize,
+        /// Probability thresholds, mm/h, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,5,10")]
+        thresholds: Vec<f32>,
+        /// Output NetCDF file (must not exist, unless --force).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Folder for PNG maps of the ensemble mean and the probabilities.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Random seed (steps).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Overwrite existing outputs.
         #[arg(long)]
         force: bool,
     },
@@ -193,6 +228,31 @@ fn main() -> ExitCode {
             out,
             force,
         } => motion::run(&files, method, &out, force),
+        Command::Nowcast {
+            files,
+            method,
+            members,
+            leadtimes,
+            levels,
+            thresholds,
+            out,
+            png,
+            seed,
+            force,
+        } => nowcast::run(
+            &files,
+            &nowcast::Options {
+                method,
+                members,
+                lead_times: leadtimes,
+                levels,
+                thresholds,
+                seed,
+            },
+            &out,
+            png.as_deref(),
+            force,
+        ),
         Command::Demo { out, seed, size } => demo::run(&out, seed, size),
     };
     match result {
