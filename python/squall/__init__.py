@@ -22,6 +22,7 @@ from ._squall import (
 )
 from . import extrapolation
 from . import motion, verification
+from . import nowcasts
 
 __all__ = [
     "DecodeError",
@@ -35,6 +36,7 @@ __all__ = [
     "__version__",
     "extrapolation",
     "motion",
+    "nowcasts",
     "read_volume",
     "verification",
 ]

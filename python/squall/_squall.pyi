@@ -127,3 +127,27 @@ def verification_reldiag(
 def verification_roc(
     p_f: npt.NDArray[np.float32], x_o: npt.NDArray[np.float32], x_min: float, n_prob_thrs: int
 ) -> tuple[list[float], list[float], float]: ...
+def steps_forecast(
+    precip: npt.NDArray[np.float32],
+    velocity: npt.NDArray[np.float32],
+    timesteps: int,
+    n_ens_members: int,
+    n_cascade_levels: int,
+    precip_thr: float,
+    kmperpixel: float,
+    timestep: float,
+    noise_method: str | None,
+    vel_pert: bool,
+    mask_method: str | None,
+    probmatching_method: str | None,
+    seed: int,
+    ar_order: int,
+) -> npt.NDArray[np.float32]: ...
+def sprog_forecast(
+    precip: npt.NDArray[np.float32],
+    velocity: npt.NDArray[np.float32],
+    timesteps: int,
+    precip_thr: float,
+    n_cascade_levels: int,
+    ar_order: int,
+) -> npt.NDArray[np.float32]: ...

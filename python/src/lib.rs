@@ -7,6 +7,7 @@ mod errors;
 mod motion;
 mod nowcast;
 mod verification;
+mod nowcasts;
 mod volume;
 
 /// The native module; its public names are re-exported by `squall/__init__.py`.
@@ -17,6 +18,7 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nowcast::register(m)?;
     motion::register(m)?;
     verification::register(m)?;
+    nowcasts::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod composite;
 pub mod compression;
 pub mod netcdf_volume;
 pub mod nexrad;
+pub mod nowcast_netcdf;
 pub mod summary;
 
 use std::fmt;

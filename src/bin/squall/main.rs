@@ -4,6 +4,7 @@ mod demo;
 mod grid;
 mod motion;
 mod verify;
+mod nowcast;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -101,6 +102,40 @@ enum Command {
     /// Grid radar volumes (a mosaic when several), derive storm products (echo tops, VIL, MESH, POSH, POH, ZDR
     /// columns, heavy rain) and write them as CF-NetCDF, with optional PNG maps.
     Grid(grid::GridArgs),
+    /// Nowcast a composite sequence (files or one folder; the last three frames): ensemble, exceedance
+    /// probabilities and ensemble mean as CF-NetCDF, optionally PNG maps.
+    Nowcast {
+        /// Composite files of one sequence, or one folder holding them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Method.
+        #[arg(long, value_enum, default_value = "steps")]
+        method: nowcast::Method,
+        /// Ensemble members (steps).
+        #[arg(long, default_value_t = 20)]
+        members: usize,
+        /// Number of lead times, one per input time step.
+        #[arg(long, default_value_t = 12)]
+        leadtimes: usize,
+        /// Cascade levels (sprog, steps).
+        #[arg(long, default_value_t = 6)]
+        levels: usize,
+        /// Probability thresholds, mm/h, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,5,10")]
+        thresholds: Vec<f32>,
+        /// Output NetCDF file (must not exist, unless --force).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Folder for PNG maps of the ensemble mean and the probabilities.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Random seed (steps).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Overwrite existing outputs.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the end-to-end demonstration on a synthetic storm and write its results under OUT.
     Demo {
         /// Output folder (created; existing files of the same names are replaced).
@@ -238,6 +273,31 @@ fn main() -> ExitCode {
             variable,
             json,
         }),
+        Command::Nowcast {
+            files,
+            method,
+            members,
+            leadtimes,
+            levels,
+            thresholds,
+            out,
+            png,
+            seed,
+            force,
+        } => nowcast::run(
+            &files,
+            &nowcast::Options {
+                method,
+                members,
+                lead_times: leadtimes,
+                levels,
+                thresholds,
+                seed,
+            },
+            &out,
+            png.as_deref(),
+            force,
+        ),
         Command::Demo { out, seed, size } => demo::run(&out, seed, size),
         Command::Grid(args) => grid::run(args),
     };

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Peer reference scores of pysteps' S-PROG and STEPS on the real sequences (pysteps 1.21.5).
+
+For each real sequence in ``shared/data/nowcast/`` (BoM, RMI, FMI) and two start times each, the script
+
+  1. reads the files as ``motion_reference.py`` does (pysteps' archive finder and importers; rain rate in mm/h:
+     BoM ``to_rainrate``, RMI as stored, FMI Marshall-Palmer a = 200, b = 1.6 from dBZ; NaN = no data);
+  2. takes the three frames ending at the case's index, transforms them with
+     ``dB_transform(threshold=0.1, zerovalue=-15.0)`` (NaN kept) and estimates the motion with pysteps' LK
+     (``dense_lucaskanade`` defaults) on them;
+  3. records the cascade statistics pysteps' STEPS starts from (older frames extrapolated onto the newest with
+     ``semilagrangian.extrapolate(..., outval="min")``, NaN -> field minimum, ``filter_gaussian`` with 8 levels,
+     ``decomposition_fft(normalize=True)``, ``temporal_autocorrelation``, ``adjust_lag2_corrcoef2``,
+     ``estimate_ar_params_yw``);
+  4. runs ``pysteps.nowcasts.sprog.forecast`` and ``pysteps.nowcasts.steps.forecast`` with the settings below
+     (8 cascade levels, AR(2), precip_thr -10 dB, kmperpixel and timestep of the grid, STEPS: nonparametric noise,
+     bps motion perturbations, cdf probability matching, incremental mask, 12 members, seed 24, one worker);
+  5. back-transforms with ``dB_transform(inverse=True, threshold=-10.0)`` (mm/h) and verifies every lead time
+     against the observed frames that follow: CRPS (``probscores.CRPS``; S-PROG as a one-member ensemble = MAE)
+     and FSS at 1 and 5 mm/h over 4- and 16-pixel windows (``spatialscores.fss_init/accum/compute``, STEPS members
+     pooled in one accumulator);
+  6. writes ``testdata/reference/steps_<service>_pysteps.json``.
+
+The data files are read in place, never copied. Run from the repo root (≈ 10 min on 2 shared cores)::
+
+    /work/peers-venv/bin/python benches/compare/steps_reference.py [--only bom|rmi|fmi] [--data-dir DIR] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from importlib import metadata
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from motion_reference import REPO_ROOT, load_rain_rate  # noqa: E402
+
+CASES = {"bom": [20, 40], "rmi": [12, 25], "fmi": [12, 25]}
+GRID = {"bom": (0.5, 6.0), "rmi": (1.0, 5.0), "fmi": (1.0, 5.0)}  # km per pixel, minutes per step
+N_LEVELS = 8
+AR_ORDER = 2
+N_LEAD = 12
+N_MEMBERS = 12
+SEED = 24
+THRESHOLDS = [1.0, 5.0]
+SCALES = [4, 16]
+SETTINGS = {
+    "n_cascade_levels": N_LEVELS, "ar_order": AR_ORDER, "precip_thr": -10.0, "lead_times": N_LEAD,
+    "n_ens_members": N_MEMBERS, "seed": SEED, "noise_method": "nonparametric", "vel_pert_method": "bps",
+    "probmatching_method": "cdf", "mask_method": "incremental", "sprog_probmatching": "cdf",
+    "num_workers": 1, "transform": "dB_transform(threshold=0.1, zerovalue=-15.0)",
+}
+
+
+def cascade_statistics(frames_db, uv):
+    from pysteps import cascade, extrapolation
+    from pysteps.timeseries import autoregression, correlation
+
+    precip = frames_db.copy()
+    extrap = extrapolation.get_method("semilagrangian")
+    for i in range(AR_ORDER):
+        precip[i] = extrap(precip[i], uv, AR_ORDER - i, "min", allow_nonfinite_values=True)[-1]
+    for i in range(precip.shape[0]):
+        precip[i][~np.isfinite(precip[i])] = np.nanmin(precip[i])
+    bp = cascade.bandpass_filters.filter_gaussian(precip.shape[1:], N_LEVELS)
+    decs = [cascade.decomposition.decomposition_fft(p, bp, normalize=True, compute_stats=True) for p in precip]
+    gamma, gamma_adj, phi = [], [], []
+    for k in range(N_LEVELS):
+        series = np.stack([d["cascade_levels"][k] for d in decs])
+        g = correlation.temporal_autocorrelation(series)
+        g2 = autoregression.adjust_lag2_corrcoef2(g[0], g[1])
+        gamma.append([float(v) for v in g])
+        gamma_adj.append(float(g2))
+        phi.append([float(v) for v in autoregression.estimate_ar_params_yw([g[0], g2])])
+    return {
+        "gamma": gamma, "gamma2_adjusted": gamma_adj, "phi": phi,
+        "means": [float(v) for v in decs[-1]["means"]], "stds": [float(v) for v in decs[-1]["stds"]],
+        "central_wavenumbers": [float(v) for v in bp["central_wavenumbers"]],
+    }
+
+
+def scores(forecast_mmh, observed_mmh):
+    """forecast (members, lead, y, x) mm/h, observed (lead, y, x)."""
+    from pysteps.verification import probscores, spatialscores
+
+    crps, fss = [], {f"{t:g}": {str(s): [] for s in SCALES} for t in THRESHOLDS}
+    for k in range(forecast_mmh.shape[1]):
+        crps.append(float(probscores.CRPS(forecast_mmh[:, k], observed_mmh[k])))
+        for t in THRESHOLDS:
+            for s in SCALES:
+                acc = spatialscores.fss_init(t, s)
+                for m in range(forecast_mmh.shape[0]):
+                    spatialscores.fss_accum(acc, forecast_mmh[m, k], observed_mmh[k])
+                fss[f"{t:g}"][str(s)].append(float(spatialscores.fss_compute(acc)))
+    return {"crps": crps, "fss": fss}
+
+
+def run_service(service, data_dir, out_dir, command):
+    import pysteps
+    from pysteps.nowcasts import sprog, steps
+    from pysteps.utils.transformation import dB_transform
+
+    rain, names, importer_name = load_rain_rate(service, data_dir)
+    lk = pysteps.motion.get_method("LK")
+    km, minutes = GRID[service]
+    cases = []
+    for end in CASES[service]:
+        frames_mmh = rain[end - AR_ORDER:end + 1]
+        observed = rain[end + 1:end + 1 + N_LEAD]
+        frames_db, _ = dB_transform(frames_mmh.copy(), threshold=0.1, zerovalue=-15.0)
+        uv = np.asarray(lk(frames_db))
+        case = {"end_index": end, "files": names[end - AR_ORDER:end + 1],
+                "observed_files": names[end + 1:end + 1 + N_LEAD],
+                "lk_mean_all": [float(uv[0].mean()), float(uv[1].mean())]}
+        case["cascade"] = cascade_statistics(frames_db, uv)
+        t0 = time.perf_counter()
+        fc = sprog.forecast(frames_db.copy(), uv, N_LEAD, precip_thr=-10.0, n_cascade_levels=N_LEVELS,
+                            ar_order=AR_ORDER, probmatching_method="cdf")
+        case["sprog_seconds"] = time.perf_counter() - t0
+        fc = dB_transform(fc, threshold=-10.0, inverse=True)[0]
+        case["sprog"] = scores(fc[None], observed)
+        case["sprog"]["wet_fraction"] = [float(np.nanmean(f >= 0.1)) for f in fc]
+        t0 = time.perf_counter()
+        fc = steps.forecast(frames_db.copy(), uv, N_LEAD, n_ens_members=N_MEMBERS, n_cascade_levels=N_LEVELS,
+                            precip_thr=-10.0, kmperpixel=km, timestep=minutes, noise_method="nonparametric",
+                            vel_pert_method="bps", mask_method="incremental", probmatching_method="cdf",
+                            ar_order=AR_ORDER, seed=SEED, num_workers=1)
+        case["steps_seconds"] = time.perf_counter() - t0
+        fc = dB_transform(fc, threshold=-10.0, inverse=True)[0]
+        case["steps"] = scores(fc, observed)
+        case["steps"]["wet_fraction"] = [float(np.nanmean(fc[:, k] >= 0.1)) for k in range(N_LEAD)]
+        case["persistence"] = scores(np.repeat(frames_mmh[-1][None, None], N_LEAD, axis=1), observed)
+        cases.append(case)
+        print(service, end, "sprog crps", case["sprog"]["crps"][-1], "steps crps", case["steps"]["crps"][-1],
+              f"{case['steps_seconds']:.1f} s", flush=True)
+    doc = {
+        "service": service, "peer": f"pysteps {metadata.version('pysteps')}",
+        "versions": {"pysteps": metadata.version("pysteps"), "numpy": np.__version__},
+        "importer": f"pysteps.io.importers.{importer_name}", "km_per_pixel": km, "timestep_minutes": minutes,
+        "settings": SETTINGS, "thresholds_mmh": THRESHOLDS, "scales_px": SCALES,
+        "motion": "pysteps LK (dense_lucaskanade defaults) on the three dB frames",
+        "verification": "mm/h after dB_transform(inverse=True, threshold=-10); CRPS over pixels where the "
+                        "observation and all members are finite; FSS with NaN -> below threshold, members pooled",
+        "command": command, "cases": cases,
+    }
+    path = os.path.join(out_dir, f"steps_{service}_pysteps.json")
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=os.path.join(REPO_ROOT, "..", "shared", "data", "nowcast"))
+    ap.add_argument("--out", default=os.path.join(REPO_ROOT, "testdata", "reference"))
+    ap.add_argument("--only", choices=sorted(CASES))
+    args = ap.parse_args()
+    command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
+    for service in ([args.only] if args.only else list(CASES)):
+        print("wrote", run_service(service, args.data_dir, args.out, command), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

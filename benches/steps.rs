@@ -1,0 +1,137 @@
+//! Kernels of STEPS on 512² (one member, one step unless stated), and a whole 20-member × 12-step ensemble.
+//!
+//! Run: `cargo bench --bench steps -- --warm-up-time 1 --measurement-time 5`. Limits of each kernel (figures
+//! measured on the 2-core development machine are in `benches/README.md`):
+//!
+//! - `fft_forward` / `decompose_8`: a 512² real FFT is ≈ 2.5 · N log2 N ≈ 12 Mflop (N = 262 144); the
+//!   decomposition is 1 forward + 8 inverse transforms (≈ 106 Mflop) plus one pass per level for the
+//!   statistics; rustfft reaches a few Gflop/s per core with AVX, so ≈ 20–40 ms is the floor for 8 levels.
+//! - `noise_8`: 262 144 Gaussian draws + the same 1 + 8 FFTs as the decomposition: FFT-bound.
+//! - `ar_step_8`: 8 levels × 262 144 × (2 loads + 1 load of noise + 1 store) × 4 B ≈ 34 MB of traffic:
+//!   memory-bandwidth-bound (≈ 2–3 ms at ≈ 10–15 GB/s).
+//! - `prob_matching`: one sort of the wet pixels (u64 keys, pdqsort), O(n log n) — ≈ 10× the cost of
+//!   streaming the field; the target is sorted once per forecast.
+//! - `incremental_mask`: two passes of a city-block distance transform, ≈ 3 passes over 1 MB: bandwidth-bound.
+//! - `advect_step`: one semi-Lagrangian step (midpoint, bilinear), owned by `benches/extrapolate.rs`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ndarray::{Array2, Array3};
+use squall::nowcast::Extrapolator;
+use squall::nowcast::autoregression::ArModel;
+use squall::nowcast::cascade::CascadePlan;
+use squall::nowcast::noise::NoiseFilter;
+use squall::nowcast::probmatch::{CdfMatcher, IncrementalMask};
+use squall::nowcast::steps::{NowcastInput, Steps, StepsConfig, member_rng};
+use std::hint::black_box;
+
+const N: usize = 512;
+
+/// A textured rain field in dB, −15 dB outside the rain.
+fn field(phase: f32) -> Array2<f32> {
+    Array2::from_shape_fn((N, N), |(r, c)| {
+        let (x, y) = (c as f32 / N as f32, r as f32 / N as f32);
+        let v =
+            12.0 * (x * 17.0 + phase).sin() * (y * 11.0).cos() + 3.0 * (x * 83.0 + y * 57.0).sin();
+        if v > 0.0 { v } else { -15.0 }
+    })
+}
+
+fn motion() -> Array3<f32> {
+    let h = N as f32 / 2.0;
+    Array3::from_shape_fn((2, N, N), |(k, r, c)| {
+        if k == 0 {
+            -0.006 * (r as f32 - h) + 1.5
+        } else {
+            0.004 * (c as f32 - h) + 0.7
+        }
+    })
+}
+
+fn kernels(c: &mut Criterion) {
+    let plan = CascadePlan::new(N, N, 8, 0.5).unwrap();
+    let f = field(0.0);
+    let mut scratch = plan.scratch();
+    let mut group = c.benchmark_group("steps_kernels_512");
+    group.sample_size(20);
+    group.bench_function("fft_forward", |b| {
+        b.iter(|| plan.forward(black_box(f.as_slice().unwrap()), &mut scratch))
+    });
+    group.bench_function("decompose_8", |b| {
+        b.iter(|| plan.decompose(black_box(f.view())).unwrap())
+    });
+    let frames = ndarray::stack![ndarray::Axis(0), field(0.0), field(0.1), field(0.2)];
+    let noise = NoiseFilter::nonparametric(&plan, frames.view()).unwrap();
+    let mut rng = member_rng(1, 0);
+    let mut white = vec![0.0f32; N * N];
+    let mut level = vec![0.0f32; N * N];
+    group.bench_function("noise_8", |b| {
+        b.iter(|| {
+            noise.generate_spectrum(&plan, &mut rng, &mut white, &mut scratch);
+            for k in 0..8 {
+                plan.level_from_spectrum(k, &mut scratch, &mut level);
+            }
+        })
+    });
+    let ar = ArModel::from_correlations(&[0.9, 0.8]).unwrap();
+    let prev = vec![0.5f32; 8 * N * N];
+    let mut older = vec![0.25f32; 8 * N * N];
+    let eps = vec![0.1f32; N * N];
+    group.bench_function("ar_step_8", |b| {
+        b.iter(|| {
+            for (p, o) in prev.chunks_exact(N * N).zip(older.chunks_exact_mut(N * N)) {
+                ar.step_into(p, o, Some(&eps));
+            }
+        })
+    });
+    let matcher = CdfMatcher::new(field(0.3).as_slice().unwrap()).unwrap();
+    let mut keys = Vec::new();
+    group.bench_function("prob_matching", |b| {
+        b.iter_batched_ref(
+            || field(0.0).into_raw_vec_and_offset().0,
+            |f| matcher.match_in_place(f, &mut keys).unwrap(),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    let mut mask = IncrementalMask::new(N, N, 5, 10);
+    let mut weights = vec![0.0f32; N * N];
+    let fs = f.as_slice().unwrap();
+    group.bench_function("incremental_mask", |b| {
+        b.iter(|| mask.weights_into(|i| fs[i] >= -10.0, &mut weights))
+    });
+    let velocity = motion();
+    let displacement = Array3::<f32>::zeros((2, N, N));
+    group.bench_function("advect_step", |b| {
+        b.iter(|| {
+            Extrapolator::default()
+                .extrapolate(f.view(), velocity.view(), &[1.0], Some(displacement.view()))
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+fn ensemble(c: &mut Criterion) {
+    let frames = ndarray::stack![ndarray::Axis(0), field(0.0), field(0.05), field(0.1)];
+    let velocity = motion();
+    let input = NowcastInput {
+        fields: frames.view(),
+        velocity: velocity.view(),
+        km_per_pixel: 1.0,
+        timestep_minutes: 5.0,
+    };
+    let steps = Steps::new(StepsConfig {
+        members: 20,
+        n_cascade_levels: 8,
+        seed: 1,
+        ..StepsConfig::default()
+    });
+    let mut group = c.benchmark_group("steps_ensemble_512");
+    group.sample_size(10);
+    group.bench_function("20_members_12_steps", |b| {
+        b.iter(|| steps.forecast_db(&input, 12, &|_, _| ()).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, kernels, ensemble);
+criterion_main!(benches);

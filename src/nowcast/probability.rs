@@ -1,0 +1,274 @@
+//! Probability grids and ensemble statistics of a nowcast.
+//!
+//! - [`exceedance_probability`]: P(x ≥ thr) per pixel and lead time, the fraction of members at or above each
+//!   threshold (members with no data left out).
+//! - [`ensemble_mean`] and [`ensemble_quantiles`] over the members.
+//! - [`lagrangian_probability`]: a probability from one deterministic extrapolation — the fraction of valid
+//!   pixels ≥ thr within a disc whose diameter grows by `slope` pixels per step (Germann and Zawadzki 2004;
+//!   pysteps' `lagrangian_probability`, slope 5).
+//!
+//! # References
+//! Germann, U. and I. Zawadzki, 2004: Scale dependence of the predictability of precipitation from continental
+//! radar images. Part II: Probability forecasts. *J. Appl. Meteor.*, 43, 74–89,
+//! doi:10.1175/1520-0450(2004)043<0074:SDOTPO>2.0.CO;2.
+
+use ndarray::{Array3, Array4, ArrayView2, ArrayView3, ArrayView4, Axis, Zip};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::nowcast::extrapolate::Extrapolator;
+
+/// P(x ≥ threshold) `(thresholds, lead times, y, x)` from an ensemble `(members, lead times, y, x)`; NaN where
+/// every member has no data.
+///
+/// # Errors
+/// [`Error::Parameter`] if there are no members, no threshold or a threshold is NaN.
+///
+/// # Examples
+/// ```
+/// use ndarray::Array4;
+/// use squall::nowcast::probability::exceedance_probability;
+/// let ensemble = Array4::from_shape_vec((4, 1, 1, 1), vec![0.0f32, 2.0, 6.0, f32::NAN]).unwrap();
+/// let p = exceedance_probability(ensemble.view(), &[1.0, 5.0])?;
+/// assert!((p[[0, 0, 0, 0]] - 2.0 / 3.0).abs() < 1e-6);
+/// assert!((p[[1, 0, 0, 0]] - 1.0 / 3.0).abs() < 1e-6);
+/// # Ok::<(), squall::Error>(())
+/// ```
+pub fn exceedance_probability(
+    ensemble: ArrayView4<f32>,
+    thresholds: &[f32],
+) -> Result<Array4<f32>> {
+    let (m, nt, ny, nx) = ensemble.dim();
+    if m == 0 || thresholds.is_empty() || thresholds.iter().any(|t| t.is_nan()) {
+        return Err(Error::parameter(
+            "ensemble / thresholds",
+            format!("{m} members, thresholds {thresholds:?}"),
+            "at least one member and one non-NaN threshold are needed",
+        ));
+    }
+    let mut out = Array4::<f32>::zeros((thresholds.len(), nt, ny, nx));
+    for (k, &thr) in thresholds.iter().enumerate() {
+        for t in 0..nt {
+            let members = ensemble.index_axis(Axis(1), t);
+            let mut p = out.index_axis_mut(Axis(0), k);
+            let mut p = p.index_axis_mut(Axis(0), t);
+            Zip::indexed(&mut p).par_for_each(|(r, c), p| {
+                let (mut above, mut valid) = (0u32, 0u32);
+                for j in 0..m {
+                    let v = members[[j, r, c]];
+                    if v.is_finite() {
+                        valid += 1;
+                        above += u32::from(v >= thr);
+                    }
+                }
+                *p = if valid == 0 {
+                    f32::NAN
+                } else {
+                    above as f32 / valid as f32
+                };
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Mean over the members with data `(lead times, y, x)`; NaN where none has data.
+pub fn ensemble_mean(ensemble: ArrayView4<f32>) -> Array3<f32> {
+    let (m, nt, ny, nx) = ensemble.dim();
+    let mut out = Array3::<f32>::zeros((nt, ny, nx));
+    Zip::indexed(&mut out).par_for_each(|(t, r, c), o| {
+        let (mut sum, mut n) = (0.0f64, 0u32);
+        for j in 0..m {
+            let v = ensemble[[j, t, r, c]];
+            if v.is_finite() {
+                sum += f64::from(v);
+                n += 1;
+            }
+        }
+        *o = if n == 0 {
+            f32::NAN
+        } else {
+            (sum / f64::from(n)) as f32
+        };
+    });
+    out
+}
+
+/// Quantiles `(quantiles, lead times, y, x)` over the members with data (linear interpolation between order
+/// statistics, numpy's default); NaN where none has data.
+///
+/// # Errors
+/// [`Error::Parameter`] if a quantile is outside [0, 1].
+pub fn ensemble_quantiles(ensemble: ArrayView4<f32>, quantiles: &[f64]) -> Result<Array4<f32>> {
+    if let Some(q) = quantiles.iter().find(|q| !(0.0..=1.0).contains(*q)) {
+        return Err(Error::parameter("quantile", q, "must be within [0, 1]"));
+    }
+    let (m, nt, ny, nx) = ensemble.dim();
+    let mut out = Array4::<f32>::zeros((quantiles.len(), nt, ny, nx));
+    let values: Vec<Vec<f32>> = (0..nt * ny * nx)
+        .into_par_iter()
+        .map_init(Vec::new, |buf: &mut Vec<f32>, i| {
+            let (t, r, c) = (i / (ny * nx), (i / nx) % ny, i % nx);
+            buf.clear();
+            buf.extend(
+                (0..m)
+                    .map(|j| ensemble[[j, t, r, c]])
+                    .filter(|v| v.is_finite()),
+            );
+            buf.sort_unstable_by(f32::total_cmp);
+            quantiles
+                .iter()
+                .map(|&q| {
+                    if buf.is_empty() {
+                        return f32::NAN;
+                    }
+                    let pos = q * (buf.len() - 1) as f64;
+                    let lo = pos.floor() as usize;
+                    let hi = (lo + 1).min(buf.len() - 1);
+                    buf[lo] + (pos - lo as f64) as f32 * (buf[hi] - buf[lo])
+                })
+                .collect()
+        })
+        .collect();
+    for (i, qs) in values.iter().enumerate() {
+        let (t, r, c) = (i / (ny * nx), (i / nx) % ny, i % nx);
+        for (k, &v) in qs.iter().enumerate() {
+            out[[k, t, r, c]] = v;
+        }
+    }
+    Ok(out)
+}
+
+/// Lagrangian probability `(lead times, y, x)` of `field ≥ threshold`: the field is extrapolated along
+/// `velocity` (pixels per step) for steps `1..=n_lead_times`, and at step `t` the probability is the fraction
+/// of valid pixels at or above the threshold within a disc of diameter `⌊slope · t⌋` pixels (radius half of
+/// it; pysteps uses the same sizes). NaN where the extrapolation has no data.
+///
+/// # Errors
+/// As [`Extrapolator::extrapolate`]; [`Error::Parameter`] if `slope` is negative or not finite.
+pub fn lagrangian_probability(
+    field: ArrayView2<f32>,
+    velocity: ArrayView3<f32>,
+    n_lead_times: usize,
+    threshold: f32,
+    slope: f64,
+) -> Result<Array3<f32>> {
+    if !(slope.is_finite() && slope >= 0.0) {
+        return Err(Error::parameter(
+            "slope",
+            slope,
+            "must be a non-negative number",
+        ));
+    }
+    let lead_times: Vec<f64> = (1..=n_lead_times).map(|t| t as f64).collect();
+    let moved = Extrapolator::default().extrapolate(field, velocity, &lead_times, None)?;
+    let mut out = moved.fields;
+    for (t, mut f) in out.outer_iter_mut().enumerate() {
+        let size = ((t + 1) as f64 * slope) as usize;
+        let radius = size / 2;
+        let event = f.mapv(|v| {
+            if v.is_finite() && v >= threshold {
+                1.0f32
+            } else {
+                0.0
+            }
+        });
+        let valid = f.mapv(|v| if v.is_finite() { 1.0f32 } else { 0.0 });
+        let events = disc_sum(event.view(), radius);
+        let valids = disc_sum(valid.view(), radius);
+        Zip::from(&mut f)
+            .and(&events)
+            .and(&valids)
+            .for_each(|o, &e, &v| {
+                *o = if o.is_nan() || v == 0.0 {
+                    f32::NAN
+                } else {
+                    (e / v).clamp(0.0, 1.0)
+                };
+            });
+    }
+    Ok(out)
+}
+
+/// Sum of `values` over a disc of `radius` pixels around every pixel (zero outside the grid), from row prefix
+/// sums: O(pixels × (2 radius + 1)).
+fn disc_sum(values: ArrayView2<f32>, radius: usize) -> ndarray::Array2<f32> {
+    let (ny, nx) = values.dim();
+    let mut prefix = ndarray::Array2::<f64>::zeros((ny, nx + 1));
+    for r in 0..ny {
+        for c in 0..nx {
+            prefix[[r, c + 1]] = prefix[[r, c]] + f64::from(values[[r, c]]);
+        }
+    }
+    let half_widths: Vec<usize> = (0..=radius)
+        .map(|dy| (((radius * radius - dy * dy) as f64).sqrt()).floor() as usize)
+        .collect();
+    let mut out = ndarray::Array2::<f32>::zeros((ny, nx));
+    out.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(r, mut row)| {
+            for c in 0..nx {
+                let mut sum = 0.0f64;
+                let lo = r.saturating_sub(radius);
+                let hi = (r + radius).min(ny - 1);
+                for rr in lo..=hi {
+                    let w = half_widths[rr.abs_diff(r)];
+                    let (a, b) = (c.saturating_sub(w), (c + w + 1).min(nx));
+                    sum += prefix[[rr, b]] - prefix[[rr, a]];
+                }
+                row[c] = sum as f32;
+            }
+        });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn mean_and_quantiles() {
+        let e = Array4::from_shape_vec(
+            (5, 1, 1, 2),
+            vec![1.0f32, 0.0, 2.0, 0.0, 3.0, f32::NAN, 4.0, 0.0, 5.0, 0.0],
+        )
+        .unwrap();
+        let m = ensemble_mean(e.view());
+        assert_eq!(m[[0, 0, 0]], 3.0);
+        assert_eq!(m[[0, 0, 1]], 0.0);
+        let q = ensemble_quantiles(e.view(), &[0.0, 0.5, 0.9]).unwrap();
+        assert_eq!(q[[1, 0, 0, 0]], 3.0);
+        assert!((q[[2, 0, 0, 0]] - 4.6).abs() < 1e-6);
+        assert!(ensemble_quantiles(e.view(), &[1.5]).is_err());
+    }
+
+    #[test]
+    fn disc_sums_count_the_disc() {
+        let ones = Array2::<f32>::ones((41, 41));
+        let s = disc_sum(ones.view(), 5);
+        let expected = (-5i32..=5)
+            .flat_map(|dy| (-5i32..=5).map(move |dx| (dx, dy)))
+            .filter(|(dx, dy)| dx * dx + dy * dy <= 25)
+            .count();
+        assert_eq!(s[[20, 20]] as usize, expected);
+        assert!(s[[0, 0]] < s[[20, 20]]);
+    }
+
+    #[test]
+    fn lagrangian_probability_spreads_with_lead_time() {
+        let mut field = Array2::<f32>::zeros((64, 64));
+        field[[32, 20]] = 10.0;
+        let mut velocity = ndarray::Array3::<f32>::zeros((2, 64, 64));
+        velocity.index_axis_mut(Axis(0), 0).fill(2.0);
+        let p = lagrangian_probability(field.view(), velocity.view(), 3, 5.0, 5.0).unwrap();
+        // Step 1: diameter 5, radius 2: 13 pixels → 1/13 around the advected cell (column 22).
+        assert!((p[[0, 32, 22]] - 1.0 / 13.0).abs() < 1e-6);
+        assert_eq!(p[[0, 32, 30]], 0.0);
+        // Later steps: lower peak, wider support, centred on the advected position.
+        assert!(p[[2, 32, 26]] < p[[0, 32, 22]] && p[[2, 32, 26]] > 0.0);
+        assert!(p[[2, 32, 32]] > 0.0);
+        assert!(lagrangian_probability(field.view(), velocity.view(), 3, 5.0, -1.0).is_err());
+    }
+}

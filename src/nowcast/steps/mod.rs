@@ -1,0 +1,428 @@
+//! STEPS: the Short-Term Ensemble Prediction System (Bowler et al. 2006) as pysteps runs it, and the shared
+//! analysis of cascade-based nowcasts.
+//!
+//! 1. The last `ar_order + 1` fields (dB) are aligned on the newest by extrapolation, decomposed into an FFT
+//!    cascade ([`crate::nowcast::cascade`]) and an AR(p) model is fitted per level
+//!    ([`crate::nowcast::autoregression`]).
+//! 2. Each member evolves its own copy of the newest levels in the Lagrangian frame:
+//!    `x_k(t) = φ1 x_k(t−1) + φ2 x_k(t−2) + φ0 ε_k(t)`, with `ε` spatially correlated noise decomposed by the
+//!    same cascade ([`crate::nowcast::noise`]).
+//! 3. Every step the levels are recomposed `Σ x_k σ_k + μ_k`, masked by the member's incremental rain mask,
+//!    probability-matched to the observed distribution ([`crate::nowcast::probmatch`]) and advected from the
+//!    analysis time with the member's perturbed motion (Bowler et al. 2006), continuing its cumulative
+//!    displacement.
+//!
+//! Members run in parallel (rayon), each with random streams seeded from `(seed, member)`: the result is
+//! bit-identical for any thread count. Only the members in flight keep a state (`ar_order × levels` fields),
+//! so the peak memory is the output plus a few fields per thread.
+//!
+//! # References
+//! Bowler, N. E., C. E. Pierce and A. W. Seed, 2006: STEPS: A probabilistic precipitation forecasting scheme
+//! which merges an extrapolation nowcast with downscaled NWP. *Q. J. R. Meteorol. Soc.*, 132, 2127–2155,
+//! doi:10.1256/qj.04.100.
+//! Seed, A. W., C. E. Pierce and K. Norman, 2013, *Water Resour. Res.*, 49, 6624–6641, doi:10.1002/wrcr.20536.
+//! Pulkkinen, S., et al., 2019, *Geosci. Model Dev.*, 12, 4185–4219, doi:10.5194/gmd-12-4185-2019.
+
+mod setup;
+
+use ndarray::{Array3, Array4, ArrayView2, Axis};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use setup::{Analysis, NowcastInput};
+
+use crate::error::{Error, Result};
+use crate::nowcast::cascade::recompose_into;
+use crate::nowcast::extrapolate::Extrapolator;
+use crate::nowcast::noise::{BpsParameters, FlowFrame, MotionPerturbation, NoiseFilter};
+use crate::nowcast::probmatch::{IncrementalMask, apply_mask_weights, mean_shift, wet_mean};
+
+/// Spatially correlated noise of the members.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum NoiseMethod {
+    /// The observed amplitude spectrum of the input fields (pysteps' default).
+    #[default]
+    Nonparametric,
+    /// An isotropic power law with power-spectrum exponent `beta`.
+    PowerLaw {
+        /// Exponent β of the power spectrum `|κ|^−β`.
+        beta: f64,
+    },
+    /// No noise: every member is the deterministic cascade forecast (S-PROG without its mask).
+    None,
+}
+
+/// How the forecast's distribution is kept equal to the observed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbMatching {
+    /// Empirical-CDF matching to the newest field (pysteps' default).
+    #[default]
+    Cdf,
+    /// Shift the wet pixels to the observed wet mean.
+    Mean,
+    /// None.
+    None,
+}
+
+/// Rain mask of the members.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum MaskMethod {
+    /// The wet area of the previous step dilated by `mask_f · timestep / km_per_pixel` pixels plus a grey rim
+    /// of `rim` pixels (pysteps' default: `mask_f` 1, `rim` 10).
+    Incremental {
+        /// Growth factor of the structuring element.
+        mask_f: f64,
+        /// Width of the grey rim, pixels.
+        rim: u32,
+    },
+    /// No mask.
+    None,
+}
+
+impl Default for MaskMethod {
+    fn default() -> Self {
+        MaskMethod::Incremental {
+            mask_f: 1.0,
+            rim: 10,
+        }
+    }
+}
+
+/// Settings of a STEPS ensemble. The defaults are pysteps' `steps.forecast` defaults, except the number of
+/// members (20 here, 24 in pysteps).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StepsConfig {
+    /// Number of members.
+    pub members: usize,
+    /// Number of cascade levels (pysteps' default 6; 8 is common for 1-km grids of 512² and more).
+    pub n_cascade_levels: usize,
+    /// Width of the Gaussian band-pass filters in log-wavenumber.
+    pub gauss_scale: f64,
+    /// Order of the AR model, 1 or 2.
+    pub ar_order: usize,
+    /// Rain threshold in the transformed units (−10 dB = 0.1 mm h⁻¹).
+    pub rain_threshold: f32,
+    /// Noise generator.
+    pub noise: NoiseMethod,
+    /// Motion perturbations (Bowler et al. 2006), `None` to switch them off.
+    pub motion_perturbation: Option<BpsParameters>,
+    /// Probability matching.
+    pub prob_matching: ProbMatching,
+    /// Rain mask.
+    pub mask: MaskMethod,
+    /// Seed of the random streams; member `m` uses streams `(seed, 2m)` and `(seed, 2m + 1)`.
+    pub seed: u64,
+}
+
+impl Default for StepsConfig {
+    fn default() -> Self {
+        StepsConfig {
+            members: 20,
+            n_cascade_levels: 6,
+            gauss_scale: 0.5,
+            ar_order: 2,
+            rain_threshold: -10.0,
+            noise: NoiseMethod::Nonparametric,
+            motion_perturbation: Some(BpsParameters::BOWLER_2006),
+            prob_matching: ProbMatching::Cdf,
+            mask: MaskMethod::default(),
+            seed: 0,
+        }
+    }
+}
+
+/// A nowcasting method producing an ensemble `(members, lead times, y, x)` in the units of its input.
+///
+/// Extrapolation, S-PROG and STEPS implement it; the CLI and the Python layer call methods through it, so a new
+/// method (e.g. a locally adaptive ensemble reusing the cascade, AR, noise and probability-matching blocks)
+/// plugs in by implementing it.
+pub trait Nowcaster: Sync {
+    /// Short name (as the CLI's `--method`).
+    fn name(&self) -> &'static str;
+
+    /// Number of members the forecast will have.
+    fn members(&self) -> usize;
+
+    /// Forecast of `n_lead_times` steps of `input.timestep_minutes`, calling `progress(done, total)` after each
+    /// member (or lead time) completes. NaN marks no data.
+    ///
+    /// # Errors
+    /// Bad input ([`Error::Shape`], [`Error::Parameter`]).
+    fn forecast(
+        &self,
+        input: &NowcastInput,
+        n_lead_times: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Array4<f32>>;
+}
+
+/// The STEPS ensemble nowcast.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Steps {
+    /// Settings.
+    pub config: StepsConfig,
+    /// Semi-Lagrangian scheme of the member advection (no data outside the domain).
+    pub extrapolator: Extrapolator,
+}
+
+impl Steps {
+    /// STEPS with the given settings and the default (pysteps) extrapolation.
+    pub fn new(config: StepsConfig) -> Self {
+        Steps {
+            config,
+            extrapolator: Extrapolator::default(),
+        }
+    }
+
+    /// The ensemble `(members, lead times, y, x)` in dB (the units of `input.fields`).
+    ///
+    /// # Errors
+    /// As [`Analysis::new`]; [`Error::Parameter`] if `members` or `n_lead_times` is 0.
+    ///
+    /// # Examples
+    /// ```
+    /// use ndarray::{Array3, Axis};
+    /// use squall::nowcast::steps::{NowcastInput, Steps, StepsConfig};
+    /// let fields = Array3::from_shape_fn((3, 64, 64), |(t, r, c)| {
+    ///     let d = ((r as f32 - 30.0).powi(2) + (c as f32 - 20.0 - t as f32).powi(2)).sqrt();
+    ///     if d < 12.0 { 10.0 - d } else { -15.0 }
+    /// });
+    /// let mut velocity = Array3::<f32>::zeros((2, 64, 64));
+    /// velocity.index_axis_mut(Axis(0), 0).fill(1.0);
+    /// let input = NowcastInput { fields: fields.view(), velocity: velocity.view(), km_per_pixel: 1.0, timestep_minutes: 5.0 };
+    /// let config = StepsConfig { members: 4, n_cascade_levels: 4, seed: 1, ..Default::default() };
+    /// let ensemble = Steps::new(config).forecast_db(&input, 3, &|_, _| ())?;
+    /// assert_eq!(ensemble.dim(), (4, 3, 64, 64));
+    /// # Ok::<(), squall::Error>(())
+    /// ```
+    pub fn forecast_db(
+        &self,
+        input: &NowcastInput,
+        n_lead_times: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Array4<f32>> {
+        let c = &self.config;
+        if c.members == 0 || n_lead_times == 0 {
+            return Err(Error::parameter(
+                "members × lead times",
+                format!("{} × {n_lead_times}", c.members),
+                "both must be at least 1",
+            ));
+        }
+        let analysis = Analysis::new(
+            input,
+            c.ar_order,
+            c.n_cascade_levels,
+            c.gauss_scale,
+            c.rain_threshold,
+        )?;
+        if !analysis.has_rain {
+            progress(c.members, c.members);
+            return Ok(analysis.dry_forecast(c.members, n_lead_times));
+        }
+        let noise = match c.noise {
+            NoiseMethod::Nonparametric => Some(NoiseFilter::nonparametric(
+                &analysis.plan,
+                analysis.aligned.view(),
+            )?),
+            NoiseMethod::PowerLaw { beta } => Some(NoiseFilter::power_law(&analysis.plan, beta)?),
+            NoiseMethod::None => None,
+        };
+        let shared = Shared {
+            analysis: &analysis,
+            noise: noise.as_ref(),
+            flow: c
+                .motion_perturbation
+                .map(|_| FlowFrame::new(input.velocity)),
+            velocity: input.velocity,
+            km_per_pixel: input.km_per_pixel,
+            timestep_minutes: input.timestep_minutes,
+            config: c,
+            extrapolator: &self.extrapolator,
+            mask_radius: match c.mask {
+                MaskMethod::Incremental { mask_f, .. } => {
+                    IncrementalMask::radius_for(mask_f, input.timestep_minutes, input.km_per_pixel)
+                }
+                MaskMethod::None => 0,
+            },
+            observed_wet_mean: wet_mean(
+                analysis.newest().as_slice().unwrap_or_default(),
+                c.rain_threshold,
+            ),
+        };
+        let (ny, nx) = analysis.plan.shape();
+        let mut out = Array4::<f32>::zeros((c.members, n_lead_times, ny, nx));
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        // Members in batches of the thread count: at most that many member states exist at once, even when a
+        // thread waiting inside a nested parallel loop steals work.
+        let batch = rayon::current_num_threads().max(1);
+        let mut members: Vec<(usize, ndarray::ArrayViewMut3<f32>)> =
+            out.outer_iter_mut().enumerate().collect();
+        for chunk in members.chunks_mut(batch) {
+            chunk
+                .par_iter_mut()
+                .map(|(m, view)| {
+                    shared.run_member(*m, view)?;
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    progress(n, c.members);
+                    Ok(())
+                })
+                .collect::<Result<Vec<()>>>()?;
+        }
+        drop(members);
+        Ok(out)
+    }
+}
+
+impl Nowcaster for Steps {
+    fn name(&self) -> &'static str {
+        "steps"
+    }
+
+    fn members(&self) -> usize {
+        self.config.members
+    }
+
+    fn forecast(
+        &self,
+        input: &NowcastInput,
+        n_lead_times: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Array4<f32>> {
+        self.forecast_db(input, n_lead_times, progress)
+    }
+}
+
+/// Read-only data shared by the members.
+struct Shared<'a> {
+    analysis: &'a Analysis,
+    noise: Option<&'a NoiseFilter>,
+    flow: Option<FlowFrame>,
+    velocity: ndarray::ArrayView3<'a, f32>,
+    km_per_pixel: f64,
+    timestep_minutes: f64,
+    config: &'a StepsConfig,
+    extrapolator: &'a Extrapolator,
+    mask_radius: u32,
+    observed_wet_mean: Option<f32>,
+}
+
+impl Shared<'_> {
+    /// Runs member `m` for every lead time into `out (lead times, y, x)`.
+    fn run_member(&self, m: usize, out: &mut ndarray::ArrayViewMut3<f32>) -> Result<()> {
+        let a = self.analysis;
+        let c = self.config;
+        let plan = &a.plan;
+        let (ny, nx) = plan.shape();
+        let n = ny * nx;
+        let n_levels = plan.n_levels();
+        let mut noise_rng = member_rng(c.seed, 2 * m as u64);
+        let mut motion_rng = member_rng(c.seed, 2 * m as u64 + 1);
+        let perturbation = match (c.motion_perturbation, &self.flow) {
+            (Some(p), Some(_)) => Some(MotionPerturbation::new(
+                &mut motion_rng,
+                self.km_per_pixel,
+                self.timestep_minutes,
+                p,
+            )?),
+            _ => None,
+        };
+        // AR state: `current` = x(t−1), `older` = x(t−2) (AR(1): only `current` matters).
+        let last = a.state.dim().0 - 1;
+        let mut current = a.state.index_axis(Axis(0), last).to_owned();
+        let mut older = a.state.index_axis(Axis(0), 0).to_owned();
+        let mut scratch = plan.scratch();
+        let mut white = vec![0.0f32; n];
+        let mut noise_level = vec![0.0f32; n];
+        let mut field = vec![0.0f32; n];
+        let mut keys = Vec::new();
+        let mut weights = vec![1.0f32; n];
+        let mut mask = match c.mask {
+            MaskMethod::Incremental { rim, .. } => {
+                let mut mask = IncrementalMask::new(ny, nx, self.mask_radius, rim);
+                let newest = a.newest();
+                let newest = newest.as_slice().unwrap_or_default();
+                mask.weights_into(|i| newest[i] >= c.rain_threshold, &mut weights);
+                Some(mask)
+            }
+            MaskMethod::None => None,
+        };
+        let mut displacement = Array3::<f32>::zeros((2, ny, nx));
+        let mut velocity = self.velocity.to_owned();
+        for t in 0..out.dim().0 {
+            if let Some(noise) = self.noise {
+                noise.generate_spectrum(plan, &mut noise_rng, &mut white, &mut scratch);
+            }
+            for k in 0..n_levels {
+                let eps = match self.noise {
+                    Some(_) => {
+                        plan.level_from_spectrum(k, &mut scratch, &mut noise_level);
+                        Some(noise_level.as_slice())
+                    }
+                    None => None,
+                };
+                let prev = current.index_axis(Axis(0), k);
+                let mut old = older.index_axis_mut(Axis(0), k);
+                a.ar[k].step_into(
+                    prev.as_slice().unwrap_or_default(),
+                    old.as_slice_mut().unwrap_or_default(),
+                    eps,
+                );
+            }
+            std::mem::swap(&mut current, &mut older);
+            recompose_into(current.view(), &a.means, &a.stds, &mut field);
+            if mask.is_some() {
+                apply_mask_weights(&mut field, &weights);
+            }
+            match c.prob_matching {
+                ProbMatching::Cdf => a.matcher.match_in_place(&mut field, &mut keys)?,
+                ProbMatching::Mean => {
+                    if let Some(mu) = self.observed_wet_mean {
+                        mean_shift(&mut field, c.rain_threshold, mu);
+                    }
+                }
+                ProbMatching::None => {}
+            }
+            if let Some(mask) = mask.as_mut() {
+                mask.weights_into(|i| field[i] >= c.rain_threshold, &mut weights);
+            }
+            for (v, &masked) in field.iter_mut().zip(a.domain_mask.iter()) {
+                if masked {
+                    *v = f32::NAN;
+                }
+            }
+            if let (Some(p), Some(flow)) = (&perturbation, &self.flow) {
+                p.perturbed_velocity_into(flow, self.velocity, (t + 1) as f64, &mut velocity);
+            }
+            let field_view =
+                ArrayView2::from_shape((ny, nx), &field[..]).map_err(|e| Error::Shape {
+                    what: "member field".into(),
+                    expected: format!("({ny}, {nx})"),
+                    found: e.to_string(),
+                })?;
+            let moved = self.extrapolator.extrapolate(
+                field_view,
+                velocity.view(),
+                &[1.0],
+                Some(displacement.view()),
+            )?;
+            displacement = moved.displacement;
+            out.index_axis_mut(Axis(0), t)
+                .assign(&moved.fields.index_axis(Axis(0), 0));
+        }
+        Ok(())
+    }
+}
+
+/// The random stream `stream` of `seed` (ChaCha8: independent streams, identical on every platform).
+pub fn member_rng(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
