@@ -39,10 +39,17 @@ pub struct IdentifyConfig {
     pub min_volume_km3: f64,
     /// Smallest core that can split a 3-D envelope, km³.
     pub min_core_volume_km3: f64,
+    /// Finer levels inserted between (and above) the thresholds for the core search, dB (`None`: the thresholds
+    /// only). With the prominence below this is an h-maxima watershed: weak cells beside strong ones are found.
+    pub split_step_db: Option<f32>,
+    /// A core splits its envelope only if its maximum rises at least this far above the level where it
+    /// separates, dB.
+    pub min_prominence_db: f32,
 }
 
 impl Default for IdentifyConfig {
-    /// Thresholds 30, 35, …, 60 dBZ; cells ≥ 10 km² (≥ 30 km³ in 3-D, TITAN's minimum); cores ≥ 4 km² (≥ 8 km³).
+    /// Thresholds 30, 35, …, 60 dBZ with 1-dB split levels and 3 dB prominence; cells ≥ 10 km² (≥ 30 km³ in
+    /// 3-D, TITAN's minimum); cores ≥ 4 km² (≥ 8 km³).
     fn default() -> Self {
         IdentifyConfig {
             thresholds_dbz: (0..7).map(|i| 30.0 + 5.0 * i as f32).collect(),
@@ -50,11 +57,27 @@ impl Default for IdentifyConfig {
             min_core_area_km2: 4.0,
             min_volume_km3: 30.0,
             min_core_volume_km3: 8.0,
+            split_step_db: Some(1.0),
+            min_prominence_db: 1.5,
         }
     }
 }
 
 impl IdentifyConfig {
+    /// The levels of the core search: the thresholds, with the split step inserted from the first threshold up
+    /// to 20 dB above the last.
+    fn levels(&self) -> Vec<f32> {
+        let mut levels = self.thresholds_dbz.clone();
+        if let Some(step) = self.split_step_db {
+            let (first, last) = (levels[0], levels[levels.len() - 1] + 20.0);
+            let n = ((last - first) / step) as usize;
+            levels.extend((1..=n).map(|k| first + k as f32 * step));
+            levels.sort_by(f32::total_cmp);
+            levels.dedup_by(|a, b| (*a - *b).abs() < 1e-3);
+        }
+        levels
+    }
+
     fn validate(&self) -> Result<()> {
         let t = &self.thresholds_dbz;
         if t.is_empty() || t.iter().any(|v| !v.is_finite()) || t.windows(2).any(|w| w[1] <= w[0]) {
@@ -62,6 +85,22 @@ impl IdentifyConfig {
                 "thresholds_dbz",
                 format!("{t:?}"),
                 "need at least one finite threshold, strictly ascending",
+            ));
+        }
+        if let Some(step) = self.split_step_db {
+            if !(step >= 0.1 && step.is_finite()) {
+                return Err(Error::parameter(
+                    "split_step_db",
+                    step,
+                    "must be at least 0.1 dB",
+                ));
+            }
+        }
+        if !(self.min_prominence_db >= 0.0 && self.min_prominence_db.is_finite()) {
+            return Err(Error::parameter(
+                "min_prominence_db",
+                self.min_prominence_db,
+                "must be finite and ≥ 0",
             ));
         }
         for (name, v) in [
@@ -139,9 +178,9 @@ pub fn identify_2d(
     let lattice = Lattice::new(1, spec.ny, spec.nx, vec![1.0], row_areas_km2(spec)?);
     let cells = lattice.identify(
         &values,
-        &config.thresholds_dbz,
-        config.min_area_km2,
-        config.min_core_area_km2,
+        &config.levels(),
+        (config.min_area_km2, config.min_core_area_km2),
+        config.min_prominence_db,
     );
     Ok(finish(spec, 1, cells))
 }
@@ -170,9 +209,9 @@ pub fn identify_3d(volume: &Grid3, config: &IdentifyConfig) -> Result<Identified
     let lattice = Lattice::new(nz, spec.ny, spec.nx, thickness_km, row_areas_km2(spec)?);
     let cells = lattice.identify(
         &values,
-        &config.thresholds_dbz,
-        config.min_volume_km3,
-        config.min_core_volume_km3,
+        &config.levels(),
+        (config.min_volume_km3, config.min_core_volume_km3),
+        config.min_prominence_db,
     );
     Ok(finish(spec, nz, cells))
 }
@@ -272,6 +311,12 @@ struct Lattice {
     level_weight: Vec<f64>,
     /// Area per row, km².
     row_weight: Vec<f64>,
+}
+
+/// What makes a core count: its size and its rise above the level where it separates.
+struct Significance {
+    min_size: f64,
+    prominence: f32,
 }
 
 /// Scratch marks shared by the flood fills: `mark[v] == stamp` means "taken in the current pass".
@@ -395,8 +440,8 @@ impl Lattice {
         &self,
         values: &[f32],
         thresholds: &[f32],
-        min_size: f64,
-        min_core_size: f64,
+        (min_size, min_core_size): (f64, f64),
+        prominence: f32,
     ) -> Vec<CellRegion> {
         let mut scratch = Scratch {
             mark: vec![0; self.len()],
@@ -413,14 +458,11 @@ impl Lattice {
             if self.size(&envelope) < min_size {
                 continue;
             }
-            let cores = self.cores(
-                values,
-                &envelope,
-                0,
-                thresholds,
-                min_core_size,
-                &mut scratch,
-            );
+            let significant = Significance {
+                min_size: min_core_size,
+                prominence,
+            };
+            let cores = self.cores(values, &envelope, 0, thresholds, &significant, &mut scratch);
             if cores.len() < 2 {
                 let size = self.size(&envelope);
                 let mut voxels = envelope;
@@ -451,14 +493,14 @@ impl Lattice {
     }
 
     /// The cores of a region at `thresholds[level]`: the region itself unless it holds two or more cores (each of
-    /// at least `min_core_size`) at some higher threshold, in which case those (recursively split) cores.
+    /// significant size and prominence) at some higher level, in which case those (recursively split) cores.
     fn cores(
         &self,
         values: &[f32],
         region: &[u32],
         level: usize,
         thresholds: &[f32],
-        min_core_size: f64,
+        significant: &Significance,
         scratch: &mut Scratch,
     ) -> Vec<(Vec<u32>, f32)> {
         let Some(&next) = thresholds.get(level + 1) else {
@@ -467,20 +509,21 @@ impl Lattice {
         let mut children: Vec<Vec<u32>> = self
             .components(values, region, next, scratch)
             .into_iter()
-            .filter(|c| self.size(c) >= min_core_size)
+            .filter(|c| {
+                let peak = c
+                    .iter()
+                    .map(|&v| values[v as usize])
+                    .fold(f32::NEG_INFINITY, f32::max);
+                peak - thresholds[level] >= significant.prominence
+                    && self.size(c) >= significant.min_size
+            })
             .collect();
         match children.len() {
             0 => vec![(region.to_vec(), thresholds[level])],
             1 => {
                 let child = children.pop().unwrap_or_default();
-                let deeper = self.cores(
-                    values,
-                    &child,
-                    level + 1,
-                    thresholds,
-                    min_core_size,
-                    scratch,
-                );
+                let deeper =
+                    self.cores(values, &child, level + 1, thresholds, significant, scratch);
                 if deeper.len() >= 2 {
                     deeper
                 } else {
@@ -489,7 +532,7 @@ impl Lattice {
             }
             _ => children
                 .iter()
-                .flat_map(|c| self.cores(values, c, level + 1, thresholds, min_core_size, scratch))
+                .flat_map(|c| self.cores(values, c, level + 1, thresholds, significant, scratch))
                 .collect(),
         }
     }
@@ -595,6 +638,7 @@ mod tests {
         // A single threshold glues them.
         let config = IdentifyConfig {
             thresholds_dbz: vec![30.0],
+            split_step_db: None,
             ..IdentifyConfig::default()
         };
         assert_eq!(

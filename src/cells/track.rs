@@ -314,6 +314,25 @@ impl Tracker {
         if nt > 0 && nc > 0 {
             const SCALE: f64 = 1000.0;
             let big = 1_000.0; // km: a cost at or above this is never taken
+            // Significant overlaps claim: a cell that overlaps some tracks' moved footprints is only linked to one
+            // of those, and such a track only to one of the cells it overlaps (a split child must not be taken by
+            // an unrelated track passing nearby).
+            let significant = |k: usize, j: usize| {
+                let ov = overlaps[k].get(&j).copied().unwrap_or(0);
+                let a1 = self.tracks[active[k]].last().footprint.len().max(1);
+                let a2 = cells[j].footprint.len().max(1);
+                ov as f64 >= self.config.event_overlap * a1.min(a2) as f64
+            };
+            let mut cell_claimed = vec![false; nc];
+            let mut track_claims = vec![false; nt];
+            for k in 0..nt {
+                for &j in overlaps[k].keys() {
+                    if significant(k, j) {
+                        cell_claimed[j] = true;
+                        track_claims[k] = true;
+                    }
+                }
+            }
             let mut weights = Matrix::new(nt, nc + nt, 0i64);
             for (k, &ti) in active.iter().enumerate() {
                 let last = self.tracks[ti].last();
@@ -324,7 +343,8 @@ impl Tracker {
                     let dist_km = (cell.x_m - px).hypot(cell.y_m - py) / 1000.0;
                     let moved_km = (cell.x_m - last.x_m).hypot(cell.y_m - last.y_m) / 1000.0;
                     let ov = overlaps[k].get(&j).copied().unwrap_or(0) as f64;
-                    if moved_km > reach_km && ov == 0.0 {
+                    let unclaimed = (cell_claimed[j] || track_claims[k]) && !significant(k, j);
+                    if (moved_km > reach_km && ov == 0.0) || unclaimed {
                         weights[(k, j)] = -((big * SCALE) as i64);
                         continue;
                     }

@@ -1,5 +1,6 @@
 //! The `squall` command-line tool: a thin layer over the library.
 
+mod cells;
 mod demo;
 mod grid;
 mod motion;
@@ -133,6 +134,21 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Overwrite existing outputs.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Identify and track storm cells in a composite sequence (reflectivity, or rain rate → dBZ by Marshall–Palmer).
+    Cells {
+        /// Composite files of one sequence, or one folder holding them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output: .json (frames, tracks, events), .csv (one row per cell) or .geojson (cell outlines).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Folder for one PNG per frame: cells, tracks and 60-min forecasts over the reflectivity.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Overwrite outputs that exist.
         #[arg(long)]
         force: bool,
     },
@@ -298,6 +314,12 @@ fn main() -> ExitCode {
             png.as_deref(),
             force,
         ),
+        Command::Cells {
+            files,
+            out,
+            png,
+            force,
+        } => cells::run(&files, &out, png.as_deref(), force),
         Command::Demo { out, seed, size } => demo::run(&out, seed, size),
         Command::Grid(args) => grid::run(args),
     };
