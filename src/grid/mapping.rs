@@ -581,14 +581,14 @@ fn map_bins(
                 let inv_r2 = 1.0 / r2;
                 for (iz, level) in levels.iter_mut().enumerate().take(z1 + 1).skip(z0) {
                     let dz2 = (heights_m[iz] - c.height_m).powi(2);
-                    for row in row0..=row1 {
-                        let dy = ys[row] - y;
+                    for (row, &y_cell) in ys.iter().enumerate().take(row1 + 1).skip(row0) {
+                        let dy = y_cell - y;
                         let dyz2 = dz2 + dy * dy;
                         if dyz2 > r2 {
                             continue;
                         }
-                        for col in col0..=col1 {
-                            let dx = xs[col] - x;
+                        for (col, &x_cell) in xs.iter().enumerate().take(col1 + 1).skip(col0) {
+                            let dx = x_cell - x;
                             let d2 = dyz2 + dx * dx;
                             if d2 > r2 {
                                 continue;
