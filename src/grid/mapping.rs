@@ -99,16 +99,17 @@ impl ScanGeometry {
     }
 }
 
-/// Mapped (cell, bin, weight) triples of one grid level, in bin order.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct LevelPairs {
-    /// Cell index `row · nx + col` in the level.
-    cells: Vec<u32>,
-    /// Bin index.
-    bins: Vec<u32>,
-    /// Weight; for [`Weighting::Nearest`] the squared distance (m²).
-    weights: Vec<f32>,
+/// One mapped (cell, bin, weight) triple: cell index `row · nx + col` in its level, bin index, and the weight
+/// (for [`Weighting::Nearest`] the squared distance, m²).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Pair {
+    cell: u32,
+    bin: u32,
+    weight: f32,
 }
+
+/// The pairs of one grid level found by one build task, in bin order.
+type LevelPairs = Vec<Pair>;
 
 /// The polar → Cartesian mapping of one radar's scan geometry onto a 3-D grid.
 ///
@@ -339,7 +340,7 @@ impl GridMapping {
 
     /// Number of (cell, bin) weights stored.
     pub fn n_weights(&self) -> usize {
-        self.levels.iter().flatten().map(|l| l.cells.len()).sum()
+        self.levels.iter().flatten().map(Vec::len).sum()
     }
 
     /// The radar's position in grid projection coordinates, m.
@@ -416,11 +417,11 @@ impl GridMapping {
                 let mut numerator = vec![0.0f32; n];
                 let mut denominator = vec![if nearest { f32::INFINITY } else { 0.0 }; n];
                 let mut no_echo = vec![false; n];
-                let pairs = level
-                    .iter()
-                    .flat_map(|p| p.cells.iter().zip(&p.bins).zip(&p.weights));
-                for ((&cell, &bin), &w) in pairs {
-                    let (c, b) = (cell as usize, sums[bin as usize]);
+                for pair in level.iter().flatten() {
+                    let (c, b, w) = (pair.cell as usize, sums[pair.bin as usize], pair.weight);
+                    if b.valid == 0.0 && b.no_echo == 0.0 {
+                        continue;
+                    }
                     no_echo[c] |= b.no_echo > 0.0;
                     if nearest {
                         if b.valid > 0.0 && w < denominator[c] {
@@ -544,6 +545,8 @@ fn map_bins(
         }
     };
     let table = (weighting != Weighting::Nearest).then(|| WeightTable::new(weighting));
+    let xs: Vec<f64> = (0..nx).map(|c| spec.x0 + c as f64 * spec.dx).collect();
+    let ys: Vec<f64> = (0..ny).map(|r| spec.y0 + r as f64 * spec.dy).collect();
     // The cells of a bin's box: level, row and column ranges (inclusive), or None when it misses the grid.
     let bin_box = |c: &BinCentre, x: f64, y: f64| -> Option<[(usize, usize); 3]> {
         let r = c.roi_m;
@@ -567,44 +570,40 @@ fn map_bins(
                     }
                 }
             }
-            let mut levels: Vec<LevelPairs> = bound
-                .iter()
-                .map(|&n| LevelPairs {
-                    cells: Vec::with_capacity(n),
-                    bins: Vec::with_capacity(n),
-                    weights: Vec::with_capacity(n),
-                })
-                .collect();
+            let mut levels: Vec<LevelPairs> =
+                bound.iter().map(|&n| Vec::with_capacity(n)).collect();
             for (k, (c, &(x, y))) in centres.iter().zip(positions).enumerate() {
                 let Some([(z0, z1), (row0, row1), (col0, col1)]) = bin_box(c, x, y) else {
                     continue;
                 };
                 let bin = (task * BINS_PER_TASK + k) as u32;
                 let r2 = c.roi_m * c.roi_m;
+                let inv_r2 = 1.0 / r2;
                 for (iz, level) in levels.iter_mut().enumerate().take(z1 + 1).skip(z0) {
                     let dz2 = (heights_m[iz] - c.height_m).powi(2);
-                    for row in row0..=row1 {
-                        let dy = spec.y0 + row as f64 * spec.dy - y;
+                    for (row, &y_cell) in ys.iter().enumerate().take(row1 + 1).skip(row0) {
+                        let dy = y_cell - y;
                         let dyz2 = dz2 + dy * dy;
                         if dyz2 > r2 {
                             continue;
                         }
-                        for col in col0..=col1 {
-                            let dx = spec.x0 + col as f64 * spec.dx - x;
+                        for (col, &x_cell) in xs.iter().enumerate().take(col1 + 1).skip(col0) {
+                            let dx = x_cell - x;
                             let d2 = dyz2 + dx * dx;
                             if d2 > r2 {
                                 continue;
                             }
-                            let w = match &table {
-                                None => d2,
-                                Some(table) => table.weight(d2 / r2),
+                            let weight = match &table {
+                                None => d2 as f32,
+                                Some(table) => table.weight(d2 * inv_r2),
                             };
-                            if table.is_some() && w <= 0.0 {
-                                continue;
+                            if weight > 0.0 || table.is_none() {
+                                level.push(Pair {
+                                    cell: (row * nx + col) as u32,
+                                    bin,
+                                    weight,
+                                });
                             }
-                            level.cells.push((row * nx + col) as u32);
-                            level.bins.push(bin);
-                            level.weights.push(w as f32);
                         }
                     }
                 }
@@ -616,7 +615,7 @@ fn map_bins(
         (0..nz).map(|_| Vec::with_capacity(chunks.len())).collect();
     for chunk in chunks {
         for (level, pairs) in levels.iter_mut().zip(chunk) {
-            if !pairs.cells.is_empty() {
+            if !pairs.is_empty() {
                 level.push(pairs);
             }
         }
@@ -627,7 +626,7 @@ fn map_bins(
 /// A weighting function tabulated over d²/R² ∈ \[0, 1\] (linear interpolation between 4097 samples; the
 /// tabulation error is below 10⁻⁶ of the peak weight for the Barnes Gaussians).
 struct WeightTable {
-    samples: Vec<f64>,
+    samples: Vec<f32>,
 }
 
 impl WeightTable {
@@ -636,16 +635,16 @@ impl WeightTable {
     fn new(weighting: Weighting) -> WeightTable {
         WeightTable {
             samples: (0..=Self::STEPS)
-                .map(|i| weighting.weight(i as f64 / Self::STEPS as f64, 1.0))
+                .map(|i| weighting.weight(i as f64 / Self::STEPS as f64, 1.0) as f32)
                 .collect(),
         }
     }
 
     /// The weight at `t` = d²/R² in \[0, 1\].
-    fn weight(&self, t: f64) -> f64 {
-        let x = t.clamp(0.0, 1.0) * Self::STEPS as f64;
+    fn weight(&self, t: f64) -> f32 {
+        let x = (t * Self::STEPS as f64) as f32;
         let i = (x as usize).min(Self::STEPS - 1);
-        let f = x - i as f64;
+        let f = x - i as f32;
         self.samples[i] + f * (self.samples[i + 1] - self.samples[i])
     }
 }

@@ -75,8 +75,10 @@ impl RadiusOfInfluence {
             RadiusOfInfluence::Beam {
                 beam_width_deg,
                 min_radius_m,
-            } if !(beam_width_deg > 0.0 && beam_width_deg <= 45.0)
-                || !(min_radius_m > 0.0 && min_radius_m.is_finite()) =>
+            } if !(beam_width_deg > 0.0
+                && beam_width_deg <= 45.0
+                && min_radius_m > 0.0
+                && min_radius_m.is_finite()) =>
             {
                 Err(Error::parameter(
                     "beam_width_deg / min_radius_m",

@@ -64,7 +64,7 @@ pub fn hail_kinetic_energy(dbz: f32) -> f64 {
 /// reflectivity `(nz, ny, nx)` dBZ on `heights_m (nz,)` → `(ny, nx)`.
 ///
 /// # Errors
-/// As [`echo_top`](super::echo_top); [`Error::Parameter`] for invalid heights.
+/// As [`echo_top`](super::echo_top()); [`Error::Parameter`] for invalid heights.
 ///
 /// # References
 /// Witt, A., Eilts, M. D., Stumpf, G. J., Johnson, J. T., Mitchell, E. D. and Thomas, K. W., 1998: An enhanced

@@ -16,7 +16,7 @@ pub const VIL_CAP_DBZ: f32 = 56.0;
 /// reflectivity `(nz, ny, nx)` dBZ on `heights_m (nz,)` → `(ny, nx)` kg m⁻².
 ///
 /// # Errors
-/// As [`echo_top`](super::echo_top).
+/// As [`echo_top`](super::echo_top()).
 ///
 /// # Examples
 /// ```

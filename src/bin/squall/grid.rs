@@ -301,7 +301,8 @@ fn grid_of(args: &GridArgs, volumes: &[PolarVolume]) -> Result<(GridSpec, Vec<f6
             "need 1–4000 cells and a positive spacing",
         ));
     }
-    if args.levels == 0 || args.levels > 200 || !(args.level_spacing_m > 0.0) {
+    let spacing_ok = args.level_spacing_m > 0.0 && args.level_spacing_m.is_finite();
+    if args.levels == 0 || args.levels > 200 || !spacing_ok {
         return Err(Error::parameter(
             "--levels / --level-spacing-m",
             format!("{} / {}", args.levels, args.level_spacing_m),
