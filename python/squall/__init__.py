@@ -20,7 +20,7 @@ from ._squall import (
     __version__,
     read_volume,
 )
-from . import extrapolation
+from . import dualpol, extrapolation
 
 __all__ = [
     "DecodeError",
@@ -32,6 +32,7 @@ __all__ = [
     "UnsupportedError",
     "Volume",
     "__version__",
+    "dualpol",
     "extrapolation",
     "read_volume",
 ]

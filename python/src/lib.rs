@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod dualpol;
 mod errors;
 mod nowcast;
 mod volume;
@@ -13,6 +14,7 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     volume::register(m)?;
     nowcast::register(m)?;
+    dualpol::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
