@@ -20,9 +20,7 @@ from ._squall import (
     __version__,
     read_volume,
 )
-from . import extrapolation
-from . import motion, verification
-from . import nowcasts
+from . import dualpol, extrapolation, motion, nowcasts, verification
 
 __all__ = [
     "DecodeError",
@@ -34,6 +32,7 @@ __all__ = [
     "UnsupportedError",
     "Volume",
     "__version__",
+    "dualpol",
     "extrapolation",
     "motion",
     "nowcasts",

@@ -151,3 +151,38 @@ def sprog_forecast(
     n_cascade_levels: int,
     ar_order: int,
 ) -> npt.NDArray[np.float32]: ...
+def kdp_from_phidp(
+    phidp: npt.NDArray[np.float32],
+    gate_spacing_m: float,
+    dbzh: npt.NDArray[np.float32] | None = None,
+    method: str = "least_squares",
+    window_m: float | None = None,
+    iterations: int = 10,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+
+def zphi(
+    dbzh: npt.NDArray[np.float32],
+    phidp: npt.NDArray[np.float32],
+    gate_spacing_m: float,
+    band: str,
+    zdr: npt.NDArray[np.float32] | None = None,
+    method: str = "zphi",
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32] | None, npt.NDArray[np.float32]]: ...
+
+def rain_rate(
+    dbzh: npt.NDArray[np.float32],
+    band: str,
+    zdr: npt.NDArray[np.float32] | None = None,
+    kdp: npt.NDArray[np.float32] | None = None,
+    specific_attenuation: npt.NDArray[np.float32] | None = None,
+    estimator: str = "blended",
+) -> npt.NDArray[np.float32]: ...
+
+def hydroclass(
+    dbzh: npt.NDArray[np.float32],
+    zdr: npt.NDArray[np.float32],
+    kdp: npt.NDArray[np.float32],
+    rhohv: npt.NDArray[np.float32],
+    band: str,
+    temperature: npt.NDArray[np.float32] | None = None,
+) -> npt.NDArray[np.uint8]: ...

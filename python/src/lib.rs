@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod dualpol;
 mod errors;
 mod motion;
 mod nowcast;
@@ -19,6 +20,7 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     motion::register(m)?;
     verification::register(m)?;
     nowcasts::register(m)?;
+    dualpol::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
