@@ -184,8 +184,7 @@ fn storm_crossing_a_district_is_warned_ahead_without_flapping() {
             report
                 .messages
                 .iter()
-                .filter(|m| m.area_id.0 == id && m.msg_type != MsgType::Cancel)
-                .last()
+                .rfind(|m| m.area_id.0 == id && m.msg_type != MsgType::Cancel)
                 .unwrap()
                 .identifier
         );

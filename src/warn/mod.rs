@@ -8,7 +8,7 @@
 //! 3. Call [`WarningState::update`] on every new nowcast; it returns Alert / Update / Cancel messages whose
 //!    identifiers and references chain each warning, and the state serialises for restarts.
 //! 4. Write the messages as CAP 1.2 XML ([`to_cap_xml`]) or GeoJSON ([`to_geojson`]); replay a sequence with
-//!    known events and score it ([`replay`]).
+//!    known events and score it ([`replay()`]).
 
 /// Regions and points from GeoJSON, mapped onto the grid.
 pub mod area;

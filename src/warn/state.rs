@@ -123,9 +123,7 @@ impl WarningState {
         time: DateTime<Utc>,
         inputs: &WarningInputs,
     ) -> Result<Vec<WarningMessage>> {
-        if let Some(last) = self.last_update
-            && time <= last
-        {
+        if let Some(last) = self.last_update.filter(|&last| time <= last) {
             return Err(Error::parameter(
                 "time",
                 time.to_rfc3339(),
