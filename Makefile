@@ -37,6 +37,7 @@ python: $(VENV)/.ready
 	cd python && maturin develop --release --quiet
 
 test-python: python
+	$(PY) -c 'import xmlschema' 2>/dev/null || $(VENV)/bin/pip install --quiet xmlschema
 	$(PY) -m pytest -q python/tests
 
 lint: $(VENV)/.ready

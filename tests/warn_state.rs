@@ -323,3 +323,55 @@ fn bad_input_is_rejected_and_leaves_the_state_unchanged() {
     spaced.sender = "two words".to_owned();
     assert!(WarningState::new(spaced, mapped, spec.shape()).is_err());
 }
+
+#[test]
+fn cell_threats_from_the_cell_tracker() {
+    use squall::cells::{CellForecast, ForecastStep, Threat, ThreatAssessment, ThreatLevel};
+    let threat = |score: f64| Threat {
+        score,
+        level: ThreatLevel::of(score),
+        indicators: Vec::new(),
+    };
+    let forecast = CellForecast {
+        track: 8,
+        velocity_mps: (10.0, 0.0),
+        area_trend_km2_per_hour: 0.0,
+        max_dbz_trend_db_per_hour: 0.0,
+        steps: vec![ForecastStep {
+            lead_s: 600.0,
+            time: t(10),
+            x_m: 6000.0,
+            y_m: -1000.0,
+            area_km2: std::f64::consts::PI * 4.0,
+            max_dbz: 58.0,
+            uncertainty_m: 1500.0,
+        }],
+    };
+    let assessment = ThreatAssessment {
+        track: 8,
+        hail: threat(0.8),
+        wind: threat(0.4),
+        heavy_rain: threat(0.9),
+        severe: threat(0.8),
+    };
+    let cell = CellThreat::from_cells(&forecast, &assessment).unwrap();
+    assert_eq!((cell.track, cell.hail, cell.gale), (8, 0.8, 0.4));
+    // Radius of a 4π km² circle (2 km) plus 1.5 km of uncertainty.
+    assert_eq!(
+        cell.steps[0],
+        CellStep {
+            lead_s: 600.0,
+            x: 6000.0,
+            y: -1000.0,
+            radius_m: 3500.0
+        }
+    );
+    let other = ThreatAssessment {
+        track: 9,
+        ..assessment
+    };
+    assert!(matches!(
+        CellThreat::from_cells(&forecast, &other),
+        Err(Error::Parameter { .. })
+    ));
+}
