@@ -190,6 +190,15 @@ pub fn cell_signal(
     score: impl Fn(&CellThreat) -> f64,
 ) -> AreaSignal {
     let threshold = f64::from(rule.lowest_p_on());
+    let (x_lo, x_hi, y_lo, y_hi) = area.centres.iter().fold(
+        (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ),
+        |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)),
+    );
     let mut best = 0.0_f64;
     let mut onset: Option<f64> = None;
     for cell in cells {
@@ -202,9 +211,14 @@ pub fn cell_signal(
             .iter()
             .filter(|st| st.lead_s >= rule.min_lead_s && st.lead_s <= rule.max_lead_s)
             .find(|st| {
+                let r = st.radius_m;
+                // Discs clear of the area's bounding box cannot reach a cell centre.
+                if st.x + r < x_lo || st.x - r > x_hi || st.y + r < y_lo || st.y - r > y_hi {
+                    return false;
+                }
                 area.centres
                     .iter()
-                    .any(|&(x, y)| (x - st.x).hypot(y - st.y) <= st.radius_m)
+                    .any(|&(x, y)| (x - st.x).powi(2) + (y - st.y).powi(2) <= r * r)
             });
         if let Some(step) = first_hit {
             best = best.max(s);
