@@ -27,7 +27,8 @@ pub struct CellStep {
     pub x: f64,
     /// Projected position of the centre, grid projection units (m).
     pub y: f64,
-    /// Radius of the cell plus its position uncertainty, m: the disc that may be hit.
+    /// Radius of the cell plus its position uncertainty, m: the disc that may be hit. An area is hit when a
+    /// cell centre of it lies inside the disc, so a disc should be at least half a grid cell diagonal wide.
     pub radius_m: f64,
 }
 

@@ -9,6 +9,33 @@
 //!    identifiers and references chain each warning, and the state serialises for restarts.
 //! 4. Write the messages as CAP 1.2 XML ([`to_cap_xml`]) or GeoJSON ([`to_geojson`]); replay a sequence with
 //!    known events and score it ([`replay()`]).
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use squall::geo::GridSpec;
+//! use squall::warn::*;
+//! let spec = GridSpec::centred_on(50.0, 10.0, 41, 1000.0)?;
+//! let station = r#"{"type": "FeatureCollection", "features": [{"type": "Feature",
+//!     "properties": {"id": 1, "name": "gauge", "radius_m": 3000},
+//!     "geometry": {"type": "Point", "coordinates": [10.0, 50.0]}}]}"#;
+//! let areas = map_areas(&areas_from_geojson(station)?, &spec)?;
+//! let config = WarningConfig {
+//!     sender: "nowcast@example.org".into(), status: "Test".into(),
+//!     heavy_rain: Some(HazardRule::three_levels([0.3, 0.6, 0.85])), hail: None, gale: None,
+//! };
+//! let mut state = WarningState::new(config, areas, spec.shape())?;
+//! let inputs = WarningInputs {
+//!     rain_rate: Some(ProbabilityForecast {
+//!         lead_times_s: vec![0.0, 1800.0],
+//!         probability: ndarray::Array3::from_elem((2, 41, 41), 0.7),
+//!     }),
+//!     ..Default::default()
+//! };
+//! let messages = state.update(Utc.with_ymd_and_hms(2024, 6, 5, 14, 0, 0).unwrap(), &inputs)?;
+//! assert_eq!((messages[0].msg_type, messages[0].level), (MsgType::Alert, Level::Warning));
+//! assert!(to_cap_xml(&messages[0]).contains("<msgType>Alert</msgType>"));
+//! # Ok::<(), squall::Error>(())
+//! ```
 
 /// Regions and points from GeoJSON, mapped onto the grid.
 pub mod area;
