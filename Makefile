@@ -17,7 +17,7 @@ all: demo
 $(VENV)/.ready:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet "cmake>=3.26" "maturin>=1.16,<2" pytest numpy
+	$(VENV)/bin/pip install --quiet "cmake>=3.26" "maturin>=1.16,<2" pytest numpy xmlschema
 	touch $@
 
 venv: $(VENV)/.ready
@@ -37,6 +37,7 @@ python: $(VENV)/.ready
 	cd python && maturin develop --release --quiet
 
 test-python: python
+	$(PY) -c 'import xmlschema' 2>/dev/null || $(VENV)/bin/pip install --quiet xmlschema
 	$(PY) -m pytest -q python/tests
 
 lint: $(VENV)/.ready

@@ -21,6 +21,7 @@ pub mod render;
 pub mod synth;
 pub mod verify;
 pub mod volume;
+pub mod warn;
 
 pub use error::{Error, Result};
 pub use volume::{Band, GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
