@@ -597,7 +597,7 @@ pub fn column_maximum(values: ArrayView3<'_, f32>) -> Array2<f32> {
     let mut out = Array2::from_elem((ny, nx), f32::NAN);
     for level in values.outer_iter() {
         ndarray::Zip::from(&mut out).and(&level).for_each(|o, &v| {
-            if !v.is_nan() && !(*o >= v) {
+            if !v.is_nan() && (o.is_nan() || *o < v) {
                 *o = v;
             }
         });
