@@ -443,53 +443,62 @@ impl Lattice {
         (min_size, min_core_size): (f64, f64),
         prominence: f32,
     ) -> Vec<CellRegion> {
-        let mut scratch = Scratch {
+        let mut scratch = self.scratch();
+        let all: Vec<u32> = (0..self.len() as u32)
+            .filter(|&v| values[v as usize] >= thresholds[0])
+            .collect();
+        let envelopes: Vec<Vec<u32>> = self
+            .components(values, &all, thresholds[0], &mut scratch)
+            .into_iter()
+            .filter(|e| self.size(e) >= min_size)
+            .collect();
+        let significant = Significance {
+            min_size: min_core_size,
+            prominence,
+        };
+        envelopes
+            .into_iter()
+            .flat_map(|envelope| {
+                let scratch = &mut scratch;
+                let cores = self.cores(values, &envelope, 0, thresholds, &significant, scratch);
+                if cores.len() < 2 {
+                    let size = self.size(&envelope);
+                    let mut voxels = envelope;
+                    voxels.sort_unstable();
+                    let core_threshold_dbz = cores.first().map_or(thresholds[0], |c| c.1);
+                    return vec![CellRegion {
+                        voxels,
+                        footprint: Vec::new(),
+                        core_threshold_dbz,
+                        size,
+                    }];
+                }
+                self.watershed(values, &envelope, cores, scratch)
+                    .into_iter()
+                    .filter_map(|(mut voxels, threshold)| {
+                        let size = self.size(&voxels);
+                        (size >= min_size).then(|| {
+                            voxels.sort_unstable();
+                            CellRegion {
+                                voxels,
+                                footprint: Vec::new(),
+                                core_threshold_dbz: threshold,
+                                size,
+                            }
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    fn scratch(&self) -> Scratch {
+        Scratch {
             mark: vec![0; self.len()],
             stamp: 0,
             queue: Vec::new(),
             owner: vec![0; self.len()],
-        };
-        let all: Vec<u32> = (0..self.len() as u32)
-            .filter(|&v| values[v as usize] >= thresholds[0])
-            .collect();
-        let envelopes = self.components(values, &all, thresholds[0], &mut scratch);
-        let mut cells = Vec::new();
-        for envelope in envelopes {
-            if self.size(&envelope) < min_size {
-                continue;
-            }
-            let significant = Significance {
-                min_size: min_core_size,
-                prominence,
-            };
-            let cores = self.cores(values, &envelope, 0, thresholds, &significant, &mut scratch);
-            if cores.len() < 2 {
-                let size = self.size(&envelope);
-                let mut voxels = envelope;
-                voxels.sort_unstable();
-                let core_threshold_dbz = cores.first().map_or(thresholds[0], |c| c.1);
-                cells.push(CellRegion {
-                    voxels,
-                    footprint: Vec::new(),
-                    core_threshold_dbz,
-                    size,
-                });
-                continue;
-            }
-            for (mut voxels, threshold) in self.watershed(values, &envelope, cores, &mut scratch) {
-                let size = self.size(&voxels);
-                if size >= min_size {
-                    voxels.sort_unstable();
-                    cells.push(CellRegion {
-                        voxels,
-                        footprint: Vec::new(),
-                        core_threshold_dbz: threshold,
-                        size,
-                    });
-                }
-            }
         }
-        cells
     }
 
     /// The cores of a region at `thresholds[level]`: the region itself unless it holds two or more cores (each of
@@ -588,7 +597,7 @@ pub fn column_maximum(values: ArrayView3<'_, f32>) -> Array2<f32> {
     let mut out = Array2::from_elem((ny, nx), f32::NAN);
     for level in values.outer_iter() {
         ndarray::Zip::from(&mut out).and(&level).for_each(|o, &v| {
-            if !v.is_nan() && !(*o >= v) {
+            if !v.is_nan() && (o.is_nan() || *o < v) {
                 *o = v;
             }
         });

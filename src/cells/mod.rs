@@ -3,7 +3,7 @@
 //!
 //! The pipeline of one scan: [`identify_2d`] (or [`identify_3d`]) finds the cells with nested thresholds,
 //! [`measure`] gives each its properties, [`Tracker::update`] links them to the tracks of the previous scans
-//! (recording merges and splits), [`forecast`] extrapolates each track to 60 min with an uncertainty cone and
+//! (recording merges and splits), [`forecast()`] extrapolates each track to 60 min with an uncertainty cone and
 //! [`assess`] scores its threats (hail, damaging wind, heavy rain, severe convection). [`CellPipeline`] does all of
 //! it, one composite frame at a time.
 

@@ -12,6 +12,7 @@
 
 use chrono::{DateTime, Utc};
 use ndarray::ArrayView2;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::identify::{Identified, row_areas_km2};
@@ -188,9 +189,11 @@ pub fn measure(
     }
     let areas = row_areas_km2(spec)?;
     let nx = spec.nx;
+    // Rain from reflectivity is monotone: heavy rain is reflectivity at or above this.
+    let heavy_dbz = 10.0 * (MARSHALL_PALMER_A * HEAVY_RAIN_MM_H.powf(MARSHALL_PALMER_B)).log10();
     identified
         .cells
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, region)| {
             let fp = &region.footprint;
@@ -204,24 +207,29 @@ pub fn measure(
                 area += a;
                 let dbz = f64::from(reflectivity_dbz[[r, c]]);
                 if dbz.is_finite() {
-                    let z = 10f64.powf(0.1 * dbz.min(70.0));
+                    let z = (std::f64::consts::LN_10 * 0.1 * dbz.min(70.0)).exp();
                     w += z * a;
                     wr += z * a * r as f64;
                     wc += z * a * c as f64;
                     z_area += a;
                     max_dbz = max_dbz.max(dbz);
                 }
-                let rain = match fields.rain_rate_mm_h {
-                    Some(f) => f64::from(f[[r, c]]),
-                    None if dbz.is_finite() => rain_rate_marshall_palmer(dbz),
-                    None => f64::NAN,
-                };
-                if rain.is_finite() {
-                    max_rain = max_rain.max(rain);
-                    if rain >= HEAVY_RAIN_MM_H {
-                        heavy_area += a;
+                match fields.rain_rate_mm_h {
+                    Some(f) => {
+                        let rain = f64::from(f[[r, c]]);
+                        if rain.is_finite() {
+                            max_rain = max_rain.max(rain);
+                            if rain >= HEAVY_RAIN_MM_H {
+                                heavy_area += a;
+                            }
+                        }
                     }
+                    None if dbz >= heavy_dbz => heavy_area += a,
+                    None => {}
                 }
+            }
+            if fields.rain_rate_mm_h.is_none() && max_dbz.is_finite() {
+                max_rain = rain_rate_marshall_palmer(max_dbz);
             }
             let (row, col) = if w > 0.0 {
                 (wr / w, wc / w)

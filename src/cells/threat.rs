@@ -18,7 +18,7 @@
 //! # References
 //! - Aydin, K., Seliga, T. A. and Balaji, V., 1986: Remote sensing of hail with a dual linear polarization radar.
 //!   *J. Climate Appl. Meteor.*, **25**, 1475–1484.
-//! - Amburn and Wolf (1997), see [`super::properties`]. Witt, A. et al., 1998: An enhanced hail detection algorithm
+//! - Amburn and Wolf (1997), see [`crate::cells::properties`]. Witt, A. et al., 1998: An enhanced hail detection algorithm
 //!   for the WSR-88D. *Wea. Forecasting*, **13**, 286–303 (MESH, POSH).
 //! - Wilson, J. W. and Wakimoto, R. M., 2001: The discovery of the downburst (VIL collapse, descending cores,
 //!   divergence). *Bull. Amer. Meteor. Soc.*, **82**, 49–62.

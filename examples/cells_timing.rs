@@ -1,0 +1,70 @@
+//! Times Squall's cell pipeline (identify, measure, track, forecast, classify) per frame on a sequence written by
+//! `cells_export`, for `benches/compare/cells_speed.py`. Prints one JSON line: the median over `REPEATS` runs of
+//! the mean time per frame, seconds.
+//!
+//! `cargo run --release --example cells_timing -- DIR REPEATS`
+
+use std::time::Instant;
+
+use ndarray::Array2;
+use squall::cells::{CellFields, CellPipeline, IdentifyConfig, TrackerConfig};
+use squall::geo::{Grid2, GridSpec};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, dir, repeats] = args.as_slice() else {
+        return Err("usage: cells_timing DIR REPEATS".into());
+    };
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/meta.json"))?)?;
+    let shape: Vec<usize> = meta["shape"]
+        .as_array()
+        .ok_or("shape")?
+        .iter()
+        .filter_map(|v| v.as_u64())
+        .map(|v| v as usize)
+        .collect();
+    let (nt, ny, nx) = (shape[0], shape[1], shape[2]);
+    let raw = std::fs::read(format!("{dir}/frames.f32"))?;
+    let values: Vec<f32> = raw
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let spec = GridSpec::centred_on(23.0, 113.0, ny.max(nx), meta["dx_m"].as_f64().ok_or("dx")?)?;
+    let t0 = chrono::DateTime::from_timestamp(1_717_221_600, 0).ok_or("time")?;
+    let step = meta["timestep_s"].as_f64().ok_or("step")? as i64;
+    let frames: Vec<Grid2> = (0..nt)
+        .map(|k| {
+            let v =
+                Array2::from_shape_vec((ny, nx), values[k * ny * nx..(k + 1) * ny * nx].to_vec())?;
+            Ok(Grid2::new(
+                spec.clone(),
+                "DBZH",
+                "dBZ",
+                Some(t0 + chrono::Duration::seconds(step * k as i64)),
+                v,
+            )?)
+        })
+        .collect::<Result<_, Box<dyn std::error::Error>>>()?;
+    let mut per_frame = Vec::new();
+    for _ in 0..repeats.parse::<usize>()? {
+        let mut pipeline = CellPipeline::new(
+            spec.clone(),
+            IdentifyConfig::default(),
+            TrackerConfig::default(),
+        )?;
+        let start = Instant::now();
+        let mut cells = 0;
+        for f in &frames {
+            cells += pipeline.process(f, &CellFields::default())?.cells.len();
+        }
+        per_frame.push(start.elapsed().as_secs_f64() / nt as f64);
+        std::hint::black_box(cells);
+    }
+    per_frame.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        serde_json::json!({"median_s_per_frame": per_frame[per_frame.len() / 2], "frames": nt})
+    );
+    Ok(())
+}
