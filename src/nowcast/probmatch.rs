@@ -189,8 +189,8 @@ impl IncrementalMask {
         let (ny, nx) = (self.ny, self.nx);
         let cap = self.radius + self.rim + 1;
         let d = &mut self.distance;
-        for i in 0..ny * nx {
-            d[i] = if wet(i) { 0 } else { cap };
+        for (i, v) in d.iter_mut().enumerate() {
+            *v = if wet(i) { 0 } else { cap };
         }
         for r in 0..ny {
             for c in 0..nx {
