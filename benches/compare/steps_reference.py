@@ -24,6 +24,8 @@ For each real sequence in ``shared/data/nowcast/`` (BoM, RMI, FMI) and two start
 The data files are read in place, never copied. Run from the repo root (≈ 10 min on 2 shared cores)::
 
     /work/peers-venv/bin/python benches/compare/steps_reference.py [--only bom|rmi|fmi] [--data-dir DIR] [--out DIR]
+    # then, to estimate the seed-to-seed spread of pysteps' scores (adds ``steps_extra_seeds`` to each case):
+    /work/peers-venv/bin/python benches/compare/steps_reference.py --only bom --extra-seeds 2
 """
 
 from __future__ import annotations
@@ -101,6 +103,40 @@ def scores(forecast_mmh, observed_mmh):
     return {"crps": crps, "fss": fss}
 
 
+def extra_seeds(service, data_dir, out_dir, n_extra, command):
+    """Adds STEPS runs with seeds SEED+1..SEED+n_extra to an existing fixture (``steps_extra_seeds`` per case)."""
+    import pysteps
+    from pysteps.nowcasts import steps
+    from pysteps.utils.transformation import dB_transform
+
+    path = os.path.join(out_dir, f"steps_{service}_pysteps.json")
+    with open(path) as f:
+        doc = json.load(f)
+    rain, _, _ = load_rain_rate(service, data_dir)
+    lk = pysteps.motion.get_method("LK")
+    km, minutes = GRID[service]
+    for case in doc["cases"]:
+        end = case["end_index"]
+        frames_db, _ = dB_transform(rain[end - AR_ORDER:end + 1].copy(), threshold=0.1, zerovalue=-15.0)
+        observed = rain[end + 1:end + 1 + N_LEAD]
+        uv = np.asarray(lk(frames_db))
+        runs = []
+        for seed in range(SEED + 1, SEED + 1 + n_extra):
+            fc = steps.forecast(frames_db.copy(), uv, N_LEAD, n_ens_members=N_MEMBERS, n_cascade_levels=N_LEVELS,
+                                precip_thr=-10.0, kmperpixel=km, timestep=minutes, noise_method="nonparametric",
+                                vel_pert_method="bps", mask_method="incremental", probmatching_method="cdf",
+                                ar_order=AR_ORDER, seed=seed, num_workers=1)
+            fc = dB_transform(fc, threshold=-10.0, inverse=True)[0]
+            runs.append({"seed": seed, **scores(fc, observed)})
+            print(service, end, "seed", seed, "crps mean", np.mean(runs[-1]["crps"]), flush=True)
+        case["steps_extra_seeds"] = runs
+    doc["extra_seeds_command"] = command
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    return path
+
+
 def run_service(service, data_dir, out_dir, command):
     import pysteps
     from pysteps.nowcasts import sprog, steps
@@ -161,9 +197,14 @@ def main() -> int:
     ap.add_argument("--data-dir", default=os.path.join(REPO_ROOT, "..", "shared", "data", "nowcast"))
     ap.add_argument("--out", default=os.path.join(REPO_ROOT, "testdata", "reference"))
     ap.add_argument("--only", choices=sorted(CASES))
+    ap.add_argument("--extra-seeds", type=int, default=0,
+                    help="add STEPS runs with this many further seeds to the existing fixtures")
     args = ap.parse_args()
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
     for service in ([args.only] if args.only else list(CASES)):
+        if args.extra_seeds:
+            print("wrote", extra_seeds(service, args.data_dir, args.out, args.extra_seeds, command), flush=True)
+            continue
         print("wrote", run_service(service, args.data_dir, args.out, command), flush=True)
     return 0
 

@@ -10,8 +10,8 @@
 //! - `w_k(r) = exp(−(log_q r − log_q r_k)² / (2 s²))`, `s = 0.5` by default, with `log_q 0 = 0`;
 //! - `r = sqrt(kx² + ky²)` in wavenumber units (cycles per domain) of the unshifted FFT frequencies.
 //!
-//! [`CascadePlan`] plans the FFTs and computes the weights once for a grid; it is `Send + Sync` and shared by
-//! every member. Each level is normalised by its own mean and standard deviation ([`Cascade`]).
+//! [`CascadePlan`](crate::nowcast::cascade::CascadePlan) plans the FFTs and computes the weights once for a grid; it is `Send + Sync` and shared by
+//! every member. Each level is normalised by its own mean and standard deviation ([`Cascade`](crate::nowcast::cascade::Cascade)).
 //!
 //! # References
 //! Seed, A. W., 2003: A dynamic and spatial scaling approach to advection forecasting. *J. Appl. Meteor.*, 42,

@@ -1,5 +1,5 @@
 //! The extrapolation nowcast: the newest field advected along the motion (Lagrangian persistence), as a
-//! one-member [`Nowcaster`].
+//! one-member [`Nowcaster`](crate::nowcast::steps::Nowcaster).
 //!
 //! # References
 //! Germann, U. and I. Zawadzki, 2002, *Mon. Wea. Rev.*, 130, 2859–2873,

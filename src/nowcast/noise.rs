@@ -1,16 +1,16 @@
 //! Stochastic perturbations of STEPS: spatially correlated noise fields and motion perturbations.
 //!
 //! Noise is white Gaussian noise filtered in the Fourier domain by an amplitude spectrum:
-//! - [`NoiseFilter::nonparametric`]: the observed amplitude spectrum `|mean_t FFT(w · (R_t − min))|` of the
+//! - [`NoiseFilter::nonparametric`](crate::nowcast::noise::NoiseFilter::nonparametric): the observed amplitude spectrum `|mean_t FFT(w · (R_t − min))|` of the
 //!   input fields, tapered by a radial Tukey window `w` (α = 0.2) after removing the rain/no-rain step
 //!   (pysteps' `nonparametric`, Seed et al. 2013);
-//! - [`NoiseFilter::power_law`]: a parametric isotropic spectrum `|κ|^(−β/2)` (power spectrum `|κ|^−β`), with
-//!   [`fit_power_law_exponent`] to estimate β from observed fields;
-//! - [`LocalNoise`]: a short-space (windowed) variant whose spectrum varies across the domain (Nerini et al.
+//! - [`NoiseFilter::power_law`](crate::nowcast::noise::NoiseFilter::power_law): a parametric isotropic spectrum `|κ|^(−β/2)` (power spectrum `|κ|^−β`), with
+//!   [`fit_power_law_exponent`](crate::nowcast::noise::fit_power_law_exponent) to estimate β from observed fields;
+//! - [`LocalNoise`](crate::nowcast::noise::LocalNoise): a short-space (windowed) variant whose spectrum varies across the domain (Nerini et al.
 //!   2017): one nonparametric filter per overlapping window, blended with the windows' tapers.
 //!
 //! Motion perturbations follow Bowler et al. (2006): per member, one Laplace draw along and one across the flow,
-//! scaled by `g(t) = p0 t^p1 + p2` (t in minutes, km h⁻¹), see [`MotionPerturbation`].
+//! scaled by `g(t) = p0 t^p1 + p2` (t in minutes, km h⁻¹), see [`MotionPerturbation`](crate::nowcast::noise::MotionPerturbation).
 //!
 //! # References
 //! Bowler, N. E., C. E. Pierce and A. W. Seed, 2006, *Q. J. R. Meteorol. Soc.*, 132, 2127–2155,

@@ -1,9 +1,9 @@
 //! Probability grids and ensemble statistics of a nowcast.
 //!
-//! - [`exceedance_probability`]: P(x ≥ thr) per pixel and lead time, the fraction of members at or above each
+//! - [`exceedance_probability`](crate::nowcast::probability::exceedance_probability): P(x ≥ thr) per pixel and lead time, the fraction of members at or above each
 //!   threshold (members with no data left out).
-//! - [`ensemble_mean`] and [`ensemble_quantiles`] over the members.
-//! - [`lagrangian_probability`]: a probability from one deterministic extrapolation — the fraction of valid
+//! - [`ensemble_mean`](crate::nowcast::probability::ensemble_mean) and [`ensemble_quantiles`](crate::nowcast::probability::ensemble_quantiles) over the members.
+//! - [`lagrangian_probability`](crate::nowcast::probability::lagrangian_probability): a probability from one deterministic extrapolation — the fraction of valid
 //!   pixels ≥ thr within a disc whose diameter grows by `slope` pixels per step (Germann and Zawadzki 2004;
 //!   pysteps' `lagrangian_probability`, slope 5).
 //!

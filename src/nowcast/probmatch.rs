@@ -1,15 +1,15 @@
 //! Probability matching and rain masks: keep the forecast's distribution equal to the observed one.
 //!
-//! - [`CdfMatcher`]: empirical-CDF matching — each forecast value is replaced by the target value of the same
+//! - [`CdfMatcher`](crate::nowcast::probmatch::CdfMatcher): empirical-CDF matching — each forecast value is replaced by the target value of the same
 //!   rank. The target is sorted once and reused for every member and lead time; a forecast is ranked by one
 //!   sort of its wet pixels only (pixels at the forecast's minimum take the target's minimum). When the target
 //!   has more wet pixels than the forecast, its smallest wet values are set to its minimum so that the wet
 //!   fraction follows the forecast (pysteps' `nonparam_match_empirical_cdf`).
-//! - [`mean_shift`]: shift the forecast's wet pixels so that their mean equals the observed wet mean.
-//! - [`IncrementalMask`]: the wet area of the previous step dilated by a structuring element that grows with the
+//! - [`mean_shift`](crate::nowcast::probmatch::mean_shift): shift the forecast's wet pixels so that their mean equals the observed wet mean.
+//! - [`IncrementalMask`](crate::nowcast::probmatch::IncrementalMask): the wet area of the previous step dilated by a structuring element that grows with the
 //!   time step, with a 10-pixel grey rim (pysteps' `incremental` mask), evaluated exactly from a city-block
 //!   distance transform instead of repeated dilations.
-//! - [`percentile_mask`]: pixels above the forecast's (1 − wet area ratio) quantile (S-PROG).
+//! - [`percentile_mask`](crate::nowcast::probmatch::percentile_mask): pixels above the forecast's (1 − wet area ratio) quantile (S-PROG).
 //!
 //! # References
 //! Ebert, E. E., 2001: Ability of a poor man's ensemble to predict the probability and distribution of
@@ -189,8 +189,8 @@ impl IncrementalMask {
         let (ny, nx) = (self.ny, self.nx);
         let cap = self.radius + self.rim + 1;
         let d = &mut self.distance;
-        for i in 0..ny * nx {
-            d[i] = if wet(i) { 0 } else { cap };
+        for (i, v) in d.iter_mut().enumerate() {
+            *v = if wet(i) { 0 } else { cap };
         }
         for r in 0..ny {
             for c in 0..nx {

@@ -1,7 +1,7 @@
 //! S-PROG: Spectral Prognosis (Seed 2003), a deterministic cascade nowcast that smooths the scales as their
 //! predictability is lost.
 //!
-//! The analysis is STEPS' ([`Analysis`]): aligned fields, cascade, AR(p) per level. Each step the levels evolve
+//! The analysis is STEPS' ([`Analysis`](crate::nowcast::steps::Analysis)): aligned fields, cascade, AR(p) per level. Each step the levels evolve
 //! without noise, `x_k(t) = φ1 x_k(t−1) + φ2 x_k(t−2)`, are recomposed, masked to the observed wet-area ratio
 //! (pixels below the (1 − war) quantile set to the input minimum), probability-matched to the newest field and
 //! advected from the analysis time (pysteps' `sprog.forecast` with `probmatching_method="cdf"`).

@@ -154,12 +154,12 @@ pub fn run(
     if let Some(dir) = png {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let minutes = |k: usize| sequence.timestep_s * (k as i64 + 1) / 60;
-        for k in 0..options.lead_times {
+        for (k, &time) in times.iter().enumerate() {
             let grid = Grid2::new(
                 sequence.spec.clone(),
                 "rainfall_rate",
                 "mm/h",
-                Some(times[k]),
+                Some(time),
                 mean.index_axis(Axis(0), k).to_owned(),
             )?;
             let path = dir.join(format!("mean_{:03}min.png", minutes(k)));
@@ -171,7 +171,7 @@ pub fn run(
                     sequence.spec.clone(),
                     "probability",
                     "1",
-                    Some(times[k]),
+                    Some(time),
                     probabilities
                         .index_axis(Axis(0), j)
                         .index_axis(Axis(0), k)
