@@ -20,7 +20,7 @@ from ._squall import (
     __version__,
     read_volume,
 )
-from . import dualpol, extrapolation, motion, nowcasts, verification
+from . import dualpol, extrapolation, io, motion, nowcasts, verification
 
 __all__ = [
     "DecodeError",
@@ -34,6 +34,7 @@ __all__ = [
     "__version__",
     "dualpol",
     "extrapolation",
+    "io",
     "motion",
     "nowcasts",
     "read_volume",

@@ -186,3 +186,7 @@ def hydroclass(
     band: str,
     temperature: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.uint8]: ...
+
+def open_sequence(
+    paths: list[str | os.PathLike[str]] | None = None, directory: str | os.PathLike[str] | None = None
+) -> tuple[npt.NDArray[np.float32], dict[str, object]]: ...

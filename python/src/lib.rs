@@ -8,6 +8,7 @@ mod errors;
 mod motion;
 mod nowcast;
 mod nowcasts;
+mod sequence;
 mod verification;
 mod volume;
 
@@ -21,6 +22,7 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     verification::register(m)?;
     nowcasts::register(m)?;
     dualpol::register(m)?;
+    sequence::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
