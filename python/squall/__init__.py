@@ -20,7 +20,7 @@ from ._squall import (
     __version__,
     read_volume,
 )
-from . import dualpol, extrapolation, io, motion, nowcasts, verification
+from . import dask, dualpol, extrapolation, io, motion, nowcasts, verification
 
 __all__ = [
     "DecodeError",
@@ -32,6 +32,7 @@ __all__ = [
     "UnsupportedError",
     "Volume",
     "__version__",
+    "dask",
     "dualpol",
     "extrapolation",
     "io",

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod accumulators;
 mod dualpol;
 mod errors;
 mod motion;
@@ -23,6 +24,7 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nowcasts::register(m)?;
     dualpol::register(m)?;
     sequence::register(m)?;
+    accumulators::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
