@@ -71,3 +71,36 @@ def test_open_sequence_folder_and_files_agree():
 def test_open_sequence_empty_list_is_value_error():
     with pytest.raises(ValueError):
         squall.io.open_sequence([])
+
+
+CAPFLAT = RADAR / "40_20181220_060630.pvol.h5"
+
+
+@pytest.mark.skipif(not CAPFLAT.exists(), reason=f"shared radar data absent ({RADAR})")
+def test_datatree_matches_xradar_fixture():
+    """xradar's DataTree of the same ODIM file (benches/compare/datatree_xradar_reference.py)."""
+    import json
+
+    peer = json.loads((ROOT / "testdata/reference/datatree_capflat_xradar.json").read_text())
+    tree = squall.io.open_volume(CAPFLAT)
+    root = tree.ds
+    assert set(peer["root_coords"]) <= set(root.coords)
+    for name in ("latitude", "longitude", "altitude"):
+        assert float(root[name]) == pytest.approx(peer[name], abs=1e-6)
+    assert str(root["time_coverage_start"].values) == peer["time_coverage_start"]
+    assert [f"sweep_{i}" for i in range(len(peer["sweeps"]))] == list(tree.children)
+    for ref in peer["sweeps"]:
+        ds = tree[ref["name"]].ds.sortby("azimuth")  # xradar sorts the rays by azimuth
+        assert dict(ds.sizes) == ref["dims"]
+        assert set(ref["coords"]) <= set(ds.coords)
+        assert str(ds["sweep_mode"].values) == ref["sweep_mode"]
+        assert float(ds["sweep_fixed_angle"]) == pytest.approx(ref["sweep_fixed_angle"], abs=1e-5)
+        np.testing.assert_allclose(ds["elevation"].values, ref["elevation"], atol=1e-5)
+        # Squall's ODIM reader gives each ray's start azimuth, xradar the centre of start and stop: half a ray
+        np.testing.assert_allclose(ds["azimuth"].values + 0.5, ref["azimuth"], atol=1e-4)
+        assert float(ds["range"][0]) == ref["range_first"] and float(ds["range"][-1]) == ref["range_last"]
+        for moment, stats in ref["moments"].items():
+            values = ds[moment].values.astype(np.float64)
+            valid = np.isfinite(values)
+            assert int(valid.sum()) == stats["valid"]
+            assert values[valid].mean() == pytest.approx(stats["mean"], rel=1e-7, abs=1e-7)
