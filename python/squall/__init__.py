@@ -20,7 +20,7 @@ from ._squall import (
     __version__,
     read_volume,
 )
-from . import dask, dualpol, extrapolation, io, motion, nowcasts, verification
+from . import dask, dualpol, extrapolation, grid, io, motion, nowcasts, products, verification
 
 __all__ = [
     "DecodeError",
@@ -35,9 +35,11 @@ __all__ = [
     "dask",
     "dualpol",
     "extrapolation",
+    "grid",
     "io",
     "motion",
     "nowcasts",
+    "products",
     "read_volume",
     "verification",
 ]

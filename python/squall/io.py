@@ -48,7 +48,6 @@ def open_sequence(files_or_dir):
 
 
 def _sweep_dataset(xr, volume, index, sweep, start):
-    n_rays = sweep.azimuth.shape[0]
     ray_times = start + np.round(sweep.time * 1e9).astype("timedelta64[ns]")
     coords = {
         "azimuth": ("azimuth", sweep.azimuth, {"standard_name": "ray_azimuth_angle", "units": "degrees"}),
@@ -73,11 +72,7 @@ def _sweep_dataset(xr, volume, index, sweep, start):
     data_vars["sweep_mode"] = ((), {"ppi": "azimuth_surveillance", "sector": "sector", "rhi": "rhi"}.get(sweep.mode, sweep.mode))
     data_vars["sweep_fixed_angle"] = ((), np.float32(sweep.fixed_angle), {"units": "degrees"})
     if sweep.nyquist_velocity is not None:
-        data_vars["nyquist_velocity"] = (
-            ("azimuth",),
-            np.full(n_rays, sweep.nyquist_velocity, np.float32),
-            {"units": "m/s"},
-        )
+        data_vars["nyquist_velocity"] = ((), np.float32(sweep.nyquist_velocity), {"units": "m/s"})
     return xr.Dataset(data_vars, coords)
 
 

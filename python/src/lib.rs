@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod accumulators;
 mod dualpol;
 mod errors;
+mod grid;
 mod motion;
 mod nowcast;
 mod nowcasts;
@@ -25,6 +26,7 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dualpol::register(m)?;
     sequence::register(m)?;
     accumulators::register(m)?;
+    grid::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
