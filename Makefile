@@ -20,7 +20,12 @@ $(VENV)/.ready:
 	$(VENV)/bin/pip install --quiet "cmake>=3.26" "maturin>=1.16,<2" pytest numpy xmlschema
 	touch $@
 
-venv: $(VENV)/.ready
+# xarray and Dask for squall.io / squall.nowcasts.to_dataset / squall.dask; a separate marker so an existing venv gets them.
+$(VENV)/.ready-xarray: $(VENV)/.ready
+	$(VENV)/bin/pip install --quiet xarray "dask[distributed]" netCDF4
+	touch $@
+
+venv: $(VENV)/.ready $(VENV)/.ready-xarray
 
 build: $(VENV)/.ready
 	$(CARGO) build $(PROFILE) --workspace
@@ -33,7 +38,7 @@ test: test-rust test-python
 test-rust: $(VENV)/.ready
 	$(CARGO) test $(PROFILE) --workspace
 
-python: $(VENV)/.ready
+python: $(VENV)/.ready $(VENV)/.ready-xarray
 	cd python && maturin develop --release --quiet
 
 test-python: python

@@ -20,7 +20,7 @@ from ._squall import (
     __version__,
     read_volume,
 )
-from . import dualpol, extrapolation, motion, nowcasts, verification
+from . import dask, dualpol, extrapolation, grid, io, motion, nowcasts, products, verification
 
 __all__ = [
     "DecodeError",
@@ -32,10 +32,14 @@ __all__ = [
     "UnsupportedError",
     "Volume",
     "__version__",
+    "dask",
     "dualpol",
     "extrapolation",
+    "grid",
+    "io",
     "motion",
     "nowcasts",
+    "products",
     "read_volume",
     "verification",
 ]

@@ -3,11 +3,14 @@
 
 use pyo3::prelude::*;
 
+mod accumulators;
 mod dualpol;
 mod errors;
+mod grid;
 mod motion;
 mod nowcast;
 mod nowcasts;
+mod sequence;
 mod verification;
 mod volume;
 
@@ -21,6 +24,9 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     verification::register(m)?;
     nowcasts::register(m)?;
     dualpol::register(m)?;
+    sequence::register(m)?;
+    accumulators::register(m)?;
+    grid::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
