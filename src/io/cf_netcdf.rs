@@ -165,7 +165,6 @@ pub fn write_forecast(
         v.put(numbers.view(), ..).map_err(nc)?;
     }
 
-
     for f in fields {
         add_data(
             &mut file,

@@ -4,8 +4,8 @@ mod cells;
 mod demo;
 mod grid;
 mod motion;
-mod verify;
 mod nowcast;
+mod verify;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
