@@ -245,8 +245,8 @@ impl Adaptive {
             let (s00, s11, s22) = (product(x0, x0), product(x1, x1), product(x2, x2));
             let (s01, s02, s12) = (product(x0, x1), product(x0, x2), product(x1, x2));
             let global = &a.gamma[k];
-            // Central wavelength of level k: the filters are spaced by powers of two from the domain size.
-            let wavelength_km = size / 2f64.powi(k as i32);
+            // Central wavelength of level k (its central wavenumber is in cycles per domain length).
+            let wavelength_km = size / a.plan.filter().central_wavenumbers[k].max(1e-9);
             let cell_scale = wavelength_km < c.cell_scale_km;
             let offset = k * n;
             for i in 0..n {
