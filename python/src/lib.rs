@@ -6,8 +6,8 @@ use pyo3::prelude::*;
 mod errors;
 mod motion;
 mod nowcast;
-mod nowcasts;
 mod verification;
+mod nowcasts;
 mod volume;
 
 /// The native module; its public names are re-exported by `squall/__init__.py`.

@@ -165,6 +165,7 @@ pub fn write_forecast(
         v.put(numbers.view(), ..).map_err(nc)?;
     }
 
+
     for f in fields {
         add_data(
             &mut file,

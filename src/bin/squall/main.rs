@@ -4,8 +4,8 @@ mod cells;
 mod demo;
 mod grid;
 mod motion;
-mod nowcast;
 mod verify;
+mod nowcast;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
