@@ -10,6 +10,8 @@ pub mod extrapolate;
 
 pub use extrapolate::{Extrapolation, Extrapolator, Interpolation, warp};
 
+/// Adaptive convective ensemble: local AR, noise and growth/decay (Nerini et al. 2017; Seed et al. 2013).
+pub mod adaptive;
 /// Autoregressive AR(1)/AR(2) models of cascade levels (Bowler et al. 2006).
 pub mod autoregression;
 /// FFT cascade decomposition with Gaussian band-pass filters in log-wavenumber (Seed 2003).

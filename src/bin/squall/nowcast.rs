@@ -12,6 +12,7 @@ use squall::io::composite::{open_sequence, open_sequence_dir};
 use squall::io::nowcast_netcdf::{NowcastFields, write_nowcast};
 use squall::motion::MotionEstimator;
 use squall::motion::lucas_kanade::LucasKanade;
+use squall::nowcast::adaptive::{Adaptive, AdaptiveConfig};
 use squall::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
 use squall::nowcast::probability::{ensemble_mean, exceedance_probability};
 use squall::nowcast::sprog::Sprog;
@@ -29,6 +30,8 @@ pub enum Method {
     Sprog,
     /// STEPS ensemble (nonparametric noise, Bowler motion perturbations, CDF matching, incremental mask).
     Steps,
+    /// Adaptive convective ensemble: STEPS with local AR, noise and growth/decay (issue 6).
+    Adaptive,
 }
 
 /// Settings of `squall nowcast`.
@@ -61,6 +64,12 @@ impl Options {
                 n_cascade_levels: self.levels,
                 seed: self.seed,
                 ..StepsConfig::default()
+            })),
+            Method::Adaptive => Box::new(Adaptive::new(AdaptiveConfig {
+                members: self.members,
+                n_cascade_levels: self.levels,
+                seed: self.seed,
+                ..AdaptiveConfig::default()
             })),
         }
     }
