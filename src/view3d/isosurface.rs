@@ -51,7 +51,7 @@ pub fn isosurface(grid: &Grid3, level: f32) -> Result<TriangleMesh> {
             "must be finite and above -1000",
         ));
     }
-    if grid.heights_m.windows(2).any(|w| !(w[1] > w[0]))
+    if grid.heights_m.windows(2).any(|w| w[1] <= w[0])
         || grid.heights_m.iter().any(|h| !h.is_finite())
     {
         return Err(Error::parameter(
