@@ -187,6 +187,11 @@ fn isosurface_of_a_sphere_has_its_radius_and_is_closed() {
             // Normals point outwards (towards lower reflectivity).
             assert!(n[0] * d[0] + n[1] * d[1] + n[2] * d[2] > 0.0);
         }
+        println!(
+            "{level} dBZ: {} vertices, {} triangles, max distance from the sphere {worst:.1} m",
+            mesh.positions.len(),
+            mesh.triangles.len()
+        );
         assert!(
             worst < 500.0,
             "{level} dBZ: vertex off the sphere by {worst} m"
