@@ -20,6 +20,7 @@ pub mod products;
 pub mod render;
 pub mod synth;
 pub mod verify;
+pub mod view3d;
 pub mod volume;
 pub mod warn;
 

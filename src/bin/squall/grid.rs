@@ -21,7 +21,7 @@ use squall::volume::PolarVolume;
 use squall::{Error, Result};
 
 /// Reflectivity given to cells that only no-echo gates reach, dBZ.
-const NO_ECHO_DBZ: f32 = -32.0;
+pub(crate) const NO_ECHO_DBZ: f32 = -32.0;
 
 /// Distance weighting (command-line names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,6 +51,29 @@ pub struct GridArgs {
     /// Overwrite existing outputs.
     #[arg(long)]
     force: bool,
+    /// Grid geometry.
+    #[command(flatten)]
+    geometry: GridGeometry,
+    /// Distance weighting.
+    #[arg(long, value_enum, default_value = "barnes2")]
+    weighting: WeightingArg,
+    /// Constant radius of influence, m (default: Py-ART's, growing with range by 1°, at least 250 m).
+    #[arg(long)]
+    roi_m: Option<f64>,
+    /// Height of the 0 °C level, m above mean sea level (default: ICAO standard atmosphere, 2308 m).
+    #[arg(long)]
+    freezing_level_m: Option<f64>,
+    /// Height of the −20 °C level, m above mean sea level (default: ICAO standard atmosphere, 5385 m).
+    #[arg(long)]
+    minus20_m: Option<f64>,
+    /// Height of the CAPPI (and of the rain rate), m above the lowest level.
+    #[arg(long, default_value_t = 1500.0)]
+    cappi_above_bottom_m: f64,
+}
+
+/// Grid geometry options, shared with the commands that grid a volume first (`xsection`, `isosurface`).
+#[derive(Debug, Args)]
+pub struct GridGeometry {
     /// Grid centre "LAT,LON" in degrees (default: the mean of the radar sites).
     #[arg(long, allow_hyphen_values = true)]
     centre: Option<String>,
@@ -69,21 +92,6 @@ pub struct GridArgs {
     /// Lowest level, m above mean sea level (default: the mean antenna altitude).
     #[arg(long, allow_hyphen_values = true)]
     bottom_m: Option<f64>,
-    /// Distance weighting.
-    #[arg(long, value_enum, default_value = "barnes2")]
-    weighting: WeightingArg,
-    /// Constant radius of influence, m (default: Py-ART's, growing with range by 1°, at least 250 m).
-    #[arg(long)]
-    roi_m: Option<f64>,
-    /// Height of the 0 °C level, m above mean sea level (default: ICAO standard atmosphere, 2308 m).
-    #[arg(long)]
-    freezing_level_m: Option<f64>,
-    /// Height of the −20 °C level, m above mean sea level (default: ICAO standard atmosphere, 5385 m).
-    #[arg(long)]
-    minus20_m: Option<f64>,
-    /// Height of the CAPPI (and of the rain rate), m above the lowest level.
-    #[arg(long, default_value_t = 1500.0)]
-    cappi_above_bottom_m: f64,
 }
 
 /// A 2-D product for the file and the maps.
@@ -101,7 +109,7 @@ pub fn run(args: GridArgs) -> Result<String> {
         .iter()
         .map(squall::io::open_volume)
         .collect::<Result<Vec<PolarVolume>>>()?;
-    let (spec, heights) = grid_of(&args, &volumes)?;
+    let (spec, heights) = grid_of(&args.geometry, &volumes)?;
     let config = GridConfig {
         weighting: match args.weighting {
             WeightingArg::Barnes2 => Weighting::Barnes2,
@@ -220,7 +228,7 @@ pub fn run(args: GridArgs) -> Result<String> {
         heights.len(),
         spec.ny,
         spec.nx,
-        args.spacing_km,
+        args.geometry.spacing_km,
         heights[0],
         heights[heights.len() - 1],
         gridded_s,
@@ -268,7 +276,10 @@ fn ramp_above(lowest: f32, hi: f32) -> ColourScale {
 }
 
 /// The grid: an azimuthal equidistant square about the centre, and the levels.
-fn grid_of(args: &GridArgs, volumes: &[PolarVolume]) -> Result<(GridSpec, Vec<f64>)> {
+pub(crate) fn grid_of(
+    args: &GridGeometry,
+    volumes: &[PolarVolume],
+) -> Result<(GridSpec, Vec<f64>)> {
     let n = volumes.len() as f64;
     let (lat, lon) = match &args.centre {
         Some(text) => {

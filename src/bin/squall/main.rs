@@ -3,9 +3,11 @@
 mod cells;
 mod demo;
 mod grid;
+mod isosurface;
 mod motion;
 mod nowcast;
 mod verify;
+mod xsection;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -103,6 +105,10 @@ enum Command {
     /// Grid radar volumes (a mosaic when several), derive storm products (echo tops, VIL, MESH, POSH, POH, ZDR
     /// columns, heavy rain) and write them as CF-NetCDF, with optional PNG maps.
     Grid(grid::GridArgs),
+    /// Grid radar volumes and draw a vertical cross-section (distance × height) of one moment between two points.
+    Xsection(xsection::XsectionArgs),
+    /// Grid radar volumes and export reflectivity isosurfaces as binary glTF (.glb) for 3-D viewers.
+    Isosurface(isosurface::IsosurfaceArgs),
     /// Nowcast a composite sequence (files or one folder; the last three frames): ensemble, exceedance
     /// probabilities and ensemble mean as CF-NetCDF, optionally PNG maps.
     Nowcast {
@@ -322,6 +328,8 @@ fn main() -> ExitCode {
         } => cells::run(&files, &out, png.as_deref(), force),
         Command::Demo { out, seed, size } => demo::run(&out, seed, size),
         Command::Grid(args) => grid::run(args),
+        Command::Xsection(args) => xsection::run(args),
+        Command::Isosurface(args) => isosurface::run(args),
     };
     match result {
         Ok(text) => {
