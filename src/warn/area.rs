@@ -1,6 +1,6 @@
 //! Warning areas: regions (polygons and multipolygons: districts, catchments) and points (stations, underpasses,
 //! hazard sites, with a radius), read from a GeoJSON FeatureCollection in longitude/latitude (RFC 7946) and mapped
-//! once onto the cells of a [`GridSpec`].
+//! once onto the cells of a [`GridSpec`](crate::geo::GridSpec).
 //!
 //! A grid cell belongs to a region when its centre is inside the region by the even–odd rule over all rings of a
 //! polygon (so holes are excluded), tested on projected coordinates; it belongs to a point area when its centre is
