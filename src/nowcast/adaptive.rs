@@ -40,7 +40,7 @@
 //! Steiner, M., R. A. Houze and S. E. Yuter, 1995: Climatological characterization of three-dimensional storm
 //! structure from operational radar and rain gauge data. *J. Appl. Meteor.*, 34, 1978–2007.
 
-use ndarray::{Array3, Array4, ArrayView2, ArrayView3, ArrayViewMut3, Axis};
+use ndarray::{Array4, ArrayView3, ArrayViewMut3, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -49,7 +49,7 @@ use crate::nowcast::cascade::{Cascade, recompose_into};
 use crate::nowcast::extrapolate::Extrapolator;
 use crate::nowcast::noise::{BpsParameters, FlowFrame, MotionPerturbation, NoiseFilter};
 use crate::nowcast::probmatch::{IncrementalMask, apply_mask_weights};
-use crate::nowcast::steps::{Analysis, NowcastInput, Nowcaster, member_rng};
+use crate::nowcast::steps::{Analysis, MemberAdvection, NowcastInput, Nowcaster, member_rng};
 
 /// Settings of the adaptive convective ensemble.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -441,8 +441,12 @@ impl Member<'_> {
             0.0
         };
         let mut cumulative = 0.0f64;
-        let mut displacement = Array3::<f32>::zeros((2, ny, nx));
-        let mut velocity = self.velocity.to_owned();
+        let mut advection = MemberAdvection::new(
+            self.extrapolator,
+            self.flow.as_ref(),
+            self.velocity,
+            perturbation,
+        );
         for t in 0..out.dim().0 {
             self.noise
                 .generate_spectrum(plan, &mut noise_rng, &mut white, &mut scratch);
@@ -472,29 +476,12 @@ impl Member<'_> {
             apply_mask_weights(&mut field, &weights);
             a.matcher.match_in_place(&mut field, &mut keys)?;
             mask.weights_into(|i| field[i] >= c.rain_threshold, &mut weights);
-            for (v, &masked) in field.iter_mut().zip(a.domain_mask.iter()) {
-                if masked {
-                    *v = f32::NAN;
-                }
-            }
-            if let (Some(p), Some(flow)) = (&perturbation, &self.flow) {
-                p.perturbed_velocity_into(flow, self.velocity, (t + 1) as f64, &mut velocity);
-            }
-            let field_view =
-                ArrayView2::from_shape((ny, nx), &field[..]).map_err(|e| Error::Shape {
-                    what: "member field".into(),
-                    expected: format!("({ny}, {nx})"),
-                    found: e.to_string(),
-                })?;
-            let moved = self.extrapolator.extrapolate(
-                field_view,
-                velocity.view(),
-                &[1.0],
-                Some(displacement.view()),
+            advection.step(
+                t,
+                &mut field,
+                &a.domain_mask,
+                out.index_axis_mut(Axis(0), t),
             )?;
-            displacement = moved.displacement;
-            out.index_axis_mut(Axis(0), t)
-                .assign(&moved.fields.index_axis(Axis(0), 0));
         }
         Ok(())
     }

@@ -25,7 +25,7 @@
 
 mod setup;
 
-use ndarray::{Array3, Array4, ArrayView2, Axis};
+use ndarray::{Array3, Array4, ArrayView2, ArrayView3, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -353,8 +353,12 @@ impl Shared<'_> {
             }
             MaskMethod::None => None,
         };
-        let mut displacement = Array3::<f32>::zeros((2, ny, nx));
-        let mut velocity = self.velocity.to_owned();
+        let mut advection = MemberAdvection::new(
+            self.extrapolator,
+            self.flow.as_ref(),
+            self.velocity,
+            perturbation,
+        );
         for t in 0..out.dim().0 {
             if let Some(noise) = self.noise {
                 noise.generate_spectrum(plan, &mut noise_rng, &mut white, &mut scratch);
@@ -392,30 +396,81 @@ impl Shared<'_> {
             if let Some(mask) = mask.as_mut() {
                 mask.weights_into(|i| field[i] >= c.rain_threshold, &mut weights);
             }
-            for (v, &masked) in field.iter_mut().zip(a.domain_mask.iter()) {
-                if masked {
-                    *v = f32::NAN;
-                }
-            }
-            if let (Some(p), Some(flow)) = (&perturbation, &self.flow) {
-                p.perturbed_velocity_into(flow, self.velocity, (t + 1) as f64, &mut velocity);
-            }
-            let field_view =
-                ArrayView2::from_shape((ny, nx), &field[..]).map_err(|e| Error::Shape {
-                    what: "member field".into(),
-                    expected: format!("({ny}, {nx})"),
-                    found: e.to_string(),
-                })?;
-            let moved = self.extrapolator.extrapolate(
-                field_view,
-                velocity.view(),
-                &[1.0],
-                Some(displacement.view()),
+            advection.step(
+                t,
+                &mut field,
+                &a.domain_mask,
+                out.index_axis_mut(Axis(0), t),
             )?;
-            displacement = moved.displacement;
-            out.index_axis_mut(Axis(0), t)
-                .assign(&moved.fields.index_axis(Axis(0), 0));
         }
+        Ok(())
+    }
+}
+
+/// One member's Lagrangian step between lead times, shared by the ensemble methods: the field is set to `NaN`
+/// outside the radar domain, the velocity is perturbed for the lead time (Bowler et al. 2006) when perturbations
+/// are on, and the field is advected one time step on from the member's cumulative displacement.
+pub(crate) struct MemberAdvection<'a> {
+    extrapolator: &'a Extrapolator,
+    flow: Option<&'a FlowFrame>,
+    base_velocity: ArrayView3<'a, f32>,
+    perturbation: Option<MotionPerturbation>,
+    /// Velocity of the current step `(2, y, x)`, px per time step.
+    velocity: Array3<f32>,
+    /// Cumulative displacement `(2, y, x)`, px.
+    displacement: Array3<f32>,
+}
+
+impl<'a> MemberAdvection<'a> {
+    /// Starts at zero displacement with the unperturbed `base_velocity (2, y, x)`.
+    pub(crate) fn new(
+        extrapolator: &'a Extrapolator,
+        flow: Option<&'a FlowFrame>,
+        base_velocity: ArrayView3<'a, f32>,
+        perturbation: Option<MotionPerturbation>,
+    ) -> Self {
+        Self {
+            extrapolator,
+            flow,
+            base_velocity,
+            perturbation,
+            velocity: base_velocity.to_owned(),
+            displacement: Array3::zeros(base_velocity.raw_dim()),
+        }
+    }
+
+    /// Masks `field (y·x, row-major)` with `domain_mask (y, x)` (true = outside), advects it to lead time `t + 1`
+    /// and writes the result into `out (y, x)`.
+    pub(crate) fn step(
+        &mut self,
+        t: usize,
+        field: &mut [f32],
+        domain_mask: &ndarray::Array2<bool>,
+        mut out: ndarray::ArrayViewMut2<f32>,
+    ) -> Result<()> {
+        let (ny, nx) = domain_mask.dim();
+        for (v, &masked) in field.iter_mut().zip(domain_mask.iter()) {
+            if masked {
+                *v = f32::NAN;
+            }
+        }
+        if let (Some(p), Some(flow)) = (&self.perturbation, self.flow) {
+            p.perturbed_velocity_into(flow, self.base_velocity, (t + 1) as f64, &mut self.velocity);
+        }
+        let field_view =
+            ArrayView2::from_shape((ny, nx), &field[..]).map_err(|e| Error::Shape {
+                what: "member field".into(),
+                expected: format!("({ny}, {nx})"),
+                found: e.to_string(),
+            })?;
+        let moved = self.extrapolator.extrapolate(
+            field_view,
+            self.velocity.view(),
+            &[1.0],
+            Some(self.displacement.view()),
+        )?;
+        self.displacement = moved.displacement;
+        out.assign(&moved.fields.index_axis(Axis(0), 0));
         Ok(())
     }
 }
