@@ -188,8 +188,12 @@ fn truncated_files_of_every_format_give_errors_naming_them() {
     }
 }
 
+/// HDF5 (under netcdf) is not thread-safe: the tests of this binary write files one at a time.
+static NETCDF_WRITE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Writes a NetCDF-4/HDF5 file with `build` and returns its bytes.
 fn netcdf_bytes(name: &str, build: impl FnOnce(&mut netcdf::FileMut)) -> Vec<u8> {
+    let _guard = NETCDF_WRITE.lock().unwrap_or_else(|e| e.into_inner());
     let path = scratch(name).join(format!("{name}.h5"));
     let mut file = netcdf::create(&path).unwrap();
     build(&mut file);
