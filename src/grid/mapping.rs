@@ -10,10 +10,8 @@ use crate::geo::{FourThirdsEarth, Grid3, GridSpec, Projection};
 use crate::volume::PolarVolume;
 
 use super::polar_bins::{self, BinCentre, BinSum, Reach, SweepBins};
-use super::{RadiusOfInfluence, Weighting};
 
-/// Bins handled by one parallel task while the mapping is built.
-const BINS_PER_TASK: usize = 4096;
+use super::{RadiusOfInfluence, Weighting};
 
 /// Settings of the polar → Cartesian interpolation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -107,9 +105,6 @@ struct Pair {
     bin: u32,
     weight: f32,
 }
-
-/// The pairs of one grid level found by one build task, in bin order.
-type LevelPairs = Vec<Pair>;
 
 /// The polar → Cartesian mapping of one radar's scan geometry onto a 3-D grid.
 ///
@@ -216,7 +211,7 @@ impl GridMapping {
             max_ground_range_m,
             top_m: heights_m[heights_m.len() - 1],
         };
-        let (sweeps, centres) =
+        let (sweeps, n_bins) =
             polar_bins::layout(volume, &config.roi, config.bin_fraction, &reach)?;
         if sweeps.is_empty() {
             return Err(Error::parameter(
@@ -225,8 +220,14 @@ impl GridMapping {
                 "has no PPI or sector sweep with rays and gates to grid",
             ));
         }
-        let positions = bin_positions(&centres, spec, volume)?;
-        let levels = map_bins(&centres, &positions, spec, heights_m, config.weighting);
+        let projected = projected_positions(&sweeps, spec, volume)?;
+        let levels = map_bins(
+            &sweeps,
+            projected.as_deref(),
+            spec,
+            heights_m,
+            config.weighting,
+        );
         let azimuths_deg = sweeps
             .iter()
             .map(|b| sorted_azimuths(volume, b.sweep))
@@ -252,7 +253,7 @@ impl GridMapping {
             geometry: ScanGeometry::of(volume),
             azimuths_deg,
             sweeps,
-            n_bins: centres.len(),
+            n_bins,
             levels,
             radar_xy_m,
             radar_altitude_m: site.altitude_m,
@@ -489,120 +490,162 @@ pub(crate) fn check_heights(heights_m: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// Bin centres in grid projection coordinates `(x, y)`, m.
-fn bin_positions(
-    centres: &[BinCentre],
+/// Bin centres in grid projection coordinates `(x, y)` (m), indexed by bin, when the grid is not the radar's own
+/// azimuthal equidistant projection; `None` when it is (the mapping then projects each centre on the fly).
+fn projected_positions(
+    sweeps: &[SweepBins],
     spec: &GridSpec,
     volume: &PolarVolume,
-) -> Result<Vec<(f64, f64)>> {
+) -> Result<Option<Vec<(f64, f64)>>> {
     let site = &volume.site;
-    let local = |c: &BinCentre| {
-        (
-            c.ground_range_m * c.sin_azimuth,
-            c.ground_range_m * c.cos_azimuth,
-        )
+    if let Projection::AzimuthalEquidistant {
+        latitude_deg,
+        longitude_deg,
+    } = spec.projection
+        && latitude_deg == site.latitude_deg
+        && longitude_deg == site.longitude_deg
+    {
+        return Ok(None);
+    }
+    let radar = Projection::AzimuthalEquidistant {
+        latitude_deg: site.latitude_deg,
+        longitude_deg: site.longitude_deg,
     };
-    match spec.projection {
-        Projection::AzimuthalEquidistant {
-            latitude_deg,
-            longitude_deg,
-        } if latitude_deg == site.latitude_deg && longitude_deg == site.longitude_deg => {
-            Ok(centres.par_iter().map(local).collect())
-        }
-        _ => {
-            let radar = Projection::AzimuthalEquidistant {
-                latitude_deg: site.latitude_deg,
-                longitude_deg: site.longitude_deg,
-            };
-            centres
-                .par_iter()
+    let per_sweep: Vec<Vec<(f64, f64)>> = sweeps
+        .par_iter()
+        .map(|bins| {
+            bins.runs
+                .iter()
+                .flat_map(|run| {
+                    bins.blocks[run.blocks as usize]
+                        .iter()
+                        .map(move |block| bins.centre(run, block))
+                })
                 .map(|c| {
-                    let (x, y) = local(c);
+                    let (x, y) = local_xy(&c);
                     let (lon, lat) = radar.inverse(x, y)?;
                     spec.projection.forward(lon, lat)
                 })
                 .collect()
-        }
-    }
+        })
+        .collect::<Result<_>>()?;
+    Ok(Some(per_sweep.concat()))
 }
 
-/// For every bin, the cells within its radius of influence and their weights, grouped by level.
+/// A bin centre in the radar's azimuthal equidistant coordinates `(x east, y north)`, m.
+fn local_xy(c: &BinCentre) -> (f64, f64) {
+    (
+        c.ground_range_m * c.sin_azimuth,
+        c.ground_range_m * c.cos_azimuth,
+    )
+}
+
+/// The indices `i` in `0..n` with |i − `centre`| ≤ `half` (widened by 10⁻⁹ so that rounding never drops an
+/// index at the edge: callers test the exact distance), or `None` if there are none.
+fn index_span(centre: f64, half: f64, n: usize) -> Option<(usize, usize)> {
+    let (lo, hi) = (centre - half - 1e-9, centre + half + 1e-9);
+    let last = (n - 1) as f64;
+    if !(hi >= 0.0 && lo <= last) {
+        return None;
+    }
+    // Ceiling and floor of values in [0, n) by truncation: `f64::ceil` and `floor` are library calls on
+    // baseline x86-64, and this runs twice for every bin.
+    let lo = lo.max(0.0);
+    let first = lo as i64 + i64::from((lo as i64 as f64) < lo);
+    let last = hi.min(last) as i64;
+    (first <= last).then_some((first as usize, last as usize))
+}
+
+/// Bins handled by one parallel task while the mapping is built (at least: tasks hold whole runs).
+const BINS_PER_TASK: usize = 16_384;
+
+/// The pairs of one grid level found by one build task, in bin order.
+type LevelPairs = Vec<Pair>;
+
+/// For every bin, the cells within its radius of influence and their weights, grouped by level; per level, the
+/// pairs of each build task (tasks hold consecutive bins, so the pairs of a level are in bin order).
 fn map_bins(
-    centres: &[BinCentre],
-    positions: &[(f64, f64)],
+    sweeps: &[SweepBins],
+    projected: Option<&[(f64, f64)]>,
     spec: &GridSpec,
     heights_m: &[f64],
     weighting: Weighting,
 ) -> Vec<Vec<LevelPairs>> {
     let nz = heights_m.len();
     let (ny, nx) = spec.shape();
-    let index_range = |lo: f64, hi: f64, n: usize| -> Option<(usize, usize)> {
-        let (lo, hi) = (lo.min(hi).ceil(), lo.max(hi).floor());
-        if hi < 0.0 || lo > (n - 1) as f64 || lo > hi {
-            None
-        } else {
-            Some((lo.max(0.0) as usize, hi.min((n - 1) as f64) as usize))
-        }
-    };
     let table = (weighting != Weighting::Nearest).then(|| WeightTable::new(weighting));
     let xs: Vec<f64> = (0..nx).map(|c| spec.x0 + c as f64 * spec.dx).collect();
     let ys: Vec<f64> = (0..ny).map(|r| spec.y0 + r as f64 * spec.dy).collect();
-    // The cells of a bin's box: level, row and column ranges (inclusive), or None when it misses the grid.
-    let bin_box = |c: &BinCentre, x: f64, y: f64| -> Option<[(usize, usize); 3]> {
-        let r = c.roi_m;
-        let cols = index_range((x - r - spec.x0) / spec.dx, (x + r - spec.x0) / spec.dx, nx)?;
-        let rows = index_range((y - r - spec.y0) / spec.dy, (y + r - spec.y0) / spec.dy, ny)?;
-        let z0 = heights_m.partition_point(|&h| h < c.height_m - r);
-        let z1 = heights_m.partition_point(|&h| h <= c.height_m + r);
-        (z0 < z1).then_some([(z0, z1 - 1), rows, cols])
-    };
-    let chunks: Vec<Vec<LevelPairs>> = centres
-        .par_chunks(BINS_PER_TASK)
-        .zip(positions.par_chunks(BINS_PER_TASK))
-        .enumerate()
-        .map(|(task, (centres, positions))| {
-            // Reserve the box sizes (an upper bound): no reallocation, and untouched capacity costs no memory.
-            let mut bound = vec![0usize; nz];
-            for (c, &(x, y)) in centres.iter().zip(positions) {
-                if let Some([(z0, z1), (r0, r1), (c0, c1)]) = bin_box(c, x, y) {
-                    for b in &mut bound[z0..=z1] {
-                        *b += (r1 - r0 + 1) * (c1 - c0 + 1);
-                    }
-                }
+    let (inv_dx, inv_dy) = (1.0 / spec.dx, 1.0 / spec.dy);
+    // Tasks: a sweep and a range of its runs, about BINS_PER_TASK bins each.
+    let mut tasks: Vec<(&SweepBins, std::ops::Range<usize>)> = Vec::new();
+    for bins in sweeps {
+        let mut start = 0;
+        for k in 0..bins.runs.len() {
+            let end_bin = bins
+                .runs
+                .get(k + 1)
+                .map_or(bins.n_bins, |r| r.first_bin as usize);
+            if end_bin - bins.runs[start].first_bin as usize >= BINS_PER_TASK
+                || k + 1 == bins.runs.len()
+            {
+                tasks.push((bins, start..k + 1));
+                start = k + 1;
             }
-            let mut levels: Vec<LevelPairs> =
-                bound.iter().map(|&n| Vec::with_capacity(n)).collect();
-            for (k, (c, &(x, y))) in centres.iter().zip(positions).enumerate() {
-                let Some([(z0, z1), (row0, row1), (col0, col1)]) = bin_box(c, x, y) else {
-                    continue;
-                };
-                let bin = (task * BINS_PER_TASK + k) as u32;
-                let r2 = c.roi_m * c.roi_m;
+        }
+    }
+    let chunks: Vec<Vec<LevelPairs>> = tasks
+        .par_iter()
+        .map(|(bins, runs)| {
+            let mut levels: Vec<LevelPairs> = vec![Vec::new(); nz];
+            for run in &bins.runs[runs.clone()] {
+                let r = run.roi_m;
+                let r2 = r * r;
                 let inv_r2 = 1.0 / r2;
-                for (iz, level) in levels.iter_mut().enumerate().take(z1 + 1).skip(z0) {
-                    let dz2 = (heights_m[iz] - c.height_m).powi(2);
-                    for (row, &y_cell) in ys.iter().enumerate().take(row1 + 1).skip(row0) {
-                        let dy = y_cell - y;
-                        let dyz2 = dz2 + dy * dy;
-                        if dyz2 > r2 {
-                            continue;
+                let first = bins.first_bin + run.first_bin as usize;
+                for (k, block) in bins.blocks[run.blocks as usize].iter().enumerate() {
+                    let c = bins.centre(run, block);
+                    let bin = first + k;
+                    let (x, y) = projected.map_or_else(|| local_xy(&c), |p| p[bin]);
+                    let Some((col0, col1)) =
+                        index_span((x - spec.x0) * inv_dx, r * inv_dx.abs(), nx)
+                    else {
+                        continue;
+                    };
+                    let Some((row0, row1)) =
+                        index_span((y - spec.y0) * inv_dy, r * inv_dy.abs(), ny)
+                    else {
+                        continue;
+                    };
+                    let z0 = heights_m.partition_point(|&h| h < c.height_m - r);
+                    for (&z, level) in heights_m[z0..].iter().zip(&mut levels[z0..]) {
+                        if z > c.height_m + r {
+                            break;
                         }
-                        for (col, &x_cell) in xs.iter().enumerate().take(col1 + 1).skip(col0) {
-                            let dx = x_cell - x;
-                            let d2 = dyz2 + dx * dx;
-                            if d2 > r2 {
+                        let dz2 = (z - c.height_m).powi(2);
+                        for (row, &y_cell) in (row0..=row1).zip(&ys[row0..=row1]) {
+                            let dy = y_cell - y;
+                            let dyz2 = dz2 + dy * dy;
+                            if dyz2 > r2 {
                                 continue;
                             }
-                            let weight = match &table {
-                                None => d2 as f32,
-                                Some(table) => table.weight(d2 * inv_r2),
-                            };
-                            if weight > 0.0 || table.is_none() {
-                                level.push(Pair {
-                                    cell: (row * nx + col) as u32,
-                                    bin,
-                                    weight,
-                                });
+                            for (col, &x_cell) in (col0..=col1).zip(&xs[col0..=col1]) {
+                                let dx = x_cell - x;
+                                let d2 = dyz2 + dx * dx;
+                                if d2 > r2 {
+                                    continue;
+                                }
+                                let weight = match &table {
+                                    None => d2 as f32,
+                                    Some(table) => table.weight(d2 * inv_r2),
+                                };
+                                if weight > 0.0 || table.is_none() {
+                                    level.push(Pair {
+                                        cell: (row * nx + col) as u32,
+                                        bin: bin as u32,
+                                        weight,
+                                    });
+                                }
                             }
                         }
                     }

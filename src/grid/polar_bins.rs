@@ -20,6 +20,27 @@ pub(crate) struct RangeBin {
     pub rays_per_bin: u32,
     /// Index of the first bin of this run (bins of a sweep are numbered from 0).
     pub first_bin: u32,
+    /// Index of the run's blocks in [`SweepBins::blocks`].
+    pub blocks: u32,
+    /// Slant range of the run's middle, m.
+    pub mid_range_m: f64,
+    /// Ground range of the run's middle at the sweep's mean elevation, m.
+    pub ground_range_m: f64,
+    /// Beam height of the run's middle at the sweep's mean elevation, m above the antenna.
+    pub beam_height_m: f64,
+    /// Radius of influence of the run's bins, m.
+    pub roi_m: f64,
+}
+
+/// A block of neighbouring rays: the direction and elevation of its bins.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RayBlock {
+    /// Sine of the mean azimuth of the block's rays (clockwise from north).
+    pub sin_azimuth: f64,
+    /// Cosine of the mean azimuth.
+    pub cos_azimuth: f64,
+    /// Mean elevation of the block's rays minus the sweep's mean elevation, radians.
+    pub d_elevation_rad: f64,
 }
 
 /// The bins of one sweep.
@@ -33,6 +54,12 @@ pub(crate) struct SweepBins {
     pub n_bins: usize,
     /// Runs along the rays, in range order.
     pub runs: Vec<RangeBin>,
+    /// The ray blocks, one list per block size used by a run (all runs of a sweep share them).
+    pub blocks: Vec<Vec<RayBlock>>,
+    /// Sine and cosine of the sweep's mean elevation.
+    pub sin_cos_elevation: (f64, f64),
+    /// Antenna altitude, m above mean sea level.
+    pub altitude_m: f64,
 }
 
 /// The centre of a bin in grid coordinates and its radius of influence (metres).
@@ -48,6 +75,24 @@ pub(crate) struct BinCentre {
     pub height_m: f64,
     /// Radius of influence, m.
     pub roi_m: f64,
+}
+
+impl SweepBins {
+    /// The centre of the bin of `run` at `block`: the run's beam height and ground range at the sweep's mean
+    /// elevation, corrected to first order for the block's own mean elevation (rays deviate by a few tenths of
+    /// a degree at most).
+    pub fn centre(&self, run: &RangeBin, block: &RayBlock) -> BinCentre {
+        let (sin_el, cos_el) = self.sin_cos_elevation;
+        BinCentre {
+            sin_azimuth: block.sin_azimuth,
+            cos_azimuth: block.cos_azimuth,
+            ground_range_m: run.ground_range_m - run.mid_range_m * sin_el * block.d_elevation_rad,
+            height_m: run.beam_height_m
+                + run.mid_range_m * cos_el * block.d_elevation_rad
+                + self.altitude_m,
+            roi_m: run.roi_m,
+        }
+    }
 }
 
 /// Per bin: the sum of the valid values, the number of valid gates and the number of no-echo gates.
@@ -98,7 +143,7 @@ pub(crate) struct Reach {
     pub top_m: f64,
 }
 
-/// Lays out the bins of every usable sweep and returns them with their centres.
+/// Lays out the bins of every usable sweep and returns them with the total number of bins.
 ///
 /// `bin_fraction` is the largest bin size as a fraction of the local radius of influence (0: one gate per bin).
 pub(crate) fn layout(
@@ -106,11 +151,11 @@ pub(crate) fn layout(
     roi: &RadiusOfInfluence,
     bin_fraction: f64,
     reach: &Reach,
-) -> Result<(Vec<SweepBins>, Vec<BinCentre>)> {
+) -> Result<(Vec<SweepBins>, usize)> {
     let earth = FourThirdsEarth::default();
     let altitude = volume.site.altitude_m;
     let mut sweeps = Vec::new();
-    let mut centres = Vec::new();
+    let mut n_bins = 0usize;
     for (index, sweep) in volume.sweeps.iter().enumerate() {
         if !usable(sweep) {
             continue;
@@ -128,8 +173,6 @@ pub(crate) fn layout(
                 format!("sweep {index} has no finite ray elevation"),
             ));
         }
-        let first_bin = centres.len();
-        let mut runs = Vec::new();
         // Sine, cosine and elevation of each ray in azimuth order, once per sweep.
         let rays: Vec<(f64, f64, f64)> = order
             .iter()
@@ -141,6 +184,17 @@ pub(crate) fn layout(
                 (sin, cos, if e.is_finite() { e } else { elevation })
             })
             .collect();
+        let mut bins = SweepBins {
+            sweep: index,
+            first_bin: n_bins,
+            n_bins: 0,
+            runs: Vec::new(),
+            blocks: Vec::new(),
+            sin_cos_elevation: elevation.to_radians().sin_cos(),
+            altitude_m: altitude,
+        };
+        // Block size of each entry of `bins.blocks`.
+        let mut block_sizes: Vec<usize> = Vec::new();
         let mut gate = 0usize;
         let n_gates = sweep.n_gates();
         while gate < n_gates {
@@ -154,59 +208,68 @@ pub(crate) fn layout(
             let target = bin_fraction * r;
             let gates_per_bin = ((target / spacing).floor() as usize).clamp(1, n_gates - gate);
             let rays_per_bin = ((target / (s * d_az).max(1e-3)).floor() as usize).clamp(1, n_rays);
-            let run = RangeBin {
+            let blocks = match block_sizes.iter().position(|&n| n == rays_per_bin) {
+                Some(k) => k,
+                None => {
+                    block_sizes.push(rays_per_bin);
+                    bins.blocks.push(ray_blocks(&rays, rays_per_bin, elevation));
+                    bins.blocks.len() - 1
+                }
+            };
+            let mid_range = first + (gate as f64 + (gates_per_bin as f64 - 1.0) / 2.0) * spacing;
+            let beam_height = earth.beam_height_m(mid_range, elevation);
+            let ground_range = earth.ground_range_m(mid_range, elevation);
+            bins.runs.push(RangeBin {
                 gate_start: gate as u32,
                 gate_end: (gate + gates_per_bin) as u32,
                 rays_per_bin: rays_per_bin as u32,
-                first_bin: (centres.len() - first_bin) as u32,
-            };
-            let mid_range = first + (gate as f64 + (gates_per_bin as f64 - 1.0) / 2.0) * spacing;
-            // Beam height and ground range at the sweep's mean elevation, corrected to first order for each
-            // block's own mean elevation (rays deviate by a few tenths of a degree at most).
-            let h_mid = earth.beam_height_m(mid_range, elevation);
-            let s_mid = earth.ground_range_m(mid_range, elevation);
-            let roi_mid = roi.radius_m(s_mid.hypot(h_mid));
-            let (sin_el, cos_el) = elevation.to_radians().sin_cos();
-            for block in rays.chunks(rays_per_bin) {
-                let (mut sin, mut cos, mut el) = (0.0f64, 0.0f64, 0.0f64);
-                for &(s, c, e) in block {
-                    sin += s;
-                    cos += c;
-                    el += e;
-                }
-                let norm = sin.hypot(cos);
-                let (sin, cos) = if norm > 0.0 {
-                    (sin / norm, cos / norm)
-                } else {
-                    (0.0, 1.0)
-                };
-                let d_el = (el / block.len() as f64 - elevation).to_radians();
-                centres.push(BinCentre {
-                    sin_azimuth: sin,
-                    cos_azimuth: cos,
-                    ground_range_m: s_mid - mid_range * sin_el * d_el,
-                    height_m: h_mid + mid_range * cos_el * d_el + altitude,
-                    roi_m: roi_mid,
-                });
-            }
-            runs.push(run);
+                first_bin: bins.n_bins as u32,
+                blocks: blocks as u32,
+                mid_range_m: mid_range,
+                ground_range_m: ground_range,
+                beam_height_m: beam_height,
+                roi_m: roi.radius_m(ground_range.hypot(beam_height)),
+            });
+            bins.n_bins += bins.blocks[blocks].len();
             gate += gates_per_bin;
         }
-        if centres.len() > u32::MAX as usize {
+        n_bins += bins.n_bins;
+        if n_bins > u32::MAX as usize {
             return Err(Error::Limits {
                 what: "polar bins".to_owned(),
-                requested: centres.len() as u64,
+                requested: n_bins as u64,
                 limit: u64::from(u32::MAX),
             });
         }
-        sweeps.push(SweepBins {
-            sweep: index,
-            first_bin,
-            n_bins: centres.len() - first_bin,
-            runs,
-        });
+        sweeps.push(bins);
     }
-    Ok((sweeps, centres))
+    Ok((sweeps, n_bins))
+}
+
+/// The rays `(sin azimuth, cos azimuth, elevation °)` of a sweep cut into blocks of `rays_per_bin` neighbours
+/// (the last block may be smaller), with the blocks' mean directions and elevation offsets from `elevation_deg`.
+fn ray_blocks(rays: &[(f64, f64, f64)], rays_per_bin: usize, elevation_deg: f64) -> Vec<RayBlock> {
+    rays.chunks(rays_per_bin)
+        .map(|block| {
+            let (mut sin, mut cos, mut el) = (0.0f64, 0.0f64, 0.0f64);
+            for &(s, c, e) in block {
+                sin += s;
+                cos += c;
+                el += e;
+            }
+            let norm = sin.hypot(cos);
+            let (sin, cos) = if norm > 0.0 {
+                (sin / norm, cos / norm)
+            } else {
+                (0.0, 1.0)
+            };
+            RayBlock {
+                sin_azimuth: sin,
+                cos_azimuth: cos,
+                d_elevation_rad: (el / block.len() as f64 - elevation_deg).to_radians(),
+            }
+        })
+        .collect()
 }
 
 /// Sums the valid values and counts the valid and no-echo gates of moment `name` in every bin; `orders[k]` is
