@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::geo::{FourThirdsEarth, Grid3, GridSpec, Projection};
 use crate::volume::PolarVolume;
 
-use super::polar_bins::{self, BinCentre, BinSum, Reach, SweepBins};
+use super::polar_bins::{self, BinCentre, BinSum, RangeBin, Reach, SweepBins};
 
 use super::{RadiusOfInfluence, Weighting};
 
@@ -562,6 +562,17 @@ const BINS_PER_TASK: usize = 16_384;
 /// The pairs of one grid level found by one build task, in bin order.
 type LevelPairs = Vec<Pair>;
 
+/// The grid as the build tasks see it.
+struct Lattice<'a> {
+    spec: &'a GridSpec,
+    heights_m: &'a [f64],
+    /// Column and row coordinates, m.
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    /// Bin centres in grid coordinates when the grid is not the radar's own projection.
+    projected: Option<&'a [(f64, f64)]>,
+}
+
 /// For every bin, the cells within its radius of influence and their weights, grouped by level; per level, the
 /// pairs of each build task (tasks hold consecutive bins, so the pairs of a level are in bin order).
 fn map_bins(
@@ -573,10 +584,14 @@ fn map_bins(
 ) -> Vec<Vec<LevelPairs>> {
     let nz = heights_m.len();
     let (ny, nx) = spec.shape();
+    let lattice = Lattice {
+        spec,
+        heights_m,
+        xs: (0..nx).map(|c| spec.x0 + c as f64 * spec.dx).collect(),
+        ys: (0..ny).map(|r| spec.y0 + r as f64 * spec.dy).collect(),
+        projected,
+    };
     let table = (weighting != Weighting::Nearest).then(|| WeightTable::new(weighting));
-    let xs: Vec<f64> = (0..nx).map(|c| spec.x0 + c as f64 * spec.dx).collect();
-    let ys: Vec<f64> = (0..ny).map(|r| spec.y0 + r as f64 * spec.dy).collect();
-    let (inv_dx, inv_dy) = (1.0 / spec.dx, 1.0 / spec.dy);
     // Tasks: a sweep and a range of its runs, about BINS_PER_TASK bins each.
     let mut tasks: Vec<(&SweepBins, std::ops::Range<usize>)> = Vec::new();
     for bins in sweeps {
@@ -597,61 +612,15 @@ fn map_bins(
     let chunks: Vec<Vec<LevelPairs>> = tasks
         .par_iter()
         .map(|(bins, runs)| {
-            let mut levels: Vec<LevelPairs> = vec![Vec::new(); nz];
-            for run in &bins.runs[runs.clone()] {
-                let r = run.roi_m;
-                let r2 = r * r;
-                let inv_r2 = 1.0 / r2;
-                let first = bins.first_bin + run.first_bin as usize;
-                for (k, block) in bins.blocks[run.blocks as usize].iter().enumerate() {
-                    let c = bins.centre(run, block);
-                    let bin = first + k;
-                    let (x, y) = projected.map_or_else(|| local_xy(&c), |p| p[bin]);
-                    let Some((col0, col1)) =
-                        index_span((x - spec.x0) * inv_dx, r * inv_dx.abs(), nx)
-                    else {
-                        continue;
-                    };
-                    let Some((row0, row1)) =
-                        index_span((y - spec.y0) * inv_dy, r * inv_dy.abs(), ny)
-                    else {
-                        continue;
-                    };
-                    let z0 = heights_m.partition_point(|&h| h < c.height_m - r);
-                    for (&z, level) in heights_m[z0..].iter().zip(&mut levels[z0..]) {
-                        if z > c.height_m + r {
-                            break;
-                        }
-                        let dz2 = (z - c.height_m).powi(2);
-                        for (row, &y_cell) in (row0..=row1).zip(&ys[row0..=row1]) {
-                            let dy = y_cell - y;
-                            let dyz2 = dz2 + dy * dy;
-                            if dyz2 > r2 {
-                                continue;
-                            }
-                            for (col, &x_cell) in (col0..=col1).zip(&xs[col0..=col1]) {
-                                let dx = x_cell - x;
-                                let d2 = dyz2 + dx * dx;
-                                if d2 > r2 {
-                                    continue;
-                                }
-                                let weight = match &table {
-                                    None => d2 as f32,
-                                    Some(table) => table.weight(d2 * inv_r2),
-                                };
-                                if weight > 0.0 || table.is_none() {
-                                    level.push(Pair {
-                                        cell: (row * nx + col) as u32,
-                                        bin: bin as u32,
-                                        weight,
-                                    });
-                                }
-                            }
-                        }
-                    }
-                }
+            let runs = &bins.runs[runs.clone()];
+            match &table {
+                // Nearest keeps the squared distance of every cell within reach.
+                None => map_runs(&lattice, bins, runs, |d2, _| Some(d2 as f32)),
+                Some(table) => map_runs(&lattice, bins, runs, |d2, inv_r2| {
+                    let w = table.weight(d2 * inv_r2);
+                    (w > 0.0).then_some(w)
+                }),
             }
-            levels
         })
         .collect();
     let mut levels: Vec<Vec<LevelPairs>> =
@@ -660,6 +629,77 @@ fn map_bins(
         for (level, pairs) in levels.iter_mut().zip(chunk) {
             if !pairs.is_empty() {
                 level.push(pairs);
+            }
+        }
+    }
+    levels
+}
+
+/// The pairs of the bins of `runs` (consecutive runs of one sweep), per level, in bin order. `weigh(d², 1/R²)`
+/// gives the weight to store for a cell within reach, if any.
+fn map_runs(
+    lattice: &Lattice,
+    bins: &SweepBins,
+    runs: &[RangeBin],
+    weigh: impl Fn(f64, f64) -> Option<f32>,
+) -> Vec<LevelPairs> {
+    let Lattice {
+        spec,
+        heights_m,
+        xs,
+        ys,
+        projected,
+    } = lattice;
+    let (ny, nx) = (ys.len(), xs.len());
+    let (inv_dx, inv_dy) = (1.0 / spec.dx, 1.0 / spec.dy);
+    let mut levels: Vec<LevelPairs> = vec![Vec::new(); heights_m.len()];
+    for run in runs {
+        let r = run.roi_m;
+        let r2 = r * r;
+        let inv_r2 = 1.0 / r2;
+        let first = bins.first_bin + run.first_bin as usize;
+        for (k, block) in bins.blocks[run.blocks as usize].iter().enumerate() {
+            let c = bins.centre(run, block);
+            let bin = first + k;
+            let (x, y) = projected.map_or_else(|| local_xy(&c), |p| p[bin]);
+            let Some((col0, col1)) = index_span((x - spec.x0) * inv_dx, r * inv_dx.abs(), nx)
+            else {
+                continue;
+            };
+            let Some((row0, row1)) = index_span((y - spec.y0) * inv_dy, r * inv_dy.abs(), ny)
+            else {
+                continue;
+            };
+            let z0 = heights_m.partition_point(|&h| h < c.height_m - r);
+            for (&z, level) in heights_m[z0..].iter().zip(&mut levels[z0..]) {
+                if z > c.height_m + r {
+                    break;
+                }
+                let dz2 = (z - c.height_m).powi(2);
+                // A local vector: its length stays in a register while the pairs are written.
+                let mut pairs = std::mem::take(level);
+                for (row, &y_cell) in (row0..=row1).zip(&ys[row0..=row1]) {
+                    let dy = y_cell - y;
+                    let dyz2 = dz2 + dy * dy;
+                    if dyz2 > r2 {
+                        continue;
+                    }
+                    for (col, &x_cell) in (col0..=col1).zip(&xs[col0..=col1]) {
+                        let dx = x_cell - x;
+                        let d2 = dyz2 + dx * dx;
+                        if d2 > r2 {
+                            continue;
+                        }
+                        if let Some(weight) = weigh(d2, inv_r2) {
+                            pairs.push(Pair {
+                                cell: (row * nx + col) as u32,
+                                bin: bin as u32,
+                                weight,
+                            });
+                        }
+                    }
+                }
+                *level = pairs;
             }
         }
     }
