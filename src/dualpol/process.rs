@@ -214,16 +214,30 @@ fn process_sweep(
     let rain = Zip::from(&mask)
         .and(&temperature)
         .map_collect(|&m, &t| m && t > 0.0);
-    let correction = attenuation::correct(
-        dbzh.values.view(),
-        Some(zdr.values.view()),
-        processed.filled_deg.view(),
-        rain.view(),
-        sweep.gate_spacing_m,
-        &AttenuationCoefficients::for_band(band)?,
-        config.attenuation,
-        config.min_delta_phidp_deg,
-    )?;
+    let coefficients = AttenuationCoefficients::for_band(band)?;
+    let correction = if config.attenuation == AttenuationMethod::ZphiPyArt {
+        let warm = temperature.mapv(|t| t > 0.0);
+        attenuation::correct_as_pyart(
+            dbzh.values.view(),
+            Some(zdr.values.view()),
+            processed.filled_deg.view(),
+            mask.view(),
+            warm.view(),
+            sweep.gate_spacing_m,
+            &coefficients,
+        )?
+    } else {
+        attenuation::correct(
+            dbzh.values.view(),
+            Some(zdr.values.view()),
+            processed.filled_deg.view(),
+            rain.view(),
+            sweep.gate_spacing_m,
+            &coefficients,
+            config.attenuation,
+            config.min_delta_phidp_deg,
+        )?
+    };
     let dbzh_corrected = masked(&correction.dbzh, &mask);
     let zdr_corrected = masked(correction.zdr.as_ref().unwrap_or(&zdr.values), &mask);
     let classes = hydroclass::classify(
