@@ -63,8 +63,8 @@ pub struct DualpolArgs {
     /// Folder for PPI maps of the lowest sweep (created if needed; existing maps are not replaced without --force).
     #[arg(long)]
     png: Option<PathBuf>,
-    /// Band, when the file gives no frequency or to override it.
-    #[arg(long, value_enum)]
+    /// Band, when the file gives no frequency or to override it (S, C or X).
+    #[arg(long, value_enum, ignore_case = true)]
     band: Option<BandArg>,
     /// Height of the 0 °C level above mean sea level, m (standard atmosphere, 6.5 K/km; default 4000).
     #[arg(long)]
