@@ -55,7 +55,8 @@ pub enum AttenuationArg {
 /// Arguments of `squall dualpol`.
 #[derive(Debug, Args)]
 pub struct DualpolArgs {
-    /// Radar volume with DBZH, ZDR, RHOHV and PHIDP (any supported format).
+    /// Radar volume with DBZH, ZDR, RHOHV and PHIDP (any supported format; URHOHV and UPHIDP are read when the
+    /// filtered moments are absent).
     volume: PathBuf,
     /// Output CfRadial NetCDF file (must not exist, unless --force).
     #[arg(short, long)]
@@ -233,8 +234,21 @@ pub fn run(args: DualpolArgs) -> Result<String> {
             })?;
         }
     }
-    let config = config(&args)?;
+    let mut config = config(&args)?;
     let volume = squall::io::open_volume(&args.volume)?;
+    let mut notes = Vec::new();
+    // files that keep only the unfiltered ρhv / ΦDP (FM 301 URHOHV, UPHIDP) are read from those
+    if let Some(first) = volume.sweeps.first() {
+        for (name, unfiltered) in [
+            (&mut config.names.rhohv, "URHOHV"),
+            (&mut config.names.phidp, "UPHIDP"),
+        ] {
+            if first.moment(name).is_none() && first.moment(unfiltered).is_some() {
+                notes.push(format!("{name} absent: read {unfiltered}"));
+                *name = unfiltered.to_owned();
+            }
+        }
+    }
     let mut processed = process(&volume, &config)?;
     add_echo_mask(&mut processed);
     let band = config
@@ -267,6 +281,7 @@ pub fn run(args: DualpolArgs) -> Result<String> {
         WRITTEN.join(", "),
         args.out.display()
     )];
+    lines.extend(notes);
     let lowest = &processed.sweeps[lowest_sweep(&processed)];
     if let Some(mask) = lowest.moment(ECHO_MASK) {
         let weather = mask.values.iter().filter(|&&v| v == 1.0).count();
