@@ -112,7 +112,7 @@ impl Default for Config {
 /// Per sweep: the echo mask ([`filter::echo_mask`]); ΦDP unfolding, offset and smoothing
 /// ([`phidp::process_phidp`]); KDP ([`phidp::kdp`]) with negative values removed in rain
 /// ([`phidp::nonnegative_in_rain`]); attenuation correction over the rain path (weather gates warmer than 0 °C,
-/// [`attenuation::correct`]); classification ([`hydroclass::classify`]); rain rate ([`rainrate::rain_rate`]).
+/// [`attenuation::correct`]; [`attenuation::correct_as_pyart`] for `ZphiPyArt`); classification ([`hydroclass::classify`]); rain rate ([`rainrate::rain_rate`]).
 /// Derived moments are [`GateStatus::Valid`] at weather gates, [`GateStatus::NoEcho`] at other measured gates and
 /// [`GateStatus::NoData`] where the reflectivity has no data. Sweeps run in parallel.
 ///
