@@ -4,8 +4,12 @@
 
 mod common;
 
+use std::io::Read;
+use std::path::PathBuf;
+
+use ndarray::Array2;
 use serde_json::Value;
-use squall::dualpol::attenuation::AttenuationMethod;
+use squall::dualpol::attenuation::{self, AttenuationCoefficients, AttenuationMethod};
 use squall::dualpol::hydroclass::{self, ClassifyInputs, HydroclassWeights};
 use squall::dualpol::phidp::{KdpMethod, VulpianiKdp};
 use squall::dualpol::{Config, MomentNames, TemperatureProfile, process};
@@ -91,8 +95,8 @@ struct Comparison {
     kdp_ls_vs_bringi_corr: f64,
     zphi_within_1db: f64,
     zphi_median_abs_db: f64,
-    precorrected_within_1db: f64,
-    precorrected_median_abs_db: f64,
+    pyart_within_1db: f64,
+    pyart_median_abs_db: f64,
     linear_within_1db: f64,
     class_agreement: f64,
 }
@@ -101,7 +105,7 @@ struct Comparison {
 fn compare(
     label: &str,
     fixture: &Value,
-    [zphi, linear, vulpiani, precorrected]: &[PolarVolume; 4],
+    [zphi, linear, vulpiani, pyart]: &[PolarVolume; 4],
     classes: &[Option<f64>],
 ) -> Comparison {
     let rays = indices(fixture, "ray");
@@ -158,12 +162,12 @@ fn compare(
     );
     let linear_within_1db = share_within(&a, &b, 1.0);
     let (a, b) = pairs(
-        &ours(precorrected, "DBZH_CORR", &rays, &gates),
+        &ours(pyart, "DBZH_CORR", &rays, &gates),
         &column(fixture, "dbzh_pyart_zphi"),
         |_| true,
     );
-    let precorrected_within_1db = share_within(&a, &b, 1.0);
-    let precorrected_median = median_abs(&a, &b);
+    let pyart_within_1db = share_within(&a, &b, 1.0);
+    let pyart_median = median_abs(&a, &b);
     let peer_classes: Vec<Option<f64>> = hid.iter().map(|&c| Some(c as f64)).collect();
     let (a, b) = pairs(classes, &peer_classes, |i| hid[i] != 0);
     let agree = a.iter().zip(&b).filter(|(x, y)| x == y).count();
@@ -178,11 +182,11 @@ fn compare(
     eprintln!(
         "{label}: KDP corr in rain vs wradlib Vulpiani (same method) {kdp_vulpiani_corr:.3} ({n_kdp} gates); \
          adaptive LS vs CSU Bringi {kdp_ls_vs_bringi_corr:.3}; ZPHI Z vs Py-ART: {:.1} % within 1 dB, median \
-         |Δ| {zphi_median_abs_db:.2} dB, mean Δ {zphi_bias_db:+.2} dB ({n_z} gates); ZPHI pre-corrected as Py-ART: \
-         {:.1} % within 1 dB, median |Δ| {precorrected_median:.2} dB; linear vs Py-ART: {:.1} % within 1 dB; \
+         |Δ| {zphi_median_abs_db:.2} dB, mean Δ {zphi_bias_db:+.2} dB ({n_z} gates); ZPHI with Py-ART's conventions, each its own ΦDP: \
+         {:.1} % within 1 dB, median |Δ| {pyart_median:.2} dB; linear vs Py-ART: {:.1} % within 1 dB; \
          class agreement with CSU {:.1} % ({} gates; commonest (ours, CSU) disagreements {confusion:?})",
         100.0 * zphi_within_1db,
-        100.0 * precorrected_within_1db,
+        100.0 * pyart_within_1db,
         100.0 * linear_within_1db,
         100.0 * class_agreement,
         a.len()
@@ -192,15 +196,93 @@ fn compare(
         kdp_ls_vs_bringi_corr,
         zphi_within_1db,
         zphi_median_abs_db,
-        precorrected_within_1db,
-        precorrected_median_abs_db: precorrected_median,
+        pyart_within_1db,
+        pyart_median_abs_db: pyart_median,
         linear_within_1db,
         class_agreement,
     }
 }
 
+/// The ΦDP Py-ART corrected with (wradlib's reconstruction, degrees; `NaN` where Py-ART's gate filter excluded
+/// the gate), `(n_rays, n_gates)` of sweep 0.
+fn pyart_phidp(fixture: &Value, dim: (usize, usize)) -> Array2<f32> {
+    let name = fixture["settings"]["pyart_zphi"]["phidp_file"]
+        .as_str()
+        .unwrap();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/reference")
+        .join(name);
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+        .read_to_end(&mut bytes)
+        .unwrap();
+    let values: Vec<f32> = bytes
+        .chunks_exact(2)
+        .map(|b| match i16::from_le_bytes([b[0], b[1]]) {
+            -32768 => f32::NAN,
+            v => f32::from(v) / 100.0,
+        })
+        .collect();
+    Array2::from_shape_vec(dim, values).unwrap()
+}
+
+/// Our ZPHI with Py-ART's conventions run on Py-ART's own input (the same ΦDP and gates): the share of sampled gates
+/// within 1 dB of Py-ART's corrected reflectivity, over all gates where Py-ART's is valid and over those warmer than
+/// 0 °C that Py-ART's gate filter kept (rain for both), and the median |Δ|.
+fn same_phase(
+    label: &str,
+    volume: &PolarVolume,
+    config: &Config,
+    fixture: &Value,
+) -> (f64, f64, f64) {
+    let sweep = &volume.sweeps[0];
+    let dbzh = &sweep.moment(&config.names.dbzh).unwrap().values;
+    let phidp = pyart_phidp(fixture, dbzh.dim());
+    let weather = phidp.mapv(f32::is_finite);
+    let warm = config
+        .temperature
+        .sweep_temperature_c(sweep, volume.site.altitude_m)
+        .mapv(|t| t > 0.0);
+    let band = volume.band().unwrap();
+    let c = attenuation::correct_as_pyart(
+        dbzh.view(),
+        None,
+        phidp.view(),
+        weather.view(),
+        warm.view(),
+        sweep.gate_spacing_m,
+        &AttenuationCoefficients::for_band(band).unwrap(),
+    )
+    .unwrap();
+    let rays = indices(fixture, "ray");
+    let gates = indices(fixture, "gate");
+    let corrected: Vec<Option<f64>> = rays
+        .iter()
+        .zip(&gates)
+        .map(|(&r, &g)| {
+            let v = c.dbzh[[r, g]];
+            (weather[[r, g]] && v.is_finite()).then_some(f64::from(v))
+        })
+        .collect();
+    let peer = column(fixture, "dbzh_pyart_zphi");
+    let (a, b) = pairs(&corrected, &peer, |_| true);
+    let all = share_within(&a, &b, 1.0);
+    let median = median_abs(&a, &b);
+    let n_all = a.len();
+    let (a, b) = pairs(&corrected, &peer, |i| warm[[rays[i], gates[i]]]);
+    let rain = share_within(&a, &b, 1.0);
+    eprintln!(
+        "{label}: ZPHI with Py-ART's conventions on Py-ART's ΦDP and gates: {:.1} % within 1 dB of Py-ART \
+         ({n_all} gates), {:.1} % in rain ({} gates), median |Δ| {median:.3} dB",
+        100.0 * all,
+        100.0 * rain,
+        a.len()
+    );
+    (all, rain, median)
+}
+
 /// The four runs of our chain: default (adaptive LS KDP + ZPHI), linear correction, Vulpiani KDP configured as
-/// wradlib was, and ZPHI with Py-ART's pre-corrected weighting.
+/// wradlib was, and ZPHI with Py-ART's conventions.
 fn runs(volume: &PolarVolume, base: &Config, fixture: &Value) -> [PolarVolume; 4] {
     let wradlib = &fixture["settings"]["wradlib_vulpiani"];
     let winlen = wradlib["winlen_gates"].as_u64().unwrap() as f32;
@@ -218,15 +300,15 @@ fn runs(volume: &PolarVolume, base: &Config, fixture: &Value) -> [PolarVolume; 4
         attenuation: AttenuationMethod::Linear,
         ..base.clone()
     };
-    let precorrected = Config {
-        attenuation: AttenuationMethod::ZphiPrecorrected,
+    let pyart = Config {
+        attenuation: AttenuationMethod::ZphiPyArt,
         ..base.clone()
     };
     [
         process(volume, base).unwrap(),
         process(volume, &linear).unwrap(),
         process(volume, &vulpiani).unwrap(),
-        process(volume, &precorrected).unwrap(),
+        process(volume, &pyart).unwrap(),
     ]
 }
 
@@ -243,6 +325,9 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
         temperature: TemperatureProfile::standard(freezing).unwrap(),
         ..Config::default()
     };
+    let (all, rain, median) = same_phase("X ZG170", &volume, &base, &fixture);
+    assert!(all >= 0.95 && rain >= 0.95, "{all} {rain}");
+    assert!(median <= 0.15, "{median}");
     let chain = runs(&volume, &base, &fixture);
     // classes from the run whose reflectivity is corrected as Py-ART's (the peer classified Py-ART's Z)
     let classes = ours(
@@ -258,20 +343,12 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
         "{}",
         c.kdp_ls_vs_bringi_corr
     );
-    // same method as Py-ART (pre-corrected ZPHI weighting): the remaining differences come from the ΦDP
-    // processing (ours vs the wradlib reconstruction fed to Py-ART) and the ends of the rain path
-    assert!(
-        c.precorrected_median_abs_db <= 0.5,
-        "{}",
-        c.precorrected_median_abs_db
-    );
-    assert!(
-        c.precorrected_within_1db >= 0.75,
-        "{}",
-        c.precorrected_within_1db
-    );
+    // the whole chain with Py-ART's ZPHI conventions, each its own ΦDP: with the same ΦDP the two agree (above),
+    // so what remains is our ΦDP processing against the wradlib reconstruction fed to Py-ART
+    assert!(c.pyart_median_abs_db <= 0.3, "{}", c.pyart_median_abs_db);
+    assert!(c.pyart_within_1db >= 0.85, "{}", c.pyart_within_1db);
     assert!(c.linear_within_1db >= 0.75, "{}", c.linear_within_1db);
-    // Testud's ZPHI differs from Py-ART's by design (see AttenuationMethod::ZphiPrecorrected): more attenuation
+    // Testud's ZPHI differs from Py-ART's by design (see AttenuationMethod::ZphiPyArt): more attenuation
     // near the radar, a median difference of 1.7 dB on this volume
     assert!(c.zphi_median_abs_db <= 2.5, "{}", c.zphi_median_abs_db);
     assert!(c.class_agreement >= 0.9, "{}", c.class_agreement);
@@ -299,6 +376,9 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
         temperature: TemperatureProfile::standard(freezing).unwrap(),
         ..Config::default()
     };
+    let (all, rain, median) = same_phase("C MLL", &volume, &base, &fixture);
+    assert!(all >= 0.95 && rain >= 0.95, "{all} {rain}");
+    assert!(median <= 0.15, "{median}");
     let chain = runs(&volume, &base, &fixture);
     // classify again with the COSMO temperature of each gate, as the peer did
     let cosmo = squall::io::open_volume(&temp_path).unwrap();
@@ -331,11 +411,11 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
     );
     assert!(c.zphi_median_abs_db <= 0.5, "{}", c.zphi_median_abs_db);
     assert!(c.zphi_within_1db >= 0.65, "{}", c.zphi_within_1db);
-    assert!(
-        c.precorrected_median_abs_db <= 0.5,
-        "{}",
-        c.precorrected_median_abs_db
-    );
+    // each its own ΦDP: wradlib's reconstruction, on gates kept by ρhv >= 0.8 alone, gathers tens of degrees in the
+    // noisy phase of the ground clutter around this mountain-top radar, which Py-ART then spreads over the rain
+    // beyond; ours does not (see testdata/reference/README.md)
+    assert!(c.pyart_median_abs_db <= 0.5, "{}", c.pyart_median_abs_db);
+    assert!(c.pyart_within_1db >= 0.65, "{}", c.pyart_within_1db);
     assert!(c.linear_within_1db >= 0.6, "{}", c.linear_within_1db);
     assert!(c.class_agreement >= 0.8, "{}", c.class_agreement);
 }

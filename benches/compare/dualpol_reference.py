@@ -10,6 +10,10 @@ random subsample of gates (ray, gate, the peer's values) in ``testdata/reference
   * Attenuation-corrected reflectivity: Py-ART ``correct.calculate_attenuation_zphi`` (ZPHI) and
     ``calculate_attenuation_philinear`` with Py-ART's own band coefficients, fed the wradlib-reconstructed
     (unfolded, offset-free) ΦDP, a gate filter (ρhv >= 0.8, finite Z and ΦDP) and the freezing level.
+    The wradlib ΦDP given to Py-ART is also written in full, ``testdata/reference/dualpol_<short>_wradlib_phidp.i16.gz``
+    (gzip of little-endian int16, row-major ``(rays, gates)`` of sweep 0, degrees × 100, -32768 where Py-ART's gate
+    filter excludes the gate), so that the test can run Squall's ZPHI with Py-ART's conventions on the very same
+    phase and gates and separate the attenuation formula from the ΦDP processing.
   * Hydrometeor class: CSU_RadarTools ``csu_fhc.csu_fhc_summer`` (Dolan and Rutledge 2009, 10 classes, hybrid
     method, the file's band) on Py-ART's ZPHI-corrected Z and ZDR, CSU's KDP, ρhv and the gate temperature.
 
@@ -30,6 +34,7 @@ Run (from the repo root)::
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import shlex
@@ -156,6 +161,8 @@ def run(short, m, gate_m, ranges, elevation, altitude, frequency_hz, band, tempe
         zdr_field="differential_reflectivity",
     )
     z_zphi = np.ma.filled(zphi[2]["data"].astype(np.float64), np.nan)
+    phidp_used = np.where(gatefilter.gate_excluded, np.nan, phidp_vulpiani)
+    _, end_gates = pyart.correct.attenuation.get_mask_fzl(radar, fzl=freezing_m, temp_ref="fixed_fzl")
     zdr_zphi = np.ma.filled(zphi[5]["data"].astype(np.float64), np.nan)
     lin = pyart.correct.calculate_attenuation_philinear(
         radar, fzl=freezing_m, gatefilter=gatefilter, temp_ref="fixed_fzl",
@@ -190,7 +197,7 @@ def run(short, m, gate_m, ranges, elevation, altitude, frequency_hz, band, tempe
                 "min": float(v.min()) if v.size else None, "max": float(v.max()) if v.size else None}
 
     pia_zphi = z_zphi - m["DBZH"]
-    return {
+    result = {
         "file": short,
         "sweep": 0,
         "band": band,
@@ -202,7 +209,9 @@ def run(short, m, gate_m, ranges, elevation, altitude, frequency_hz, band, tempe
             "weather_gates": "finite DBZH and PHIDP, RHOHV >= 0.8",
             "wradlib_vulpiani": {"winlen_gates": winlen, "niter": niter, "window_m": winlen * gate_m},
             "csu_bringi": {"thsd": 12, "window_km": 3},
-            "pyart_zphi": {"a_coef": a_coef, "beta": beta, "phidp": "wradlib Vulpiani reconstruction"},
+            "pyart_zphi": {"a_coef": a_coef, "beta": beta, "phidp": "wradlib Vulpiani reconstruction",
+                           "end_gate": int(np.median(end_gates)), "smooth_window_len": 5,
+                           "phidp_file": f"dualpol_{short}_wradlib_phidp.i16.gz"},
             "pyart_philinear": {"pia_coef": pia_coef, "pida_coef": pida_coef},
             "csu_fhc_summer": {"method": "hybrid", "band": band, "inputs": "pyart ZPHI Z and ZDR, CSU KDP, RHOHV, T"},
         },
@@ -226,6 +235,7 @@ def run(short, m, gate_m, ranges, elevation, altitude, frequency_hz, band, tempe
             "hid_csu": hid[pick[:, 0], pick[:, 1]].tolist(),
         },
     }
+    return result, phidp_used
 
 
 def main():
@@ -239,7 +249,11 @@ def main():
         "mll_c": lambda: read_c(os.path.join(args.data_dir, C_FILE), os.path.join(args.data_dir, C_TEMP)),
     }
     for short, reader in jobs.items():
-        result = run(short, *reader())
+        result, phidp_used = run(short, *reader())
+        packed = np.where(np.isfinite(phidp_used), np.round(phidp_used * 100.0), -32768).astype("<i2")
+        phidp_path = os.path.join(args.out, result["settings"]["pyart_zphi"]["phidp_file"])
+        with gzip.GzipFile(phidp_path, "wb", compresslevel=9, mtime=0) as f:
+            f.write(packed.tobytes())
         result["versions"] = versions
         result["command"] = " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv])
         path = os.path.join(args.out, f"dualpol_{short}_peers.json")

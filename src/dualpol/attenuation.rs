@@ -67,11 +67,15 @@ pub enum AttenuationMethod {
     /// ZPHI (Testud et al. 2000), constrained by the total ΦDP change along the rain path.
     #[default]
     Zphi,
-    /// ZPHI with the reflectivity weighting Z_a^b replaced by that of the linearly pre-corrected reflectivity
-    /// Z_a + α·ΦDP, as Py-ART's `calculate_attenuation_zphi` does. Not Testud's formulation (which is exact for
-    /// the attenuated reflectivity); it moves attenuation towards the far end of the path. Kept to compare with
-    /// Py-ART on the same method.
-    ZphiPrecorrected,
+    /// ZPHI with the conventions of Py-ART's `calculate_attenuation_zphi` (arm-pyart 2.3), to compare with it or
+    /// reproduce its output ([`correct_as_pyart`]): the path runs from the first gate of the ray to the last gate
+    /// warmer than 0 °C; ΦDP is the weather gates' phase with negative values dropped, 0 elsewhere, made
+    /// non-decreasing (running maximum); ΔΦ is the median of that phase at the last six weather gates of the path;
+    /// the weighting uses every gate of the path with a finite reflectivity (weather or not), linearly pre-corrected
+    /// (Z_a + α·ΦDP, dB) and averaged over 5 gates; integrals are trapezoidal. Not Testud's formulation (which is
+    /// exact for the attenuated reflectivity): the pre-correction moves attenuation towards the far end of the
+    /// path, and echoes that are not rain (clutter, noise) take a share of it.
+    ZphiPyArt,
     /// PIA proportional to ΦDP (Bringi et al. 1990).
     Linear,
     /// No correction.
@@ -103,7 +107,8 @@ pub struct Correction {
 ///   I(r, r1) = 0.46 b ∫_r^{r1} Z_a^b ds (Z_a linear, mm⁶ m⁻³; s in km; A one-way dB km⁻¹), ΔΦ = ΦDP(r1) − ΦDP(r0);
 ///   PIA(r) = 2∫_{r0}^{r} A ds, which reaches α·ΔΦ at r1. Rays with ΔΦ below `min_delta_phidp_deg` are not
 ///   corrected.
-/// - [`AttenuationMethod::ZphiPrecorrected`]: the same with Z_a + α·(ΦDP − ΦDP(r0)) in the weighting (Py-ART).
+/// - [`AttenuationMethod::ZphiPyArt`]: Py-ART's conventions ([`correct_as_pyart`]), with the rain mask standing
+///   for both the weather gates and the warm part of the ray (the path ends at the last rain gate).
 /// - [`AttenuationMethod::Linear`]: PIA(r) = α·max_{r0 ≤ s ≤ r} [ΦDP(s) − ΦDP(r0)] (non-decreasing, ≥ 0).
 ///
 /// In both, PIDA = γ·PIA with γ = β/α of the linear method.
@@ -166,26 +171,28 @@ pub fn correct(
             .and(rain.rows())
             .and(pia.rows_mut())
             .par_for_each(|z, p, m, out| match method {
-                AttenuationMethod::Zphi => zphi_ray(
-                    z,
-                    p,
-                    m,
-                    dr_km,
-                    coefficients,
-                    min_delta_phidp_deg,
-                    false,
-                    out,
-                ),
-                AttenuationMethod::ZphiPrecorrected => {
-                    zphi_ray(z, p, m, dr_km, coefficients, min_delta_phidp_deg, true, out)
+                AttenuationMethod::Zphi => {
+                    zphi_ray(z, p, m, dr_km, coefficients, min_delta_phidp_deg, out)
                 }
+                AttenuationMethod::ZphiPyArt => pyart_ray(z, p, m, m, dr_km, coefficients, out),
                 AttenuationMethod::Linear => linear_ray(p, m, coefficients, out),
                 AttenuationMethod::None => {}
             });
     }
+    Ok(finish(dbzh, zdr, pia, dr_km, coefficients))
+}
+
+/// The corrected moments from the path-integrated attenuation (PIDA = γ·PIA, γ = β/α of the linear method).
+fn finish(
+    dbzh: ArrayView2<f32>,
+    zdr: Option<ArrayView2<f32>>,
+    pia: Array2<f32>,
+    dr_km: f64,
+    coefficients: &AttenuationCoefficients,
+) -> Correction {
     let gamma = coefficients.differential_ratio() as f32;
     let pida = pia.mapv(|a: f32| gamma * a);
-    let mut specific = Array2::zeros(dim);
+    let mut specific = Array2::zeros(pia.dim());
     let per_km = (0.5 / dr_km) as f32;
     Zip::from(specific.rows_mut())
         .and(pia.rows())
@@ -196,13 +203,72 @@ pub fn correct(
         });
     let corrected = Zip::from(dbzh).and(&pia).map_collect(|&z, &a| z + a);
     let zdr = zdr.map(|z| Zip::from(z).and(&pida).map_collect(|&z, &a| z + a));
-    Ok(Correction {
+    Correction {
         pia_db: pia,
         pida_db: pida,
         specific_db_per_km: specific,
         dbzh: corrected,
         zdr,
-    })
+    }
+}
+
+/// ZPHI with the conventions of Py-ART's `calculate_attenuation_zphi`
+/// ([`AttenuationMethod::ZphiPyArt`]), to compare Squall with Py-ART on the same input or to reproduce Py-ART's
+/// corrected reflectivity.
+///
+/// `weather` marks the echo gates whose ΦDP is used (Py-ART's gate filter) and `warm` the gates below the melting
+/// layer (warmer than 0 °C); the path of a ray runs from its first gate to its last warm gate. Along the path:
+/// Φ(r) = running maximum of the weather gates' ΦDP (negative values and other gates count as 0);
+/// ΔΦ = median of Φ at the last six weather gates (rays with fewer, or a path of 5 gates or less, are not
+/// corrected); the weight of each gate is Z'^b with Z' = DBZH + α·Φ averaged over the finite values of the 5
+/// gates centred on it (0 when none); A(r) = Z'^b·C / [I(r0, r1) + C·I(r, r1)] with C = 10^{0.1 b α ΔΦ} − 1 and
+/// trapezoidal integrals; PIA(r) = 2∫_{r0}^{r} A ds (trapezoidal), held beyond the path. Py-ART's ZDR correction
+/// (A_DP = c·A_H^d) is not reproduced: PIDA = γ·PIA as for the other methods.
+///
+/// # Shape
+/// All inputs `(n_rays, n_gates)`: DBZH dBZ, ZDR dB, ΦDP degrees (offset-free), masks → [`Correction`].
+///
+/// # Errors
+/// [`Error::Shape`] for mismatched shapes; [`Error::Parameter`] for a non-positive gate spacing.
+///
+/// # References
+/// Testud et al. (2000), eq. 24; Gu, J.-Y., Ryzhkov, A., Zhang, P., Neilley, P., Knight, M., Wolf, B. and Lee,
+/// D.-I., 2011: Polarimetric attenuation correction in heavy rain at C band. *J. Appl. Meteor. Climatol.*, **50**,
+/// 39–58, doi:10.1175/2010JAMC2258.1 (the base-10 form with the pre-corrected reflectivity); the Py-ART 2.3
+/// documentation of `pyart.correct.calculate_attenuation_zphi` (default `smooth_window_len` 5).
+#[allow(clippy::too_many_arguments)]
+pub fn correct_as_pyart(
+    dbzh: ArrayView2<f32>,
+    zdr: Option<ArrayView2<f32>>,
+    phidp_deg: ArrayView2<f32>,
+    weather: ArrayView2<bool>,
+    warm: ArrayView2<bool>,
+    gate_spacing_m: f32,
+    coefficients: &AttenuationCoefficients,
+) -> Result<Correction> {
+    let dim = dbzh.dim();
+    check_shape("PHIDP", dim, phidp_deg.dim())?;
+    check_shape("weather mask", dim, weather.dim())?;
+    check_shape("warm mask", dim, warm.dim())?;
+    if let Some(z) = zdr {
+        check_shape("ZDR", dim, z.dim())?;
+    }
+    if !(gate_spacing_m > 0.0 && gate_spacing_m.is_finite()) {
+        return Err(Error::parameter(
+            "gate_spacing_m",
+            gate_spacing_m,
+            "must be a positive number of metres",
+        ));
+    }
+    let dr_km = f64::from(gate_spacing_m) / 1000.0;
+    let mut pia = Array2::zeros(dim);
+    Zip::from(dbzh.rows())
+        .and(phidp_deg.rows())
+        .and(weather.rows())
+        .and(warm.rows())
+        .and(pia.rows_mut())
+        .par_for_each(|z, p, w, t, out| pyart_ray(z, p, w, t, dr_km, coefficients, out));
+    Ok(finish(dbzh, zdr, pia, dr_km, coefficients))
 }
 
 /// First and last rain gate of a ray.
@@ -220,7 +286,6 @@ fn zphi_ray(
     dr_km: f64,
     k: &AttenuationCoefficients,
     min_delta_phidp_deg: f32,
-    precorrect: bool,
     mut pia: ArrayViewMut1<f32>,
 ) {
     let Some((r0, r1)) = rain_path(rain) else {
@@ -234,10 +299,7 @@ fn zphi_ray(
     // Z_a^b at rain gates (0 elsewhere on the path)
     let zb: Vec<f64> = (r0..=r1)
         .map(|g| {
-            let mut z = dbzh[g];
-            if precorrect {
-                z += (k.zphi_alpha as f32) * (phidp[g] - phidp[r0]).max(0.0);
-            }
+            let z = dbzh[g];
             if rain[g] && z.is_finite() {
                 10f64.powf(0.1 * b * f64::from(z))
             } else {
@@ -266,6 +328,95 @@ fn zphi_ray(
     }
     let total = (2.0 * dr_km * sum) as f32;
     pia.slice_mut(ndarray::s![r1 + 1..]).fill(total);
+}
+
+/// Gates of the running mean of the weighting in [`correct_as_pyart`] (Py-ART's `smooth_window_len`).
+const PYART_SMOOTH_GATES: usize = 5;
+/// Weather gates at the end of the path whose median phase is ΔΦ in [`correct_as_pyart`].
+const PYART_END_GATES: usize = 6;
+
+fn pyart_ray(
+    dbzh: ArrayView1<f32>,
+    phidp: ArrayView1<f32>,
+    weather: ArrayView1<bool>,
+    warm: ArrayView1<bool>,
+    dr_km: f64,
+    k: &AttenuationCoefficients,
+    mut pia: ArrayViewMut1<f32>,
+) {
+    let n = dbzh.len();
+    let Some(end) = warm.iter().rposition(|&w| w) else {
+        return;
+    };
+    if end < PYART_SMOOTH_GATES {
+        return;
+    }
+    // non-decreasing phase from the usable gates (0 elsewhere)
+    let mut running = 0.0f64;
+    let phase: Vec<f64> = (0..n)
+        .map(|g| {
+            let p = phidp[g];
+            if weather[g] && warm[g] && g <= end && p.is_finite() && p >= 0.0 {
+                running = running.max(f64::from(p));
+            }
+            running
+        })
+        .collect();
+    let mut last: Vec<f64> = (0..=end)
+        .rev()
+        .filter(|&g| weather[g])
+        .take(PYART_END_GATES)
+        .map(|g| phase[g])
+        .collect();
+    if last.len() < PYART_END_GATES {
+        return;
+    }
+    last.sort_by(f64::total_cmp);
+    let delta = 0.5 * (last[PYART_END_GATES / 2 - 1] + last[PYART_END_GATES / 2]);
+    let b = k.zphi_b;
+    let c = 10f64.powf(0.1 * b * k.zphi_alpha * delta) - 1.0;
+    if c <= 0.0 {
+        return;
+    }
+    // pre-corrected reflectivity, averaged over the finite values of a centred window
+    let precorrected: Vec<f64> = (0..n)
+        .map(|g| f64::from(dbzh[g]) + k.zphi_alpha * phase[g])
+        .collect();
+    let half = PYART_SMOOTH_GATES / 2;
+    let weight: Vec<f64> = (0..=end)
+        .map(|g| {
+            let window = &precorrected[g.saturating_sub(half)..(g + half + 1).min(n)];
+            let (sum, count) = window
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+            if count == 0 {
+                0.0
+            } else {
+                10f64.powf(0.1 * b * sum / count as f64)
+            }
+        })
+        .collect();
+    // I(r, r1) by the trapezoidal rule
+    let scale = 0.46 * b * dr_km;
+    let mut tail = vec![0.0; end + 1];
+    for g in (0..end).rev() {
+        tail[g] = tail[g + 1] + 0.5 * scale * (weight[g] + weight[g + 1]);
+    }
+    let total = tail[0];
+    if total <= 0.0 {
+        return;
+    }
+    let specific: Vec<f64> = (0..=end)
+        .map(|g| weight[g] * c / (total + c * tail[g]))
+        .collect();
+    let mut integral = 0.0;
+    for g in 1..n {
+        if g <= end {
+            integral += dr_km * (specific[g - 1] + specific[g]);
+        }
+        pia[g] = integral as f32;
+    }
 }
 
 fn linear_ray(
@@ -332,6 +483,66 @@ mod tests {
             let err = f64::from(c.dbzh[[0, g]]) - truth;
             assert!(err.abs() < 0.05, "gate {g}: error {err}");
         }
+    }
+
+    #[test]
+    fn pyart_conventions_reach_alpha_delta_phi_at_the_end_of_the_warm_path() {
+        let k = AttenuationCoefficients::for_band(Band::C).unwrap();
+        let n = 200;
+        let dbzh = Array2::from_shape_fn((3, n), |(_, g)| {
+            35.0 + 10.0 * (-((g as f32 - 80.0) / 30.0).powi(2)).exp()
+        });
+        // negative phase counts as 0; a spike at gate 60 is kept by the running maximum (as in Py-ART)
+        let phidp = Array2::from_shape_fn((3, n), |(_, g)| match g {
+            0..=9 => -1.0,
+            60 => 50.0,
+            _ => 0.25 * (g.min(150) as f32 - 10.0),
+        });
+        let mut weather = Array2::from_elem((3, n), true);
+        // ray 2: only five weather gates, not corrected
+        weather.row_mut(2).fill(false);
+        weather.row_mut(2).slice_mut(ndarray::s![20..25]).fill(true);
+        let warm = Array2::from_shape_fn((3, n), |(_, g)| g < 160);
+        let c = correct_as_pyart(
+            dbzh.view(),
+            None,
+            phidp.view(),
+            weather.view(),
+            warm.view(),
+            250.0,
+            &k,
+        )
+        .unwrap();
+        // ΔΦ = 50°: the median of the last six warm weather gates of the running maximum of the phase
+        let expected = 0.08 * 50.0;
+        assert!(
+            (c.pia_db[[0, 159]] - expected).abs() < 0.02 * expected,
+            "{}",
+            c.pia_db[[0, 159]]
+        );
+        assert_eq!(c.pia_db[[0, 199]], c.pia_db[[0, 159]]);
+        assert!(c.pia_db.row(0).windows(2).into_iter().all(|w| w[1] >= w[0]));
+        assert_eq!(c.pia_db.row(0), c.pia_db.row(1));
+        assert!(c.pia_db.row(2).iter().all(|&a| a == 0.0));
+        // without the spike: ΔΦ = 35°
+        let mut smooth = phidp.clone();
+        smooth.column_mut(60).fill(0.25 * 50.0);
+        let c = correct_as_pyart(
+            dbzh.view(),
+            None,
+            smooth.view(),
+            weather.view(),
+            warm.view(),
+            250.0,
+            &k,
+        )
+        .unwrap();
+        let expected = 0.08 * 35.0;
+        assert!(
+            (c.pia_db[[0, 199]] - expected).abs() < 0.02 * expected,
+            "{}",
+            c.pia_db[[0, 199]]
+        );
     }
 
     #[test]

@@ -112,7 +112,7 @@ impl Default for Config {
 /// Per sweep: the echo mask ([`filter::echo_mask`]); ΦDP unfolding, offset and smoothing
 /// ([`phidp::process_phidp`]); KDP ([`phidp::kdp`]) with negative values removed in rain
 /// ([`phidp::nonnegative_in_rain`]); attenuation correction over the rain path (weather gates warmer than 0 °C,
-/// [`attenuation::correct`]); classification ([`hydroclass::classify`]); rain rate ([`rainrate::rain_rate`]).
+/// [`attenuation::correct`]; [`attenuation::correct_as_pyart`] for `ZphiPyArt`); classification ([`hydroclass::classify`]); rain rate ([`rainrate::rain_rate`]).
 /// Derived moments are [`GateStatus::Valid`] at weather gates, [`GateStatus::NoEcho`] at other measured gates and
 /// [`GateStatus::NoData`] where the reflectivity has no data. Sweeps run in parallel.
 ///
@@ -214,16 +214,30 @@ fn process_sweep(
     let rain = Zip::from(&mask)
         .and(&temperature)
         .map_collect(|&m, &t| m && t > 0.0);
-    let correction = attenuation::correct(
-        dbzh.values.view(),
-        Some(zdr.values.view()),
-        processed.filled_deg.view(),
-        rain.view(),
-        sweep.gate_spacing_m,
-        &AttenuationCoefficients::for_band(band)?,
-        config.attenuation,
-        config.min_delta_phidp_deg,
-    )?;
+    let coefficients = AttenuationCoefficients::for_band(band)?;
+    let correction = if config.attenuation == AttenuationMethod::ZphiPyArt {
+        let warm = temperature.mapv(|t| t > 0.0);
+        attenuation::correct_as_pyart(
+            dbzh.values.view(),
+            Some(zdr.values.view()),
+            processed.filled_deg.view(),
+            mask.view(),
+            warm.view(),
+            sweep.gate_spacing_m,
+            &coefficients,
+        )?
+    } else {
+        attenuation::correct(
+            dbzh.values.view(),
+            Some(zdr.values.view()),
+            processed.filled_deg.view(),
+            rain.view(),
+            sweep.gate_spacing_m,
+            &coefficients,
+            config.attenuation,
+            config.min_delta_phidp_deg,
+        )?
+    };
     let dbzh_corrected = masked(&correction.dbzh, &mask);
     let zdr_corrected = masked(correction.zdr.as_ref().unwrap_or(&zdr.values), &mask);
     let classes = hydroclass::classify(

@@ -6,6 +6,7 @@
 
 pub mod bytes;
 pub mod cf_netcdf;
+pub mod cfradial_writer;
 pub mod cinrad;
 pub mod cinrad_legacy;
 pub mod composite;

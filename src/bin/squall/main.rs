@@ -2,6 +2,7 @@
 
 mod cells;
 mod demo;
+mod dualpol;
 mod grid;
 mod isosurface;
 mod motion;
@@ -109,6 +110,9 @@ enum Command {
     Xsection(xsection::XsectionArgs),
     /// Grid radar volumes and export reflectivity isosurfaces as binary glTF (.glb) for 3-D viewers.
     Isosurface(isosurface::IsosurfaceArgs),
+    /// Dual-polarisation chain on a volume (echo filter, ΦDP/KDP, attenuation correction, hydrometeor classes, rain
+    /// rate): processed polar fields as CfRadial NetCDF, optionally PPI maps of the lowest sweep.
+    Dualpol(dualpol::DualpolArgs),
     /// Nowcast a composite sequence (files or one folder; the last three frames): ensemble, exceedance
     /// probabilities and ensemble mean as CF-NetCDF, optionally PNG maps.
     Nowcast {
@@ -330,6 +334,7 @@ fn main() -> ExitCode {
         Command::Grid(args) => grid::run(args),
         Command::Xsection(args) => xsection::run(args),
         Command::Isosurface(args) => isosurface::run(args),
+        Command::Dualpol(args) => dualpol::run(args),
     };
     match result {
         Ok(text) => {
