@@ -1,7 +1,9 @@
 //! Times Squall's cell pipeline (identify, measure, track, forecast, classify) per frame on a sequence written by
 //! `cells_export`, for `benches/compare/cells_speed.py`. Prints one JSON line: the median over `REPEATS` runs of
 //! the mean time per frame, seconds, for the whole chain and for its first stages alone (identification;
-//! identification and properties), and the median and fastest single frame of the whole chain.
+//! identification and properties), the median and fastest single frame of the whole chain, and the CPU time of
+//! the process per frame of the whole chain (all threads, from `/proc/self/task/*/schedstat`; less sensitive to
+//! other jobs on a loaded machine than the wall clock).
 //!
 //! `cargo run --release --example cells_timing -- DIR REPEATS`
 
@@ -56,10 +58,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = IdentifyConfig::default();
     let (mut chain, mut identify, mut identify_measure, mut single) =
         (vec![], vec![], vec![], vec![]);
+    let mut chain_cpu = vec![];
     for _ in 0..repeats.parse::<usize>()? {
         let mut pipeline =
             CellPipeline::new(spec.clone(), config.clone(), TrackerConfig::default())?;
         let start = Instant::now();
+        let cpu_start = cpu_seconds();
         let mut cells = 0;
         for f in &frames {
             let t = Instant::now();
@@ -67,6 +71,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             single.push(t.elapsed().as_secs_f64());
         }
         chain.push(start.elapsed().as_secs_f64() / nt as f64);
+        if let (Some(a), Some(b)) = (cpu_start, cpu_seconds()) {
+            chain_cpu.push((b - a) / nt as f64);
+        }
         let start = Instant::now();
         for f in &frames {
             cells += identify_2d(f.values.view(), &spec, &config)?.cells.len();
@@ -89,8 +96,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "identify_measure_s_per_frame": median(identify_measure),
             "median_single_frame_s": median(single),
             "fastest_single_frame_s": fastest,
+            "cpu_s_per_frame": (!chain_cpu.is_empty()).then(|| median(chain_cpu)),
             "frames": nt,
         })
     );
     Ok(())
+}
+
+/// CPU time of the process so far, s: the sum over its threads of the time on a CPU (Linux; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let mut total_ns = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total_ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total_ns as f64 * 1e-9)
 }

@@ -5,6 +5,11 @@
 //! The same code serves composite reflectivity `(ny, nx)` and gridded volumes `(nz, ny, nx)`: voxels are
 //! connected to their 8 horizontal neighbours and to the voxels directly above and below.
 //!
+//! All levels come from one pass: the component tree of the field over the levels (see `component_tree`) gives
+//! every level's components and how they nest, and the search for cores walks that tree instead of labelling the
+//! field again at each level. The cost is one sort of the echo voxels into level buckets and one union–find flood,
+//! whatever the number of levels.
+//!
 //! # References
 //! - Dixon, M. and Wiener, G., 1993: TITAN: Thunderstorm Identification, Tracking, Analysis, and Nowcasting — a
 //!   radar-based methodology. *J. Atmos. Oceanic Technol.*, **10**, 785–797,

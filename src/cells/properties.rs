@@ -39,7 +39,7 @@ pub struct CellFields<'a> {
     pub vil_kg_m2: Option<ArrayView2<'a, f32>>,
     /// Maximum expected size of hail, mm.
     pub mesh_mm: Option<ArrayView2<'a, f32>>,
-    /// Probability of severe hail, 0–1.
+    /// Probability of severe hail, % (0–100, as [`crate::products::posh`] gives it).
     pub posh: Option<ArrayView2<'a, f32>>,
     /// Hail differential reflectivity (Aydin et al. 1986), dB.
     pub hdr_db: Option<ArrayView2<'a, f32>>,
@@ -117,7 +117,7 @@ pub struct Cell {
     pub vil_density_g_m3: Option<f64>,
     /// Largest MESH over the cell, mm.
     pub mesh_mm: Option<f64>,
-    /// Largest POSH, 0–1.
+    /// Largest POSH, %.
     pub posh: Option<f64>,
     /// Largest HDR, dB.
     pub hdr_db: Option<f64>,
