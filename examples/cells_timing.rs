@@ -1,13 +1,18 @@
 //! Times Squall's cell pipeline (identify, measure, track, forecast, classify) per frame on a sequence written by
 //! `cells_export`, for `benches/compare/cells_speed.py`. Prints one JSON line: the median over `REPEATS` runs of
-//! the mean time per frame, seconds.
+//! the mean time per frame, seconds, for the whole chain and for its first stages alone (identification;
+//! identification and properties), the median and fastest single frame of the whole chain, and the CPU time of
+//! the process per frame of the whole chain (all threads, from `/proc/self/task/*/schedstat`; less sensitive to
+//! other jobs on a loaded machine than the wall clock).
 //!
 //! `cargo run --release --example cells_timing -- DIR REPEATS`
 
 use std::time::Instant;
 
 use ndarray::Array2;
-use squall::cells::{CellFields, CellPipeline, IdentifyConfig, TrackerConfig};
+use squall::cells::{
+    CellFields, CellPipeline, IdentifyConfig, TrackerConfig, identify_2d, measure,
+};
 use squall::geo::{Grid2, GridSpec};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,25 +51,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )?)
         })
         .collect::<Result<_, Box<dyn std::error::Error>>>()?;
-    let mut per_frame = Vec::new();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let config = IdentifyConfig::default();
+    let (mut chain, mut identify, mut identify_measure, mut single) =
+        (vec![], vec![], vec![], vec![]);
+    let mut chain_cpu = vec![];
     for _ in 0..repeats.parse::<usize>()? {
-        let mut pipeline = CellPipeline::new(
-            spec.clone(),
-            IdentifyConfig::default(),
-            TrackerConfig::default(),
-        )?;
+        let mut pipeline =
+            CellPipeline::new(spec.clone(), config.clone(), TrackerConfig::default())?;
         let start = Instant::now();
+        let cpu_start = cpu_seconds();
         let mut cells = 0;
         for f in &frames {
+            let t = Instant::now();
             cells += pipeline.process(f, &CellFields::default())?.cells.len();
+            single.push(t.elapsed().as_secs_f64());
         }
-        per_frame.push(start.elapsed().as_secs_f64() / nt as f64);
+        chain.push(start.elapsed().as_secs_f64() / nt as f64);
+        if let (Some(a), Some(b)) = (cpu_start, cpu_seconds()) {
+            chain_cpu.push((b - a) / nt as f64);
+        }
+        let start = Instant::now();
+        for f in &frames {
+            cells += identify_2d(f.values.view(), &spec, &config)?.cells.len();
+        }
+        identify.push(start.elapsed().as_secs_f64() / nt as f64);
+        let start = Instant::now();
+        for f in &frames {
+            let id = identify_2d(f.values.view(), &spec, &config)?;
+            cells += measure(&id, f.values.view(), &CellFields::default(), f.time)?.len();
+        }
+        identify_measure.push(start.elapsed().as_secs_f64() / nt as f64);
         std::hint::black_box(cells);
     }
-    per_frame.sort_by(f64::total_cmp);
+    let fastest = single.iter().copied().fold(f64::INFINITY, f64::min);
     println!(
         "{}",
-        serde_json::json!({"median_s_per_frame": per_frame[per_frame.len() / 2], "frames": nt})
+        serde_json::json!({
+            "median_s_per_frame": median(chain),
+            "identify_s_per_frame": median(identify),
+            "identify_measure_s_per_frame": median(identify_measure),
+            "median_single_frame_s": median(single),
+            "fastest_single_frame_s": fastest,
+            "cpu_s_per_frame": (!chain_cpu.is_empty()).then(|| median(chain_cpu)),
+            "frames": nt,
+        })
     );
     Ok(())
+}
+
+/// CPU time of the process so far, s: the sum over its threads of the time on a CPU (Linux; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let mut total_ns = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total_ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total_ns as f64 * 1e-9)
 }

@@ -4,7 +4,9 @@ A synthetic 400 x 400 km convective sequence (1 km, 12 frames, `cells_export` se
 - tobac: feature_detection_multithreshold (30-60 dBZ in 5 dB) + linking_trackpy, whole sequence / frames;
 - pysteps tdating (tstorm detection + LK advection + matching), whole sequence / frames;
 - Squall: `cells_timing` (identify, properties, track, forecast, threats), whole sequence / frames.
-Each is run REPEATS times; medians and the ratios are printed.
+Each is run REPEATS times; the medians (wall clock, and CPU time of the process, which other jobs on a loaded
+machine disturb less), the ratios and the machine load (`uptime`) are printed. With --size 1000 Squall's
+whole-chain time per frame is the "1000 x 1000 identification plus tracking" figure.
 
     /work/peers-venv/bin/python benches/compare/cells_speed.py [--repeats 5] [--size 400]
 """
@@ -62,21 +64,32 @@ def main():
     def run_tstorm():
         tdating.dating(frames.astype(float), times, mintrack=1)
 
-    res = {}
+    load_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    res, cpu = {}, {}
     for name, fn in (("tobac", run_tobac), ("tstorm", run_tstorm)):
         fn()  # warm-up
-        runs = []
+        runs, cpu_runs = [], []
         for _ in range(args.repeats):
-            s = time.perf_counter()
+            s, c = time.perf_counter(), time.process_time()
             fn()
             runs.append((time.perf_counter() - s) / n)
-        res[name] = statistics.median(runs)
+            cpu_runs.append((time.process_time() - c) / n)
+        res[name], cpu[name] = statistics.median(runs), statistics.median(cpu_runs)
     out = subprocess.run([exe("cells_timing"), args.tmp, str(args.repeats)], check=True, capture_output=True, text=True)
-    res["squall"] = json.loads(out.stdout)["median_s_per_frame"]
+    timing = json.loads(out.stdout)
+    res["squall"], cpu["squall"] = timing["median_s_per_frame"], timing["cpu_s_per_frame"]
+    load_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"{args.size}x{args.size}, {n} frames, median seconds per frame over {args.repeats} runs:")
+    print(f"  {'':7s} {'wall':>9s}    {'CPU':>9s}")
     for k in ("tobac", "tstorm", "squall"):
-        print(f"  {k:7s} {res[k] * 1000:9.2f} ms")
-    print(f"  ratio tobac/squall {res['tobac'] / res['squall']:.1f}x, tstorm/squall {res['tstorm'] / res['squall']:.1f}x")
+        print(f"  {k:7s} {res[k] * 1000:9.2f} ms {cpu[k] * 1000:9.2f} ms")
+    print(f"  squall stages (wall): identification {timing['identify_s_per_frame'] * 1000:.2f} ms, + properties "
+          f"{timing['identify_measure_s_per_frame'] * 1000:.2f} ms; single frames: median "
+          f"{timing['median_single_frame_s'] * 1000:.2f} ms, fastest {timing['fastest_single_frame_s'] * 1000:.2f} ms")
+    for label, r in (("wall", res), ("CPU", cpu)):
+        print(f"  ratio ({label}) tobac/squall {r['tobac'] / r['squall']:.1f}x, "
+              f"tstorm/squall {r['tstorm'] / r['squall']:.1f}x")
+    print(f"  load before: {load_before}\n  load after:  {load_after}")
 
 
 if __name__ == "__main__":

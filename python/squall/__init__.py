@@ -21,6 +21,7 @@ from ._squall import (
     read_volume,
 )
 from . import dask, dualpol, extrapolation, grid, io, motion, nowcasts, products, verification
+from . import cells
 
 __all__ = [
     "DecodeError",
@@ -32,6 +33,7 @@ __all__ = [
     "UnsupportedError",
     "Volume",
     "__version__",
+    "cells",
     "dask",
     "dualpol",
     "extrapolation",

@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 mod accumulators;
+mod cells;
 mod dualpol;
 mod errors;
 mod grid;
@@ -27,6 +28,7 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sequence::register(m)?;
     accumulators::register(m)?;
     grid::register(m)?;
+    cells::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -5,6 +5,11 @@
 //! The same code serves composite reflectivity `(ny, nx)` and gridded volumes `(nz, ny, nx)`: voxels are
 //! connected to their 8 horizontal neighbours and to the voxels directly above and below.
 //!
+//! All levels come from one pass: the component tree of the field over the levels (see `component_tree`) gives
+//! every level's components and how they nest, and the search for cores walks that tree instead of labelling the
+//! field again at each level. The cost is one sort of the echo voxels into level buckets and one union–find flood,
+//! whatever the number of levels.
+//!
 //! # References
 //! - Dixon, M. and Wiener, G., 1993: TITAN: Thunderstorm Identification, Tracking, Analysis, and Nowcasting — a
 //!   radar-based methodology. *J. Atmos. Oceanic Technol.*, **10**, 785–797,
@@ -13,12 +18,14 @@
 //!   algorithm. *Wea. Forecasting*, **13**, 263–276, doi:10.1175/1520-0434(1998)013<0263:TSCIAT>2.0.CO;2 (seven
 //!   nested thresholds 30–60 dBZ, components of at least about 10 km²).
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use ndarray::{Array2, ArrayView2, ArrayView3};
 use serde::{Deserialize, Serialize};
 
+use super::component_tree::{ComponentTree, MAX_VOXELS, NONE, Node};
 use crate::error::{Error, Result};
 use crate::geo::{Grid3, GridSpec, Projection};
 
@@ -174,14 +181,17 @@ pub fn identify_2d(
 ) -> Result<Identified> {
     config.validate()?;
     spec.check_shape("reflectivity", reflectivity_dbz.dim())?;
-    let values: Vec<f32> = reflectivity_dbz.iter().copied().collect();
+    let values: Cow<'_, [f32]> = match reflectivity_dbz.as_slice() {
+        Some(v) => Cow::Borrowed(v),
+        None => Cow::Owned(reflectivity_dbz.iter().copied().collect()),
+    };
     let lattice = Lattice::new(1, spec.ny, spec.nx, vec![1.0], row_areas_km2(spec)?);
     let cells = lattice.identify(
-        &values,
+        &values[..],
         &config.levels(),
         (config.min_area_km2, config.min_core_area_km2),
         config.min_prominence_db,
-    );
+    )?;
     Ok(finish(spec, 1, cells))
 }
 
@@ -205,14 +215,17 @@ pub fn identify_3d(volume: &Grid3, config: &IdentifyConfig) -> Result<Identified
         });
     }
     let thickness_km = layer_thickness_km(&volume.heights_m)?;
-    let values: Vec<f32> = volume.values.iter().copied().collect();
+    let values: Cow<'_, [f32]> = match volume.values.as_slice() {
+        Some(v) => Cow::Borrowed(v),
+        None => Cow::Owned(volume.values.iter().copied().collect()),
+    };
     let lattice = Lattice::new(nz, spec.ny, spec.nx, thickness_km, row_areas_km2(spec)?);
     let cells = lattice.identify(
-        &values,
+        &values[..],
         &config.levels(),
         (config.min_volume_km3, config.min_core_volume_km3),
         config.min_prominence_db,
-    );
+    )?;
     Ok(finish(spec, nz, cells))
 }
 
@@ -303,7 +316,7 @@ fn finish(spec: &GridSpec, nz: usize, mut cells: Vec<CellRegion>) -> Identified 
 }
 
 /// Geometry of the voxel lattice and the size of each voxel.
-struct Lattice {
+pub(super) struct Lattice {
     nz: usize,
     ny: usize,
     nx: usize,
@@ -314,29 +327,86 @@ struct Lattice {
 }
 
 /// What makes a core count: its size and its rise above the level where it separates.
-struct Significance {
+struct Significance<'a> {
+    levels: &'a [f32],
     min_size: f64,
     prominence: f32,
 }
 
-/// Scratch marks shared by the flood fills: `mark[v] == stamp` means "taken in the current pass".
-struct Scratch {
-    mark: Vec<u32>,
-    stamp: u32,
-    queue: Vec<u32>,
-    /// Index of the core owning a voxel during a watershed (valid where marked taken).
-    owner: Vec<u32>,
+impl Significance<'_> {
+    /// Whether `node` counts as a core inside its parent at level index `parent_level`.
+    fn counts(&self, node: &Node, parent_level: u32) -> bool {
+        node.peak - self.levels[parent_level as usize] >= self.prominence
+            && node.size >= self.min_size
+    }
+
+    /// Whether a node seen from a level below its own `hi` stays significant at every level up to `hi` (the
+    /// voxels do not change over `lo..=hi`, so the strictest test is the one just below `hi`).
+    fn holds_up_to_hi(&self, node: &Node, from: u32) -> bool {
+        from == node.hi || self.counts(node, node.hi - 1)
+    }
+
+    /// Appends to `out` the cores that split `node` at its level `hi` — its significant children, each recursively
+    /// split in turn — and returns true, or returns false (appending nothing) when fewer than two cores are found.
+    fn split(&self, nodes: &[Node], id: u32, out: &mut Vec<(u32, f32)>) -> bool {
+        let node = &nodes[id as usize];
+        let mut significant = Vec::new();
+        let mut child = node.first_child;
+        while child != NONE {
+            if self.counts(&nodes[child as usize], node.hi) {
+                significant.push(child);
+            }
+            child = nodes[child as usize].next_sibling;
+        }
+        match significant.as_slice() {
+            [] => false,
+            &[only] => {
+                let c = &nodes[only as usize];
+                self.holds_up_to_hi(c, c.lo) && self.split(nodes, only, out)
+            }
+            several => {
+                for &c in several {
+                    let n = &nodes[c as usize];
+                    if !(self.holds_up_to_hi(n, n.lo) && self.split(nodes, c, out)) {
+                        out.push((c, self.levels[n.lo as usize]));
+                    }
+                }
+                true
+            }
+        }
+    }
 }
 
-impl Scratch {
-    fn next_stamp(&mut self) -> u32 {
-        if self.stamp == u32::MAX - 2 {
-            self.mark.iter_mut().for_each(|m| *m = 0);
-            self.stamp = 0;
-        }
-        self.stamp += 1;
-        self.stamp
+/// Label of a node or voxel during identification: a cell index + 1, or one of these.
+const NO_CELL: u32 = 0;
+/// Inside a split envelope but outside its cores: shared out by the watershed.
+const FLOODED: u32 = u32::MAX;
+
+thread_local! {
+    /// One zero per voxel, kept between calls on a thread: identification only writes where there are echoes and
+    /// clears them again, so a frame costs no large allocation.
+    static SCRATCH: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// This thread's scratch, all zeros, at least `len` long (cut to `len`).
+fn take_scratch(len: usize) -> Vec<u32> {
+    let mut v = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    if v.len() < len {
+        v.resize(len, 0);
     }
+    v.truncate(len);
+    v
+}
+
+/// Gives the (all zero again) scratch back to the thread.
+fn return_scratch(v: Vec<u32>) {
+    debug_assert!(v.iter().all(|&x| x == 0));
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.capacity() < v.capacity() {
+            *s = v;
+        }
+    });
 }
 
 impl Lattice {
@@ -356,11 +426,14 @@ impl Lattice {
         }
     }
 
-    fn len(&self) -> usize {
+    /// Number of voxels.
+    pub(super) fn len(&self) -> usize {
         self.nz * self.ny * self.nx
     }
 
-    fn size_of(&self, v: u32) -> f64 {
+    /// Size of a voxel: km² (2-D) or km³ (3-D).
+    #[inline]
+    pub(super) fn size_of(&self, v: u32) -> f64 {
         let v = v as usize;
         let plane = self.ny * self.nx;
         self.level_weight[v / plane] * self.row_weight[(v % plane) / self.nx]
@@ -368,7 +441,7 @@ impl Lattice {
 
     /// Calls `f` for each neighbour: 8 in the plane, 1 above, 1 below.
     #[inline]
-    fn for_neighbours(&self, v: u32, mut f: impl FnMut(u32)) {
+    pub(super) fn for_neighbours(&self, v: u32, mut f: impl FnMut(u32)) {
         let v = v as usize;
         let plane = self.ny * self.nx;
         let (z, rem) = (v / plane, v % plane);
@@ -393,201 +466,121 @@ impl Lattice {
         }
     }
 
-    /// Connected components of the voxels of `members` (all marked with `member_stamp`) at or above `threshold`.
-    fn components(
-        &self,
-        values: &[f32],
-        candidates: &[u32],
-        threshold: f32,
-        scratch: &mut Scratch,
-    ) -> Vec<Vec<u32>> {
-        let member = scratch.next_stamp();
-        for &v in candidates {
-            if values[v as usize] >= threshold {
-                scratch.mark[v as usize] = member;
-            }
-        }
-        let visited = scratch.next_stamp();
-        let mut out = Vec::new();
-        for &start in candidates {
-            if scratch.mark[start as usize] != member {
-                continue;
-            }
-            scratch.mark[start as usize] = visited;
-            let mut component = vec![start];
-            let mut head = 0;
-            while head < component.len() {
-                let v = component[head];
-                head += 1;
-                self.for_neighbours(v, |n| {
-                    if scratch.mark[n as usize] == member {
-                        scratch.mark[n as usize] = visited;
-                        component.push(n);
-                    }
-                });
-            }
-            out.push(component);
-        }
-        out
-    }
-
-    fn size(&self, voxels: &[u32]) -> f64 {
-        voxels.iter().map(|&v| self.size_of(v)).sum()
-    }
-
-    /// The whole algorithm: envelopes, cores, watershed, size filter.
+    /// The whole algorithm: envelopes (components at the lowest level), their cores (significant components at
+    /// the higher levels, found on the component tree), the watershed of split envelopes, the size filter.
     fn identify(
         &self,
         values: &[f32],
-        thresholds: &[f32],
+        levels: &[f32],
         (min_size, min_core_size): (f64, f64),
         prominence: f32,
-    ) -> Vec<CellRegion> {
-        let mut scratch = self.scratch();
-        let all: Vec<u32> = (0..self.len() as u32)
-            .filter(|&v| values[v as usize] >= thresholds[0])
-            .collect();
-        let envelopes: Vec<Vec<u32>> = self
-            .components(values, &all, thresholds[0], &mut scratch)
-            .into_iter()
-            .filter(|e| self.size(e) >= min_size)
-            .collect();
-        let significant = Significance {
+    ) -> Result<Vec<CellRegion>> {
+        if self.len() > MAX_VOXELS {
+            return Err(Error::parameter(
+                "grid size",
+                self.len(),
+                format!("at most {MAX_VOXELS} voxels per field"),
+            ));
+        }
+        let mut label = take_scratch(self.len());
+        let tree = ComponentTree::build(self, values, levels, &mut label);
+        let nodes = &tree.nodes;
+        let significance = Significance {
+            levels,
             min_size: min_core_size,
             prominence,
         };
-        envelopes
-            .into_iter()
-            .flat_map(|envelope| {
-                let scratch = &mut scratch;
-                let cores = self.cores(values, &envelope, 0, thresholds, &significant, scratch);
-                if cores.len() < 2 {
-                    let size = self.size(&envelope);
-                    let mut voxels = envelope;
-                    voxels.sort_unstable();
-                    let core_threshold_dbz = cores.first().map_or(thresholds[0], |c| c.1);
-                    return vec![CellRegion {
-                        voxels,
-                        footprint: Vec::new(),
-                        core_threshold_dbz,
-                        size,
-                    }];
-                }
-                self.watershed(values, &envelope, cores, scratch)
-                    .into_iter()
-                    .filter_map(|(mut voxels, threshold)| {
-                        let size = self.size(&voxels);
-                        (size >= min_size).then(|| {
-                            voxels.sort_unstable();
-                            CellRegion {
-                                voxels,
-                                footprint: Vec::new(),
-                                core_threshold_dbz: threshold,
-                                size,
-                            }
-                        })
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    }
-
-    fn scratch(&self) -> Scratch {
-        Scratch {
-            mark: vec![0; self.len()],
-            stamp: 0,
-            queue: Vec::new(),
-            owner: vec![0; self.len()],
-        }
-    }
-
-    /// The cores of a region at `thresholds[level]`: the region itself unless it holds two or more cores (each of
-    /// significant size and prominence) at some higher level, in which case those (recursively split) cores.
-    fn cores(
-        &self,
-        values: &[f32],
-        region: &[u32],
-        level: usize,
-        thresholds: &[f32],
-        significant: &Significance,
-        scratch: &mut Scratch,
-    ) -> Vec<(Vec<u32>, f32)> {
-        let Some(&next) = thresholds.get(level + 1) else {
-            return vec![(region.to_vec(), thresholds[level])];
-        };
-        let mut children: Vec<Vec<u32>> = self
-            .components(values, region, next, scratch)
-            .into_iter()
-            .filter(|c| {
-                let peak = c
-                    .iter()
-                    .map(|&v| values[v as usize])
-                    .fold(f32::NEG_INFINITY, f32::max);
-                peak - thresholds[level] >= significant.prominence
-                    && self.size(c) >= significant.min_size
-            })
-            .collect();
-        match children.len() {
-            0 => vec![(region.to_vec(), thresholds[level])],
-            1 => {
-                let child = children.pop().unwrap_or_default();
-                let deeper =
-                    self.cores(values, &child, level + 1, thresholds, significant, scratch);
-                if deeper.len() >= 2 {
-                    deeper
-                } else {
-                    vec![(region.to_vec(), thresholds[level])]
-                }
+        // Label the nodes: envelopes (roots) too small are dropped, unsplit ones are a cell, split ones flood
+        // from their cores.
+        let mut node_label = vec![NO_CELL; nodes.len()];
+        let mut fixed = vec![false; nodes.len()];
+        let mut thresholds: Vec<f32> = Vec::new();
+        let mut split_cell = Vec::new();
+        let mut cores = Vec::new();
+        for (id, node) in nodes.iter().enumerate() {
+            if node.parent != NONE {
+                continue;
             }
-            _ => children
-                .iter()
-                .flat_map(|c| self.cores(values, c, level + 1, thresholds, significant, scratch))
-                .collect(),
+            fixed[id] = true;
+            if node.size < min_size {
+                continue;
+            }
+            cores.clear();
+            if significance.holds_up_to_hi(node, 0)
+                && significance.split(nodes, id as u32, &mut cores)
+            {
+                node_label[id] = FLOODED;
+                for &(core, threshold) in &cores {
+                    thresholds.push(threshold);
+                    split_cell.push(true);
+                    node_label[core as usize] = thresholds.len() as u32;
+                    fixed[core as usize] = true;
+                }
+            } else {
+                thresholds.push(levels[0]);
+                split_cell.push(false);
+                node_label[id] = thresholds.len() as u32;
+            }
         }
-    }
-
-    /// Shares an envelope among its cores: a priority flood from the cores into the rest of the envelope, highest
-    /// reflectivity first (Beucher and Meyer's watershed by flooding).
-    fn watershed(
-        &self,
-        values: &[f32],
-        envelope: &[u32],
-        cores: Vec<(Vec<u32>, f32)>,
-        scratch: &mut Scratch,
-    ) -> Vec<(Vec<u32>, f32)> {
-        let in_envelope = scratch.next_stamp();
-        for &v in envelope {
-            scratch.mark[v as usize] = in_envelope;
+        // Parents come after their children: label top-down.
+        for id in (0..nodes.len()).rev() {
+            let p = nodes[id].parent;
+            if !fixed[id] && p != NONE {
+                node_label[id] = node_label[p as usize];
+            }
         }
-        let taken = scratch.next_stamp();
+        // Voxel labels (the scratch now holds the forest at these voxels, zero elsewhere); cores of split
+        // envelopes seed the watershed.
         let mut heap = BinaryHeap::new();
         let key = |v: u32| (values[v as usize] * 64.0) as i32;
-        let mut out: Vec<(Vec<u32>, f32)> = Vec::with_capacity(cores.len());
-        for (i, (core, threshold)) in cores.into_iter().enumerate() {
-            for &v in &core {
-                scratch.mark[v as usize] = taken;
-                scratch.owner[v as usize] = i as u32;
+        for (&v, &leaf) in tree.voxels.iter().zip(&tree.leaf) {
+            let l = node_label[leaf as usize];
+            label[v as usize] = l;
+            if l != NO_CELL && l != FLOODED && split_cell[l as usize - 1] {
                 heap.push((key(v), Reverse(v)));
             }
-            out.push((core, threshold));
         }
-        scratch.queue.clear();
+        // Priority flood from the cores, highest reflectivity first (Beucher and Meyer's watershed by flooding).
         while let Some((_, Reverse(v))) = heap.pop() {
-            let o = scratch.owner[v as usize];
-            let (mark, owner, queue) = (&mut scratch.mark, &mut scratch.owner, &mut scratch.queue);
+            let owner = label[v as usize];
             self.for_neighbours(v, |n| {
-                if mark[n as usize] == in_envelope {
-                    mark[n as usize] = taken;
-                    owner[n as usize] = o;
-                    queue.push(n);
+                if label[n as usize] == FLOODED {
+                    label[n as usize] = owner;
+                    heap.push((key(n), Reverse(n)));
                 }
             });
-            for n in scratch.queue.drain(..) {
-                out[o as usize].0.push(n);
-                heap.push((key(n), Reverse(n)));
+        }
+        // Sizes, then the voxels of the cells large enough (ascending: the voxels are).
+        let mut sizes = vec![0.0; thresholds.len() + 1];
+        let mut counts = vec![0usize; thresholds.len() + 1];
+        for &v in &tree.voxels {
+            let l = label[v as usize];
+            if l != FLOODED {
+                sizes[l as usize] += self.size_of(v);
+                counts[l as usize] += 1;
             }
         }
-        out
+        let mut cells: Vec<CellRegion> = thresholds
+            .iter()
+            .zip(&sizes[1..])
+            .zip(&counts[1..])
+            .map(|((&core_threshold_dbz, &size), &count)| CellRegion {
+                voxels: Vec::with_capacity(if size >= min_size { count } else { 0 }),
+                footprint: Vec::new(),
+                core_threshold_dbz,
+                size,
+            })
+            .collect();
+        for &v in &tree.voxels {
+            let l = label[v as usize];
+            if l != NO_CELL && l != FLOODED && sizes[l as usize] >= min_size {
+                cells[l as usize - 1].voxels.push(v);
+            }
+            label[v as usize] = 0;
+        }
+        return_scratch(label);
+        cells.retain(|c| c.size >= min_size);
+        Ok(cells)
     }
 }
 

@@ -7,6 +7,8 @@
 //! [`assess`] scores its threats (hail, damaging wind, heavy rain, severe convection). [`CellPipeline`] does all of
 //! it, one composite frame at a time.
 
+/// Component tree of nested thresholds, built in one union–find pass.
+mod component_tree;
 /// Weighted least-squares trend forecasts with an uncertainty cone.
 pub mod forecast;
 /// Nested-threshold identification with watershed splitting of clustered cores.

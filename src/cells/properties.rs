@@ -39,7 +39,7 @@ pub struct CellFields<'a> {
     pub vil_kg_m2: Option<ArrayView2<'a, f32>>,
     /// Maximum expected size of hail, mm.
     pub mesh_mm: Option<ArrayView2<'a, f32>>,
-    /// Probability of severe hail, 0–1.
+    /// Probability of severe hail, % (0–100, as [`crate::products::posh`] gives it).
     pub posh: Option<ArrayView2<'a, f32>>,
     /// Hail differential reflectivity (Aydin et al. 1986), dB.
     pub hdr_db: Option<ArrayView2<'a, f32>>,
@@ -117,7 +117,7 @@ pub struct Cell {
     pub vil_density_g_m3: Option<f64>,
     /// Largest MESH over the cell, mm.
     pub mesh_mm: Option<f64>,
-    /// Largest POSH, 0–1.
+    /// Largest POSH, %.
     pub posh: Option<f64>,
     /// Largest HDR, dB.
     pub hdr_db: Option<f64>,
@@ -427,42 +427,69 @@ fn ellipse(fp: &[u32], spec: &crate::geo::GridSpec) -> Ellipse {
 
 /// The longest closed boundary of the footprint along pixel edges, in projection coordinates, counter-clockwise.
 fn outline(fp: &[u32], spec: &crate::geo::GridSpec) -> Vec<[f64; 2]> {
-    use std::collections::HashMap;
     let nx = spec.nx;
-    let inside: std::collections::HashSet<u32> = fp.iter().copied().collect();
+    let Some(&first) = fp.first() else {
+        return Vec::new();
+    };
+    // The footprint as a bitmap over its bounding box (rows r0..=r1, columns c0..=c1).
+    let (mut r0, mut r1, mut c0, mut c1) = (
+        first as usize / nx,
+        first as usize / nx,
+        first as usize % nx,
+        first as usize % nx,
+    );
+    for &p in fp {
+        let (r, c) = (p as usize / nx, p as usize % nx);
+        r0 = r0.min(r);
+        r1 = r1.max(r);
+        c0 = c0.min(c);
+        c1 = c1.max(c);
+    }
+    let w = c1 - c0 + 1;
+    let mut inside = vec![false; (r1 - r0 + 1) * w];
+    for &p in fp {
+        inside[(p as usize / nx - r0) * w + p as usize % nx - c0] = true;
+    }
     let has = |r: i64, c: i64| {
-        r >= 0
-            && c >= 0
-            && (c as usize) < nx
-            && r < spec.ny as i64
-            && inside.contains(&((r as usize * nx + c as usize) as u32))
+        r >= r0 as i64
+            && c >= c0 as i64
+            && r <= r1 as i64
+            && c <= c1 as i64
+            && inside[(r as usize - r0) * w + c as usize - c0]
     };
     // Directed edges between pixel corners (corner (r, c) = top-left of pixel (r, c) in index space) with the
-    // pixel on the left when walking in (col, row) coordinates.
-    let mut next: HashMap<(i64, i64), Vec<(i64, i64)>> = HashMap::new();
+    // pixel on the left when walking in (col, row) coordinates; a corner has at most two edges leaving it.
+    let cw = w + 1;
+    let corner = |r: i64, c: i64| (r as usize - r0) * cw + (c as usize - c0);
+    let mut next: Vec<([u32; 2], u8)> = vec![([0; 2], 0); (r1 - r0 + 2) * cw];
+    let mut push = |from: usize, to: usize| {
+        let slot = &mut next[from];
+        slot.0[slot.1 as usize] = to as u32;
+        slot.1 += 1;
+    };
     for &p in fp {
         let (r, c) = ((p as usize / nx) as i64, (p as usize % nx) as i64);
         if !has(r - 1, c) {
-            next.entry((r, c + 1)).or_default().push((r, c));
+            push(corner(r, c + 1), corner(r, c));
         }
         if !has(r + 1, c) {
-            next.entry((r + 1, c)).or_default().push((r + 1, c + 1));
+            push(corner(r + 1, c), corner(r + 1, c + 1));
         }
         if !has(r, c - 1) {
-            next.entry((r, c)).or_default().push((r + 1, c));
+            push(corner(r, c), corner(r + 1, c));
         }
         if !has(r, c + 1) {
-            next.entry((r + 1, c + 1)).or_default().push((r, c + 1));
+            push(corner(r + 1, c + 1), corner(r, c + 1));
         }
     }
-    let mut best: Vec<(i64, i64)> = Vec::new();
-    let mut starts: Vec<(i64, i64)> = next.keys().copied().collect();
-    starts.sort_unstable();
+    let starts: Vec<usize> = (0..next.len()).filter(|&k| next[k].1 > 0).collect();
+    let mut best: Vec<usize> = Vec::new();
     for start in starts {
         let mut ring = vec![start];
         let mut at = start;
-        while let Some(to) = next.get_mut(&at).and_then(Vec::pop) {
-            at = to;
+        while next[at].1 > 0 {
+            next[at].1 -= 1;
+            at = next[at].0[next[at].1 as usize] as usize;
             ring.push(at);
             if at == start {
                 break;
@@ -472,6 +499,10 @@ fn outline(fp: &[u32], spec: &crate::geo::GridSpec) -> Vec<[f64; 2]> {
             best = ring;
         }
     }
+    let best: Vec<(i64, i64)> = best
+        .iter()
+        .map(|&k| ((k / cw + r0) as i64, (k % cw + c0) as i64))
+        .collect();
     // Drop collinear vertices.
     let mut simple: Vec<(i64, i64)> = Vec::with_capacity(best.len());
     for (k, &v) in best.iter().enumerate() {

@@ -4,7 +4,7 @@
 //! Each indicator is a linear ramp from "no sign" (0) to "clear sign" (1) between two documented values; a class
 //! combines the indicators it has (missing fields simply do not vote).
 //!
-//! - **Hail**: weighted mean of MESH (10 → 30 mm), POSH (0.3 → 0.7), HDR (10 → 30 dB; Aydin et al. 1986), ZDR
+//! - **Hail**: weighted mean of MESH (10 → 30 mm), POSH (30 → 70 %), HDR (10 → 30 dB; Aydin et al. 1986), ZDR
 //!   column depth (0.5 → 2.5 km above the freezing level), VIL density (2.5 → 4 g m⁻³; Amburn and Wolf 1997) and
 //!   maximum reflectivity (50 → 60 dBZ), raised to the strongest single indicator when that is above 0.8.
 //! - **Damaging wind**: the strongest of VIL (or maximum reflectivity) collapse over the last two scans (20 → 50 %
@@ -147,7 +147,7 @@ fn hail(c: &Cell) -> Threat {
         }
     };
     add("mesh_mm", c.mesh_mm, 10.0, 30.0, 2.0);
-    add("posh", c.posh, 0.3, 0.7, 2.0);
+    add("posh", c.posh, 30.0, 70.0, 2.0);
     add("hdr_db", c.hdr_db, 10.0, 30.0, 1.5);
     add(
         "zdr_column_depth_m",

@@ -256,11 +256,11 @@ impl Tracker {
                 "footprint index outside the tracker's grid",
             ));
         }
-        // Label map of the new cells.
-        let mut label = vec![u32::MAX; ny * nx];
+        // Label map of the new cells: index + 1, 0 outside (zeroed memory: only the pages with cells are touched).
+        let mut label = vec![0u32; ny * nx];
         for (j, c) in cells.iter().enumerate() {
             for &p in &c.footprint {
-                label[p as usize] = j as u32;
+                label[p as usize] = j as u32 + 1;
             }
         }
         let active: Vec<usize> = (0..self.tracks.len())
@@ -300,8 +300,8 @@ impl Tracker {
                 let c = (p as usize % nx) as i64 + shift_c;
                 if r >= 0 && c >= 0 && (r as usize) < ny && (c as usize) < nx {
                     let j = label[r as usize * nx + c as usize];
-                    if j != u32::MAX {
-                        *counts.entry(j as usize).or_default() += 1;
+                    if j != 0 {
+                        *counts.entry(j as usize - 1).or_default() += 1;
                     }
                 }
             }
@@ -333,7 +333,8 @@ impl Tracker {
                     }
                 }
             }
-            let mut weights = Matrix::new(nt, nc + nt, 0i64);
+            // Weights of the feasible links (track k, cell j).
+            let mut links: Vec<(usize, usize, i64)> = Vec::new();
             for (k, &ti) in active.iter().enumerate() {
                 let last = self.tracks[ti].last();
                 let (px, py, dt) = predicted[k];
@@ -345,20 +346,35 @@ impl Tracker {
                     let ov = overlaps[k].get(&j).copied().unwrap_or(0) as f64;
                     let unclaimed = (cell_claimed[j] || track_claims[k]) && !significant(k, j);
                     if (moved_km > reach_km && ov == 0.0) || unclaimed {
-                        weights[(k, j)] = -((big * SCALE) as i64);
                         continue;
                     }
                     let a2 = cell.footprint.len().max(1) as f64;
                     let size_km = (cell.area_km2.sqrt() - last.area_km2.sqrt()).abs();
                     let bonus = self.config.overlap_bonus_km * (ov / a1 + ov / a2);
                     let cost = dist_km + size_km - bonus;
-                    weights[(k, j)] = ((big - cost) * SCALE) as i64;
+                    links.push((k, j, ((big - cost) * SCALE) as i64));
                 }
             }
-            let (_, assignment) = kuhn_munkres(&weights);
-            for (k, &j) in assignment.iter().enumerate() {
-                if j < nc && weights[(k, j)] > 0 {
-                    assigned_cell[k] = Some(j);
+            // A track left without a cell is always possible, so an infeasible link is never part of the optimum:
+            // the assignment falls apart into independent problems, one per group of tracks and cells joined by
+            // feasible links, each solved on its own (rows = its tracks, columns = its cells + one "no cell"
+            // column per track).
+            for (tracks, group_cells, group_links) in link_groups(nt, nc, &links) {
+                let (gt, gc) = (tracks.len(), group_cells.len());
+                let mut weights = Matrix::new(gt, gc + gt, 0i64);
+                for c in 0..gc {
+                    for r in 0..gt {
+                        weights[(r, c)] = -((big * SCALE) as i64);
+                    }
+                }
+                for &(r, c, w) in &group_links {
+                    weights[(r, c)] = w;
+                }
+                let (_, assignment) = kuhn_munkres(&weights);
+                for (r, &c) in assignment.iter().enumerate() {
+                    if c < gc && weights[(r, c)] > 0 {
+                        assigned_cell[tracks[r]] = Some(group_cells[c]);
+                    }
                 }
             }
         }
@@ -534,5 +550,70 @@ impl Tracker {
             .binary_search_by_key(&id, |t| t.id)
             .ok()
             .map(|i| &mut self.tracks[i])
+    }
+}
+
+/// A group of the assignment: its tracks, its cells and its links as (row, column, weight) into them.
+type LinkGroup = (Vec<usize>, Vec<usize>, Vec<(usize, usize, i64)>);
+
+/// Splits the links `(track, cell, weight)` between `nt` tracks and `nc` cells into connected groups (only
+/// groups with at least one link; tracks and cells without links are left out).
+fn link_groups(nt: usize, nc: usize, links: &[(usize, usize, i64)]) -> Vec<LinkGroup> {
+    // Union–find over tracks 0..nt and cells nt..nt + nc.
+    let mut parent: Vec<usize> = (0..nt + nc).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for &(k, j, _) in links {
+        let (a, b) = (root(&mut parent, k), root(&mut parent, nt + j));
+        if a != b {
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut group_of_root = vec![usize::MAX; nt + nc];
+    let mut local = vec![usize::MAX; nt + nc];
+    let mut groups: Vec<LinkGroup> = Vec::new();
+    for &(k, j, w) in links {
+        let g = root(&mut parent, k);
+        if group_of_root[g] == usize::MAX {
+            group_of_root[g] = groups.len();
+            groups.push((Vec::new(), Vec::new(), Vec::new()));
+        }
+        let group = &mut groups[group_of_root[g]];
+        if local[k] == usize::MAX {
+            local[k] = group.0.len();
+            group.0.push(k);
+        }
+        if local[nt + j] == usize::MAX {
+            local[nt + j] = group.1.len();
+            group.1.push(j);
+        }
+        group.2.push((local[k], local[nt + j], w));
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_groups;
+
+    #[test]
+    fn links_fall_into_independent_groups() {
+        // Tracks 0 and 1 compete for cell 0, track 1 may also take cell 1; track 2 only sees cell 3; track 3 and
+        // cell 2 have no link.
+        let links = [(0, 0, 5), (1, 0, 7), (1, 1, 3), (2, 3, 9)];
+        let groups = link_groups(4, 4, &links);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].0, vec![0, 1]);
+        assert_eq!(groups[0].1, vec![0, 1]);
+        assert_eq!(groups[0].2, vec![(0, 0, 5), (1, 0, 7), (1, 1, 3)]);
+        assert_eq!(groups[1].0, vec![2]);
+        assert_eq!(groups[1].1, vec![3]);
+        assert_eq!(groups[1].2, vec![(0, 0, 9)]);
+        assert!(link_groups(3, 3, &[]).is_empty());
     }
 }
