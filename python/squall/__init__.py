@@ -21,6 +21,7 @@ from ._squall import (
     read_volume,
 )
 from . import dask, dualpol, extrapolation, grid, io, motion, nowcasts, products, verification
+from . import cascade, noise, utils, warn
 
 __all__ = [
     "DecodeError",
@@ -32,14 +33,18 @@ __all__ = [
     "UnsupportedError",
     "Volume",
     "__version__",
+    "cascade",
     "dask",
     "dualpol",
     "extrapolation",
     "grid",
     "io",
     "motion",
+    "noise",
     "nowcasts",
     "products",
     "read_volume",
+    "utils",
     "verification",
+    "warn",
 ]

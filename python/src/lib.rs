@@ -4,15 +4,19 @@
 use pyo3::prelude::*;
 
 mod accumulators;
+mod cascade;
 mod dualpol;
 mod errors;
 mod grid;
 mod motion;
+mod noise;
 mod nowcast;
 mod nowcasts;
 mod sequence;
+mod transformation;
 mod verification;
 mod volume;
+mod warn;
 
 /// The native module; its public names are re-exported by `squall/__init__.py`.
 #[pymodule]
@@ -27,6 +31,10 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sequence::register(m)?;
     accumulators::register(m)?;
     grid::register(m)?;
+    cascade::register(m)?;
+    noise::register(m)?;
+    transformation::register(m)?;
+    warn::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
