@@ -114,7 +114,7 @@ fn noise_generate<'py>(
 /// Laplace deviates drawn from stream `seed`; `(perturbations, (ε_∥, ε_⊥))`.
 #[pyfunction]
 #[pyo3(signature = (velocity, km_per_pixel, timestep, p_par, p_perp, seed, lead_times_min))]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn noise_motion_perturbation<'py>(
     py: Python<'py>,
     velocity: PyReadonlyArray3<'py, f32>,

@@ -96,7 +96,7 @@ impl PowerTransform {
     pub fn apply(&self, x: f64) -> f64 {
         match *self {
             PowerTransform::Decibel => 10.0 * x.log10(),
-            PowerTransform::BoxCox(l) if l == 0.0 => x.ln(),
+            PowerTransform::BoxCox(0.0) => x.ln(),
             PowerTransform::BoxCox(l) => (x.powf(l) - 1.0) / l,
         }
     }
@@ -105,7 +105,7 @@ impl PowerTransform {
     pub fn invert(&self, y: f64) -> f64 {
         match *self {
             PowerTransform::Decibel => 10f64.powf(y / 10.0),
-            PowerTransform::BoxCox(l) if l == 0.0 => y.exp(),
+            PowerTransform::BoxCox(0.0) => y.exp(),
             PowerTransform::BoxCox(l) => ((l * y + 1.0).ln() / l).exp(),
         }
     }
@@ -244,7 +244,7 @@ pub fn normal_quantile(p: f64) -> f64 {
             3.387_132_872_796_366_5,
             133.141_667_891_784_38,
             1_971.590_950_306_551_3,
-            13_731.693_765_509_461,
+            13_731.693_765_509_46,
             45_921.953_931_549_87,
             67_265.770_927_008_7,
             33_430.575_583_588_13,
