@@ -1,6 +1,7 @@
 //! The decibel transform of rain rate used by S-PROG and STEPS (pysteps' `dB_transform` conventions).
-//! Also the Box–Cox power transforms ([`PowerTransform`]) and the normal quantile transform
-//! ([`NormalQuantileTransform`]) of `squall.utils.transformation`.
+//! Also the Box–Cox power transforms ([`PowerTransform`](crate::nowcast::transform::PowerTransform)) and the normal
+//! quantile transform ([`NormalQuantileTransform`](crate::nowcast::transform::NormalQuantileTransform)) of
+//! `squall.utils.transformation`.
 //!
 //! Forward: `R ≥ threshold` (mm h⁻¹) → `10 log10 R` dB; `R < threshold` → `zero_value` dB; NaN stays NaN.
 //! Inverse: `10^(dB/10)`, values below the threshold → 0 mm h⁻¹; NaN stays NaN. The defaults are pysteps'
