@@ -22,7 +22,7 @@ $(VENV)/.ready:
 
 # xarray and Dask for squall.io / squall.nowcasts.to_dataset / squall.dask; a separate marker so an existing venv gets them.
 $(VENV)/.ready-xarray: $(VENV)/.ready
-	$(VENV)/bin/pip install --quiet xarray "dask[distributed]" netCDF4
+	$(VENV)/bin/pip install --quiet xarray "dask[distributed]" netCDF4 zarr
 	touch $@
 
 venv: $(VENV)/.ready $(VENV)/.ready-xarray

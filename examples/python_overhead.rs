@@ -8,7 +8,11 @@
 //! Kernels (frames 10, 11, 12 of the sequence, rain rate in mm/h, NaN → 0):
 //! - `extrapolate`: frame 12 along a uniform motion (u, v) = (2.5, −1.5) pixels per step, 12 lead times, bilinear;
 //! - `det_cat`: contingency table of frame 11 against frame 12 at 1 mm/h;
-//! - `lucas_kanade`: dense Lucas–Kanade (pysteps' defaults) on frames 10–12 in dB (R ≥ 0.1 → 10 log10 R, else −15).
+//! - `lucas_kanade`: dense Lucas–Kanade (pysteps' defaults) on frames 10–12 in dB (R ≥ 0.1 → 10 log10 R, else −15);
+//! - `fss`: fractions skill score of frame 11 against frame 12 at 1 mm/h in 9 × 9 windows;
+//! - `crps`: CRPS of an 8-member ensemble (frames 10–12 and 5 shifted copies of frame 11) against frame 12;
+//! - `steps`: a STEPS ensemble (4 members, 3 lead times, 6 levels, nonparametric noise, BPS motion perturbation,
+//!   incremental mask, CDF matching, seed 1) from frames 10–12 in dB with the uniform motion above, 1 km, 5 min.
 
 use std::time::Instant;
 
@@ -17,7 +21,9 @@ use squall::io::composite::open_sequence_dir;
 use squall::motion::MotionEstimator;
 use squall::motion::lucas_kanade::LucasKanade;
 use squall::nowcast::Extrapolator;
-use squall::verify::ContingencyTable;
+use squall::nowcast::noise::BpsParameters;
+use squall::nowcast::steps::{NowcastInput, Steps, StepsConfig};
+use squall::verify::{ContingencyTable, Crps, fss};
 
 fn median_s<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut out = f();
@@ -74,5 +80,62 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (t, motion) = median_s(runs, || lk.estimate(db.view()));
     let sum: f64 = motion?.iter().map(|&v| f64::from(v)).sum();
     println!("{{\"kernel\": \"lucas_kanade\", \"median_s\": {t}, \"checksum\": {sum}}}");
+
+    let (t, score) = median_s(runs, || fss(rate.index_axis(Axis(0), 1), last, 1.0, 9));
+    println!(
+        "{{\"kernel\": \"fss\", \"median_s\": {t}, \"checksum\": {}}}",
+        score?
+    );
+
+    let mut members = Array3::<f32>::zeros((8, ny, nx));
+    for k in 0..3 {
+        members
+            .index_axis_mut(Axis(0), k)
+            .assign(&rate.index_axis(Axis(0), k));
+    }
+    let frame = rate.index_axis(Axis(0), 1);
+    for k in 3..8 {
+        // Frame 11 shifted by k − 2 pixels along x (edge column repeated).
+        let shift = k - 2;
+        let mut member = members.index_axis_mut(Axis(0), k);
+        member
+            .slice_mut(s![.., shift..])
+            .assign(&frame.slice(s![.., ..nx - shift]));
+        for c in 0..shift {
+            member.column_mut(c).assign(&frame.column(0));
+        }
+    }
+    let (t, crps) = median_s(runs, || {
+        let mut crps = Crps::new();
+        crps.accumulate(members.view(), last)
+            .map(|_| crps.compute())
+    });
+    println!(
+        "{{\"kernel\": \"crps\", \"median_s\": {t}, \"checksum\": {}}}",
+        crps?
+    );
+
+    let steps = Steps::new(StepsConfig {
+        members: 4,
+        n_cascade_levels: 6,
+        ar_order: 2,
+        rain_threshold: -10.0,
+        motion_perturbation: Some(BpsParameters::BOWLER_2006),
+        seed: 1,
+        ..StepsConfig::default()
+    });
+    let input = NowcastInput {
+        fields: db.view(),
+        velocity: velocity.view(),
+        km_per_pixel: 1.0,
+        timestep_minutes: 5.0,
+    };
+    let (t, out) = median_s(runs.min(3), || steps.forecast_db(&input, 3, &|_, _| ()));
+    let sum: f64 = out?
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|&v| f64::from(v))
+        .sum();
+    println!("{{\"kernel\": \"steps\", \"median_s\": {t}, \"checksum\": {sum}}}");
     Ok(())
 }

@@ -3,7 +3,8 @@
 
 Runs ``examples/python_overhead`` (the Rust calls) and the same kernels through the ``squall`` package
 (``squall.extrapolation.semilagrangian.extrapolate``, ``squall.verification.det_cat_fct``,
-``squall.motion.dense_lucaskanade``) alternately, ``--rounds`` times, each timing the median of ``--runs`` calls
+``squall.motion.dense_lucaskanade``, ``squall.verification.fss``, ``squall.verification.CRPS``,
+``squall.nowcasts.steps.forecast``; the inputs as the example's docs say) alternately, ``--rounds`` times, each timing the median of ``--runs`` calls
 after a warm-up; prints the median over rounds of each and the overhead (Python / Rust - 1), and checks the
 results agree (checksums). Run from the repo root with the package built (``make python``)::
 
@@ -47,6 +48,20 @@ def python_round(rate, runs):
     out["det_cat"] = (t, float(hits))
     t, motion = median_s(runs, lambda: squall.motion.dense_lucaskanade(db))
     out["lucas_kanade"] = (t, float(motion.sum(dtype=np.float64)))
+    t, score = median_s(runs, lambda: squall.verification.fss(rate[1], last, 1.0, 9))
+    out["fss"] = (t, float(score))
+    members = np.empty((8,) + rate.shape[1:], np.float32)
+    members[:3] = rate
+    for k in range(3, 8):
+        shift = k - 2
+        members[k, :, shift:] = rate[1, :, :-shift]
+        members[k, :, :shift] = rate[1, :, :1]
+    t, crps = median_s(runs, lambda: squall.verification.CRPS(members, last))
+    out["crps"] = (t, float(crps))
+    t, ens = median_s(min(runs, 3), lambda: squall.nowcasts.steps.forecast(
+        db, velocity, 3, n_ens_members=4, n_cascade_levels=6, precip_thr=-10.0, kmperpixel=1.0, timestep=5.0,
+        seed=1))
+    out["steps"] = (t, float(np.nansum(ens, dtype=np.float64)))
     return out
 
 

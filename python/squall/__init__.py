@@ -20,8 +20,22 @@ from ._squall import (
     __version__,
     read_volume,
 )
-from . import dask, dualpol, extrapolation, grid, io, motion, nowcasts, products, verification
-from . import cells
+from . import (
+    cascade,
+    cells,
+    dask,
+    dualpol,
+    extrapolation,
+    grid,
+    io,
+    motion,
+    noise,
+    nowcasts,
+    products,
+    utils,
+    verification,
+    warn,
+)
 
 __all__ = [
     "DecodeError",
@@ -33,6 +47,7 @@ __all__ = [
     "UnsupportedError",
     "Volume",
     "__version__",
+    "cascade",
     "cells",
     "dask",
     "dualpol",
@@ -40,8 +55,11 @@ __all__ = [
     "grid",
     "io",
     "motion",
+    "noise",
     "nowcasts",
     "products",
     "read_volume",
+    "utils",
     "verification",
+    "warn",
 ]

@@ -2,10 +2,11 @@
 
 Each task reads its own frames (``n_past`` before and including the start time, ``n_lead`` after), estimates
 the motion (Lucas–Kanade on dB rain rate), runs the nowcast (``"extrapolation"``, or a ``"steps"`` ensemble),
-writes it to ``<out_dir>/nowcast_<YYYYmmddTHHMM>.nc`` (:func:`squall.nowcasts.to_dataset`) and returns the
-accumulator state of its scores against the observed frames: contingency-table counts per lead time and
-threshold, and count / sums of the errors per lead time. :func:`merge_scores` adds those states and computes the
-scores once, so the merged scores equal those of one pass over every forecast.
+writes it to ``<out_dir>/nowcast_<YYYYmmddTHHMM>.nc`` (NetCDF) or ``.zarr`` (a Zarr store; both through
+:func:`squall.nowcasts.to_dataset`) and returns the accumulator state of its scores against the observed frames:
+contingency-table counts per lead time and threshold, count / sums of the errors per lead time and, for an
+ensemble, the CRPS sum, rank-histogram counts, reliability bins and ROC tables. :func:`merge_scores` adds those
+states and computes the scores once, so the merged scores equal those of one pass over every forecast.
 
 >>> from dask.distributed import Client                                   # doctest: +SKIP
 >>> client = Client("tcp://scheduler:8786")    # or LocalCluster(), dask-jobqueue, dask-kubernetes  # doctest: +SKIP
@@ -63,17 +64,37 @@ def _from_db(db):
     return np.where(rate >= _RAIN_MIN, rate, 0.0).astype(np.float32)
 
 
+# Reliability bins and ROC probability thresholds of the ensemble scores (pysteps' defaults).
+_N_BINS = 10
+_N_PROB_THRS = 10
+_MIN_COUNT = 10
+_FORMATS = {"netcdf": ".nc", "zarr": ".zarr"}
+
+
+def _write(dataset, path, out_format):
+    if out_format == "netcdf":
+        dataset.to_netcdf(path)
+    else:
+        dataset.to_zarr(path, mode="w-")
+
+
 def nowcast_start(files, start, *, n_past=3, n_lead=6, method="extrapolation", crop=None, thresholds=(0.1, 1.0, 5.0),
-                  out_dir=None, n_ens_members=4, seed=0):
+                  out_dir=None, n_ens_members=4, seed=0, out_format="netcdf"):
     """One task: the nowcast from frame ``files[start]`` and the accumulator state of its scores.
 
     ``files``: every file of the archive, in time order; ``crop``: ``(y_slice, x_slice)`` or None;
     ``method``: ``"extrapolation"`` (deterministic) or ``"steps"`` (``n_ens_members`` members, seeded by
-    ``seed + start``; scored through the ensemble mean). Rain rate in mm/h. Returns a dict with ``start_time``,
-    ``path`` (the NetCDF written, or None without ``out_dir``), ``counts`` int64 (n_lead, n_thresholds, 4)
-    = hits, misses, false alarms, correct negatives, ``n`` (n_lead,) and ``sum_error``, ``sum_abs_error``,
-    ``sum_sq_error`` (n_lead,) float64 (forecast − observation over pairs where both are finite).
+    ``seed + start``; the deterministic scores use the ensemble mean); ``out_format``: ``"netcdf"`` or
+    ``"zarr"``. Rain rate in mm/h. Returns a dict with ``start_time``, ``path`` (the file or store written, or None
+    without ``out_dir``), ``counts`` int64 (n_lead, n_thresholds, 4) = hits, misses, false alarms, correct
+    negatives, ``n`` (n_lead,) and ``sum_error``, ``sum_abs_error``, ``sum_sq_error`` (n_lead,) float64
+    (forecast − observation over pairs where both are finite); for ``"steps"`` also ``ensemble``: per lead time
+    the CRPS sum and pixel count, rank-histogram counts (n_lead, members + 1; ties spread evenly), reliability
+    bins ``rel_count``/``rel_events``/``rel_sum_p`` (n_lead, n_thresholds, 10) and ROC tables ``roc_counts``
+    (n_lead, n_thresholds, 10, 4) for the events "rain ≥ threshold" with the fraction of members as probability.
     """
+    if out_format not in _FORMATS:
+        raise ValueError(f"out_format={out_format!r}: valid values are {sorted(_FORMATS)}")
     chosen = files[start - n_past + 1 : start + n_lead + 1]
     values, meta = open_sequence(chosen)
     if meta["units"] != "mm/h":
@@ -103,10 +124,11 @@ def nowcast_start(files, start, *, n_past=3, n_lead=6, method="extrapolation", c
     start_time = meta["times"][n_past - 1]
     path = None
     if out_dir is not None:
-        path = os.path.join(out_dir, f"nowcast_{start_time[:16].replace('-', '').replace(':', '')}.nc")
+        stamp = start_time[:16].replace("-", "").replace(":", "")
+        path = os.path.join(out_dir, f"nowcast_{stamp}{_FORMATS[out_format]}")
         if os.path.exists(path):
             raise FileExistsError(f"{path} exists; give an empty out_dir")
-        nowcasts.to_dataset(forecast, timestep_min, start_time, metadata=meta).to_netcdf(path)
+        _write(nowcasts.to_dataset(forecast, timestep_min, start_time, metadata=meta), path, out_format)
     counts = np.zeros((n_lead, len(thresholds), 4), np.int64)
     n = np.zeros(n_lead, np.int64)
     sums = np.zeros((3, n_lead))
@@ -121,8 +143,17 @@ def nowcast_start(files, start, *, n_past=3, n_lead=6, method="extrapolation", c
         if n[k]:
             cont = det_cont_fct(pred, obs, scores=["ME", "MAE", "MSE"])
             sums[:, k] = [cont["ME"] * n[k], cont["MAE"] * n[k], cont["MSE"] * n[k]]
-    return {"start_time": start_time, "path": path, "counts": counts, "n": n,
-            "sum_error": sums[0], "sum_abs_error": sums[1], "sum_sq_error": sums[2]}
+    result = {"start_time": start_time, "path": path, "counts": counts, "n": n,
+              "sum_error": sums[0], "sum_abs_error": sums[1], "sum_sq_error": sums[2]}
+    if method == "steps":
+        states = [
+            _squall.ensemble_accumulate(np.ascontiguousarray(forecast[:, k]),
+                                        np.ascontiguousarray(observed[k], dtype=np.float32),
+                                        [float(t) for t in thresholds], _N_BINS, _N_PROB_THRS)
+            for k in range(n_lead)
+        ]
+        result["ensemble"] = {key: np.stack([np.asarray(st[key]) for st in states]) for key in states[0]}
+    return result
 
 
 def merge_scores(results, thresholds, timestep_min):
@@ -153,15 +184,53 @@ def merge_scores(results, thresholds, timestep_min):
         "threshold": ("threshold", np.asarray(thresholds, float), {"units": "mm h-1"}),
         "outcome": ("outcome", ["hits", "misses", "false_alarms", "correct_negatives"]),
     }
+    ensembles = [r["ensemble"] for r in results if "ensemble" in r]
+    if ensembles:
+        if len(ensembles) != len(results):
+            raise ValueError("cannot merge ensemble and deterministic results")
+        data.update(_ensemble_scores(ensembles))
+        coords["rank"] = ("rank", np.arange(data["rank_histogram"][1].shape[1]))
+        coords["probability_bin"] = ("probability_bin", np.arange(_N_BINS))
+        coords["probability_threshold"] = ("probability_threshold", np.linspace(0.0, 1.0, _N_PROB_THRS))
     return xr.Dataset(data, coords, {"n_forecasts": len(results)})
 
 
+def _ensemble_scores(ensembles):
+    """Ensemble scores from summed accumulator states: CRPS, rank histogram, reliability diagram, ROC curve and
+    area (trapezoids from (1, 1) through the points to (0, 0), as ``squall.verification.ROC_curve``)."""
+    total = {key: np.sum([e[key] for e in ensembles], axis=0) for key in ensembles[0]}
+    count, events, sum_p = total["rel_count"], total["rel_events"], total["rel_sum_p"]
+    shown = (count > 0) & (count >= _MIN_COUNT)
+    roc = total["roc_counts"].astype(np.float64)
+    hits, misses, false_alarms, negatives = (roc[..., i] for i in range(4))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pod = hits / (hits + misses)
+        pofd = false_alarms / (false_alarms + negatives)
+        rank = total["rank_counts"] / total["rank_counts"].sum(axis=1, keepdims=True)
+        area = (1.0 - pofd[..., 0]) * (1.0 + pod[..., 0]) / 2.0
+        area += np.sum((pofd[..., :-1] - pofd[..., 1:]) * (pod[..., 1:] + pod[..., :-1]) / 2.0, axis=-1)
+        area += pofd[..., -1] * pod[..., -1] / 2.0
+        return {
+            "CRPS": (("lead_time",), total["crps_sum"] / total["crps_pixels"]),
+            "rank_histogram": (("lead_time", "rank"), rank),
+            "reliability_forecast": (("lead_time", "threshold", "probability_bin"),
+                                     np.where(shown, sum_p / count, np.nan)),
+            "reliability_observed": (("lead_time", "threshold", "probability_bin"),
+                                     np.where(shown, events / count, np.nan)),
+            "reliability_count": (("lead_time", "threshold", "probability_bin"), count.astype(np.int64)),
+            "ROC_POD": (("lead_time", "threshold", "probability_threshold"), pod),
+            "ROC_POFD": (("lead_time", "threshold", "probability_threshold"), pofd),
+            "ROC_area": (("lead_time", "threshold"), area),
+        }
+
+
 def run_archive(files_or_dir, out_dir=None, *, n_starts=None, n_past=3, n_lead=6, method="extrapolation", crop=None,
-                thresholds=(0.1, 1.0, 5.0), n_ens_members=4, seed=0, client=None):
+                thresholds=(0.1, 1.0, 5.0), n_ens_members=4, seed=0, client=None, out_format="netcdf"):
     """Nowcasts from every start time of an archive (the first ``n_starts``), one task each, and the merged scores.
 
     ``files_or_dir``: a folder of composites or a list of files (rain rate, names sorting in time order);
-    ``out_dir``: an existing folder for one NetCDF per start time (None: write nothing); ``client``: a
+    ``out_dir``: an existing folder for one NetCDF file or Zarr store (``out_format``) per start time (None:
+    write nothing); ``client``: a
     ``dask.distributed.Client`` (a ``LocalCluster``, ``Client("tcp://scheduler:8786")`` of a multi-node
     cluster, dask-jobqueue or dask-kubernetes) — None runs the tasks serially here. Other arguments as
     :func:`nowcast_start`. Returns ``(scores, results)``: :func:`merge_scores` of all tasks and the per-task
@@ -170,7 +239,8 @@ def run_archive(files_or_dir, out_dir=None, *, n_starts=None, n_past=3, n_lead=6
     files = list_files(files_or_dir)
     indices = start_indices(len(files), n_past, n_lead, n_starts)
     options = dict(n_past=n_past, n_lead=n_lead, method=method, crop=crop, thresholds=tuple(thresholds),
-                   out_dir=None if out_dir is None else os.fspath(out_dir), n_ens_members=n_ens_members, seed=seed)
+                   out_dir=None if out_dir is None else os.fspath(out_dir), n_ens_members=n_ens_members, seed=seed,
+                   out_format=out_format)
     if client is None:
         results = [nowcast_start(files, i, **options) for i in indices]
     else:

@@ -4,16 +4,20 @@
 use pyo3::prelude::*;
 
 mod accumulators;
+mod cascade;
 mod cells;
 mod dualpol;
 mod errors;
 mod grid;
 mod motion;
+mod noise;
 mod nowcast;
 mod nowcasts;
 mod sequence;
+mod transformation;
 mod verification;
 mod volume;
+mod warn;
 
 /// The native module; its public names are re-exported by `squall/__init__.py`.
 #[pymodule]
@@ -29,6 +33,10 @@ fn _squall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     accumulators::register(m)?;
     grid::register(m)?;
     cells::register(m)?;
+    cascade::register(m)?;
+    noise::register(m)?;
+    transformation::register(m)?;
+    warn::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -95,3 +95,47 @@ def test_too_few_files():
 def test_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError):
         squall.dask.run_archive(tmp_path / "nope")
+
+
+@needs_bom
+def test_steps_ensemble_zarr_local_cluster_equals_serial(tmp_path):
+    """A STEPS ensemble over 20 start times written as Zarr by 3 worker processes: the stores and the merged
+    ensemble scores equal the serial run, and the merged scores equal the scores of all forecasts pooled."""
+    serial_dir, dask_dir = tmp_path / "serial", tmp_path / "dask"
+    serial_dir.mkdir()
+    dask_dir.mkdir()
+    options = dict(n_starts=20, n_past=3, n_lead=3, crop=CROP, thresholds=(0.5, 2.0),
+                   method="steps", n_ens_members=3, out_format="zarr")
+    serial, serial_results = squall.dask.run_archive(BOM, serial_dir, **options)
+    with distributed.LocalCluster(n_workers=3, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            assert len(client.scheduler_info()["workers"]) == 3
+            scores, results = squall.dask.run_archive(BOM, dask_dir, client=client, **options)
+    xr.testing.assert_identical(scores, serial)
+    assert scores.attrs["n_forecasts"] == 20
+    for a, b in zip(results, serial_results):
+        assert a["path"].endswith(".zarr") and pathlib.Path(a["path"]).parent == dask_dir
+        xr.testing.assert_identical(xr.open_zarr(a["path"]).load(), xr.open_zarr(b["path"]).load())
+    # Pooled: every forecast and observation of a lead time at once.
+    files = squall.dask.list_files(BOM)
+    observed, _ = squall.io.open_sequence(files)
+    observed = observed[:, CROP[0], CROP[1]]
+    for lead in range(3):
+        fc = np.concatenate([xr.open_zarr(r["path"])["precipitation"].values[:, lead] for r in results], axis=1)
+        ob = np.concatenate([observed[s + lead + 1] for s in range(2, 22)], axis=0)
+        merged = scores.isel(lead_time=lead)
+        np.testing.assert_allclose(float(merged["CRPS"]), squall.verification.CRPS(fc, ob), rtol=1e-9)
+        for thr in (0.5, 2.0):
+            prob = (fc >= thr).mean(axis=0)
+            pod, pofd, area = squall.verification.ROC_curve(prob, ob, thr, compute_area=True)
+            at = merged.sel(threshold=thr)
+            np.testing.assert_allclose(at["ROC_POD"].values, pod, rtol=1e-12)
+            np.testing.assert_allclose(at["ROC_POFD"].values, pofd, rtol=1e-12)
+            np.testing.assert_allclose(float(at["ROC_area"]), area, rtol=1e-12)
+            r, f = squall.verification.reldiag(prob, ob, thr)
+            np.testing.assert_allclose(at["reliability_forecast"].values, r, rtol=1e-9)
+            np.testing.assert_allclose(at["reliability_observed"].values, f, rtol=1e-9)
+        np.testing.assert_allclose(merged["rank_histogram"].values.sum(), 1.0, rtol=1e-12)
+        assert merged["rank_histogram"].sizes["rank"] == 4
+    # Skill is not trivial: discrimination better than chance at 0.5 mm/h in the first lead time.
+    assert float(scores["ROC_area"].isel(lead_time=0).sel(threshold=0.5)) > 0.6

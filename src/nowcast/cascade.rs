@@ -206,6 +206,34 @@ impl CascadePlan {
     /// As [`BandpassFilter::gaussian`].
     pub fn new(ny: usize, nx: usize, n_levels: usize, gauss_scale: f64) -> Result<Self> {
         let filter = BandpassFilter::gaussian(ny, nx, n_levels, gauss_scale)?;
+        Self::with_filter(ny, nx, filter)
+    }
+
+    /// Plans the FFTs of an `(ny, nx)` grid for given band-pass weights `(levels, nx/2+1, ny)` (e.g. a filter made
+    /// elsewhere and passed in from Python).
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if the weights are not `(levels ≥ 1, nx/2+1, ny)`; [`Error::Parameter`] if a weight is not
+    /// finite.
+    pub fn with_filter(ny: usize, nx: usize, filter: BandpassFilter) -> Result<Self> {
+        let (levels, nh, rows) = filter.weights.dim();
+        if levels == 0 || nh != nx / 2 + 1 || rows != ny || ny == 0 || nx == 0 {
+            return Err(Error::Shape {
+                what: "band-pass weights".into(),
+                expected: format!(
+                    "(levels >= 1, {}, {ny}) (transposed half spectrum)",
+                    nx / 2 + 1
+                ),
+                found: format!("{:?}", filter.weights.dim()),
+            });
+        }
+        if let Some(w) = filter.weights.iter().find(|w| !w.is_finite()) {
+            return Err(Error::parameter(
+                "bp_filter",
+                w,
+                "band-pass weights must be finite",
+            ));
+        }
         let mut real = RealFftPlanner::<f32>::new();
         let mut complex = FftPlanner::<f32>::new();
         let active_columns = filter
@@ -213,7 +241,7 @@ impl CascadePlan {
             .outer_iter()
             .map(|w| {
                 w.outer_iter()
-                    .map(|col| col.iter().any(|&v| v > 1e-12))
+                    .map(|col| col.iter().any(|&v| v.abs() > 1e-12))
                     .collect()
             })
             .collect();

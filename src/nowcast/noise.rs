@@ -117,6 +117,38 @@ impl NoiseFilter {
         Ok(NoiseFilter { amplitude })
     }
 
+    /// A filter from a given amplitude `(nx/2+1, ny)` in the plan's transposed half-spectrum layout (e.g. one made
+    /// elsewhere and passed in from Python).
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if the length is not the plan's half spectrum; [`Error::Parameter`] for a negative or
+    /// non-finite amplitude, or an amplitude that is zero everywhere but at κ = 0 (no noise to make).
+    pub fn from_amplitude(plan: &CascadePlan, amplitude: Vec<f32>) -> Result<Self> {
+        if amplitude.len() != plan.spectrum_len() {
+            let (ny, nx) = plan.shape();
+            return Err(Error::Shape {
+                what: "noise filter".into(),
+                expected: format!("({ny}, {}) half spectrum", nx / 2 + 1),
+                found: format!("{} values", amplitude.len()),
+            });
+        }
+        if let Some(a) = amplitude.iter().find(|a| !(a.is_finite() && **a >= 0.0)) {
+            return Err(Error::parameter(
+                "filter",
+                a,
+                "amplitudes must be finite and non-negative",
+            ));
+        }
+        if amplitude.iter().skip(1).all(|&a| a == 0.0) {
+            return Err(Error::parameter(
+                "filter",
+                "all zero",
+                "the filter passes no wavenumber but the mean: no noise can be made",
+            ));
+        }
+        Ok(NoiseFilter { amplitude })
+    }
+
     /// The amplitude in the plan's transposed half-spectrum layout.
     pub fn amplitude(&self) -> &[f32] {
         &self.amplitude

@@ -105,6 +105,11 @@ impl Crps {
         self.pixels += other.pixels;
     }
 
+    /// Sum of the pixels' CRPS (the accumulator state with [`Self::pixels`]).
+    pub fn sum(&self) -> f64 {
+        self.sum
+    }
+
     /// Number of pixels scored.
     pub fn pixels(&self) -> u64 {
         self.pixels

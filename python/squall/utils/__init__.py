@@ -1,0 +1,5 @@
+"""Utilities shaped like ``pysteps.utils``: :mod:`squall.utils.transformation`."""
+
+from . import transformation
+
+__all__ = ["transformation"]
