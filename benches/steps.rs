@@ -1,18 +1,19 @@
 //! Kernels of STEPS on 512² (one member, one step unless stated), and a whole 20-member × 12-step ensemble.
 //!
-//! Run: `cargo bench --bench steps -- --warm-up-time 1 --measurement-time 5`. Limits of each kernel (figures
-//! measured on the 2-core development machine are in `benches/README.md`):
+//! Run: `cargo bench --bench steps -- --warm-up-time 1 --measurement-time 5`. The work of each kernel and the
+//! limit it runs against, with the medians measured on the 2-core development machine, are in
+//! `benches/README.md`:
 //!
-//! - `fft_forward` / `decompose_8`: a 512² real FFT is ≈ 2.5 · N log2 N ≈ 12 Mflop (N = 262 144); the
-//!   decomposition is 1 forward + 8 inverse transforms (≈ 106 Mflop) plus one pass per level for the
-//!   statistics; rustfft reaches a few Gflop/s per core with AVX, so ≈ 20–40 ms is the floor for 8 levels.
-//! - `noise_8`: 262 144 Gaussian draws + the same 1 + 8 FFTs as the decomposition: FFT-bound.
-//! - `ar_step_8`: 8 levels × 262 144 × (2 loads + 1 load of noise + 1 store) × 4 B ≈ 34 MB of traffic:
-//!   memory-bandwidth-bound (≈ 2–3 ms at ≈ 10–15 GB/s).
-//! - `prob_matching`: one sort of the wet pixels (u64 keys, pdqsort), O(n log n) — ≈ 10× the cost of
-//!   streaming the field; the target is sorted once per forecast.
-//! - `incremental_mask`: two passes of a city-block distance transform, ≈ 3 passes over 1 MB: bandwidth-bound.
-//! - `advect_step`: one semi-Lagrangian step (midpoint, bilinear), owned by `benches/extrapolate.rs`.
+//! - `fft_forward` / `fft_inverse`: one 2-D real FFT of 512², ≈ 2.5 · N log2 N ≈ 12 Mflop (N = 262 144).
+//! - `decompose_8`: the analysis' decomposition, 1 forward + 8 inverse FFTs and the levels' statistics.
+//! - `noise_8`: one member's noise per step: N Gaussian draws, 1 forward FFT, the amplitude filter and the
+//!   8 levels' standard deviations from the spectrum (Parseval).
+//! - `ar_step_8`: one member's AR(2) step of 8 levels on their spectra with the noise term, and the recomposed
+//!   spectrum (memory-bound: ≈ 18 MB of traffic).
+//! - `prob_matching`: empirical-CDF matching of one field (radix sort of the wet pixels).
+//! - `incremental_mask`: the incremental rain mask (two sweeps of a city-block distance transform).
+//! - `advect_step`: one semi-Lagrangian step (midpoint, bilinear) in place, as each member does it.
+//! - `copy_64mib`: a 64 MiB copy, the machine's memory bandwidth to compare the kernels with.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{Array2, Array3};

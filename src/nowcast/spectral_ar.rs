@@ -212,47 +212,40 @@ impl SpectralAr {
     ) {
         let (ny, nh) = (self.ny, self.nh);
         let len = nh * ny;
-        let filter = &plan.filter().weights;
-        recomposed.fill(Complex32::default());
-        for k in 0..self.n_levels {
-            let [p1, p2] = self.ar[k].phi;
-            let sigma = self.stds[k];
-            let (noise, gain) = match noise {
-                Some((s, g)) if self.ar[k].noise_weight * g[k] != 0.0 => {
-                    (Some(s), self.ar[k].noise_weight * g[k])
-                }
-                _ => (None, 0.0),
-            };
-            let current = &state.current[k * len..][..len];
-            let older = &mut state.older[k * len..][..len];
-            let w = filter.index_axis(Axis(0), k);
-            let w = w.as_slice().unwrap_or_default();
-            for kx in 0..nh {
-                let at = kx * ny;
+        let filter = plan.filter().weights.as_slice().unwrap_or_default();
+        // Per level: φ1, φ2, σ_k and the gain of the noise term (0 = no noise).
+        let levels: Vec<(f32, f32, f32, f32)> = (0..self.n_levels)
+            .map(|k| {
+                let [p1, p2] = self.ar[k].phi;
+                let gain = noise.map_or(0.0, |(_, g)| self.ar[k].noise_weight * g[k]);
+                (p1, p2, self.stds[k], gain)
+            })
+            .collect();
+        // Column by column, every level: the column of the recomposed spectrum and of the noise stay in L1.
+        for (kx, out) in recomposed.chunks_exact_mut(ny).enumerate() {
+            out.fill(Complex32::default());
+            let at = kx * ny;
+            for (k, &(p1, p2, sigma, gain)) in levels.iter().enumerate() {
+                let base = k * len + at;
+                let current = &state.current[base..base + ny];
+                let older = &mut state.older[base..base + ny];
+                let w = &filter[base..base + ny];
+                let s = noise.map(|(s, _)| &s[at..at + ny]).filter(|_| gain != 0.0);
                 for (lo, hi) in row_ranges(self.heights[k * nh + kx], ny) {
                     // The normalised noise level has no κ = 0 term.
-                    let lo = if at + lo == 0 && hi > 0 {
+                    let lo = if kx == 0 && lo == 0 && hi > 0 {
                         let x = current[0] * p1 + older[0] * p2;
                         older[0] = x;
-                        recomposed[0] += x * sigma;
+                        out[0] += x * sigma;
                         1
                     } else {
                         lo
                     };
-                    let (lo, hi) = (at + lo, at + hi);
-                    let (x1, x2, out) = (
-                        &current[lo..hi],
-                        &mut older[lo..hi],
-                        &mut recomposed[lo..hi],
-                    );
-                    match noise {
+                    let (x1, x2, o) = (&current[lo..hi], &mut older[lo..hi], &mut out[lo..hi]);
+                    match s {
                         Some(s) => {
-                            for ((((o, x2), &x1), &w), &s) in out
-                                .iter_mut()
-                                .zip(x2)
-                                .zip(x1)
-                                .zip(&w[lo..hi])
-                                .zip(&s[lo..hi])
+                            for ((((o, x2), &x1), &w), &s) in
+                                o.iter_mut().zip(x2).zip(x1).zip(&w[lo..hi]).zip(&s[lo..hi])
                             {
                                 let x = x1 * p1 + *x2 * p2 + s * (gain * w);
                                 *x2 = x;
@@ -260,7 +253,7 @@ impl SpectralAr {
                             }
                         }
                         None => {
-                            for ((o, x2), &x1) in out.iter_mut().zip(x2).zip(x1) {
+                            for ((o, x2), &x1) in o.iter_mut().zip(x2).zip(x1) {
                                 let x = x1 * p1 + *x2 * p2;
                                 *x2 = x;
                                 *o += x * sigma;
