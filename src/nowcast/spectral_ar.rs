@@ -362,13 +362,16 @@ mod tests {
                     .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
                 let spread = crate::nowcast::cascade::mean_std(&expected).1;
                 assert!(spread > 1.0, "{spread}");
-                assert!(worst < 1e-4 * spread.max(1.0) * 10.0, "{ny}x{nx}: {worst}");
+                assert!(
+                    worst < 1e-3 * spread,
+                    "{ny}x{nx}: {worst} (spread {spread})"
+                );
             }
             // Without noise, the deterministic path also agrees.
             spectral.step(&mut member, None, &plan, &mut recomposed);
-            for k in 0..n_levels {
+            for (k, model) in ar.iter().enumerate() {
                 let mut old = older.index_axis_mut(Axis(0), k);
-                ar[k].step_into(
+                model.step_into(
                     current.index_axis(Axis(0), k).as_slice().unwrap(),
                     old.as_slice_mut().unwrap(),
                     None,
