@@ -16,7 +16,8 @@
 //! The results equal the spatial computation up to rounding (tested against it below). Only the wavenumbers
 //! where a level's weight exceeds 1e-12 (the cascade's own cut-off for skipping inactive columns) are stored and
 //! updated: the low levels cover a small disc of the spectrum, which makes the update cheaper than its spatial
-//! form. Spectra are in the half-spectrum transposed layout `(nx/2+1, ny)` of [`CascadePlan`], unnormalised.
+//! form. Spectra are in the half-spectrum transposed layout `(nx/2+1, ny)` of
+//! [`CascadePlan`](crate::nowcast::cascade::CascadePlan), unnormalised.
 //!
 //! # References
 //! Pulkkinen, S., V. Chandrasekar and A.-M. Harri, 2019b: Fully spectral method for radar-based precipitation
