@@ -1,27 +1,30 @@
 //! Kernels of STEPS on 512² (one member, one step unless stated), and a whole 20-member × 12-step ensemble.
 //!
-//! Run: `cargo bench --bench steps -- --warm-up-time 1 --measurement-time 5`. Limits of each kernel (figures
-//! measured on the 2-core development machine are in `benches/README.md`):
+//! Run: `cargo bench --bench steps -- --warm-up-time 1 --measurement-time 5`. The work of each kernel and the
+//! limit it runs against, with the medians measured on the 2-core development machine, are in
+//! `benches/README.md`:
 //!
-//! - `fft_forward` / `decompose_8`: a 512² real FFT is ≈ 2.5 · N log2 N ≈ 12 Mflop (N = 262 144); the
-//!   decomposition is 1 forward + 8 inverse transforms (≈ 106 Mflop) plus one pass per level for the
-//!   statistics; rustfft reaches a few Gflop/s per core with AVX, so ≈ 20–40 ms is the floor for 8 levels.
-//! - `noise_8`: 262 144 Gaussian draws + the same 1 + 8 FFTs as the decomposition: FFT-bound.
-//! - `ar_step_8`: 8 levels × 262 144 × (2 loads + 1 load of noise + 1 store) × 4 B ≈ 34 MB of traffic:
-//!   memory-bandwidth-bound (≈ 2–3 ms at ≈ 10–15 GB/s).
-//! - `prob_matching`: one sort of the wet pixels (u64 keys, pdqsort), O(n log n) — ≈ 10× the cost of
-//!   streaming the field; the target is sorted once per forecast.
-//! - `incremental_mask`: two passes of a city-block distance transform, ≈ 3 passes over 1 MB: bandwidth-bound.
-//! - `advect_step`: one semi-Lagrangian step (midpoint, bilinear), owned by `benches/extrapolate.rs`.
+//! - `fft_forward` / `fft_inverse`: one 2-D real FFT of 512², ≈ 2.5 · N log2 N ≈ 12 Mflop (N = 262 144).
+//! - `decompose_8`: the analysis' decomposition, 1 forward + 8 inverse FFTs and the levels' statistics.
+//! - `noise_8`: one member's noise per step: N Gaussian draws, 1 forward FFT, the amplitude filter and the
+//!   8 levels' standard deviations from the spectrum (Parseval).
+//! - `ar_step_8`: one member's AR(2) step of 8 levels on their spectra with the noise term, and the recomposed
+//!   spectrum (memory-bound: ≈ 18 MB of traffic).
+//! - `prob_matching`: empirical-CDF matching of one field (radix sort of the wet pixels).
+//! - `incremental_mask`: the incremental rain mask (two sweeps of a city-block distance transform).
+//! - `advect_step`: one semi-Lagrangian step (midpoint, bilinear) in place, as each member does it.
+//! - `copy_64mib`: a 64 MiB copy, the machine's memory bandwidth to compare the kernels with.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{Array2, Array3};
-use squall::nowcast::Extrapolator;
+use rustfft::num_complex::Complex32;
 use squall::nowcast::autoregression::ArModel;
 use squall::nowcast::cascade::CascadePlan;
 use squall::nowcast::noise::NoiseFilter;
 use squall::nowcast::probmatch::{CdfMatcher, IncrementalMask};
+use squall::nowcast::spectral_ar::SpectralAr;
 use squall::nowcast::steps::{NowcastInput, Steps, StepsConfig, member_rng};
+use squall::nowcast::{AdvectionBuffers, Extrapolator};
 use std::hint::black_box;
 
 const N: usize = 512;
@@ -59,28 +62,53 @@ fn kernels(c: &mut Criterion) {
     group.bench_function("decompose_8", |b| {
         b.iter(|| plan.decompose(black_box(f.view())).unwrap())
     });
+    let mut out = vec![0.0f32; N * N];
+    group.bench_function("fft_inverse", |b| {
+        b.iter(|| plan.inverse(black_box(&mut out), &mut scratch))
+    });
     let frames = ndarray::stack![ndarray::Axis(0), field(0.0), field(0.1), field(0.2)];
     let noise = NoiseFilter::nonparametric(&plan, frames.view()).unwrap();
     let mut rng = member_rng(1, 0);
     let mut white = vec![0.0f32; N * N];
-    let mut level = vec![0.0f32; N * N];
+    let cascades: Vec<_> = [0.0, 0.1]
+        .iter()
+        .map(|&p| plan.decompose(field(p).view()).unwrap())
+        .collect();
+    let state = ndarray::stack![
+        ndarray::Axis(0),
+        cascades[0].levels.view(),
+        cascades[1].levels.view()
+    ];
+    let ar: Vec<ArModel> = (0..8)
+        .map(|k| {
+            ArModel::from_correlations(&[0.95 - 0.05 * k as f64, 0.9 - 0.1 * k as f64]).unwrap()
+        })
+        .collect();
+    let spectral = SpectralAr::new(
+        &plan,
+        state.view(),
+        &ar,
+        &cascades[1].means,
+        &cascades[1].stds,
+    )
+    .unwrap();
+    let mut gains = vec![0.0f32; 8];
     group.bench_function("noise_8", |b| {
         b.iter(|| {
             noise.generate_spectrum(&plan, &mut rng, &mut white, &mut scratch);
-            for k in 0..8 {
-                plan.level_from_spectrum(k, &mut scratch, &mut level);
-            }
+            spectral.noise_gains(scratch.spectrum(), &mut gains, &plan);
         })
     });
-    let ar = ArModel::from_correlations(&[0.9, 0.8]).unwrap();
-    let prev = vec![0.5f32; 8 * N * N];
-    let mut older = vec![0.25f32; 8 * N * N];
-    let eps = vec![0.1f32; N * N];
+    let mut member = spectral.member_state();
+    let mut recomposed = vec![Complex32::default(); plan.spectrum_len()];
     group.bench_function("ar_step_8", |b| {
         b.iter(|| {
-            for (p, o) in prev.chunks_exact(N * N).zip(older.chunks_exact_mut(N * N)) {
-                ar.step_into(p, o, Some(&eps));
-            }
+            spectral.step(
+                &mut member,
+                Some((scratch.spectrum(), &gains)),
+                &plan,
+                &mut recomposed,
+            )
         })
     });
     let matcher = CdfMatcher::new(field(0.3).as_slice().unwrap()).unwrap();
@@ -99,13 +127,30 @@ fn kernels(c: &mut Criterion) {
         b.iter(|| mask.weights_into(|i| fs[i] >= -10.0, &mut weights))
     });
     let velocity = motion();
-    let displacement = Array3::<f32>::zeros((2, N, N));
+    let mut displacement = Array3::<f32>::zeros((2, N, N));
+    let mut buffers = AdvectionBuffers::default();
+    let mut advected = Array2::<f32>::zeros((N, N));
     group.bench_function("advect_step", |b| {
         b.iter(|| {
+            // Restart from the analysis every call, so every call traces the same trajectories.
+            displacement.fill(0.0);
             Extrapolator::default()
-                .extrapolate(f.view(), velocity.view(), &[1.0], Some(displacement.view()))
+                .advance(
+                    f.view(),
+                    velocity.view(),
+                    1.0,
+                    &mut displacement,
+                    advected.view_mut(),
+                    &mut buffers,
+                )
                 .unwrap()
         })
+    });
+    // Memory bandwidth of the machine: a 64 MiB copy (read 64 MiB, write 64 MiB).
+    let source = vec![1.0f32; 16 << 20];
+    let mut target = vec![0.0f32; 16 << 20];
+    group.bench_function("copy_64mib", |b| {
+        b.iter(|| target.copy_from_slice(black_box(&source)))
     });
     group.finish();
 }

@@ -7,8 +7,8 @@
 //! Files are read with `squall::io::composite`, converted to rain rate (dBZ via Marshall–Palmer a = 200,
 //! b = 1.6) and dB (−15 dB below 0.1 mm/h). The motion is read from `--motion` (raw little-endian f32
 //! `(2, y, x)`, e.g. pysteps' LK field written by `benches/compare/steps_speed.py`) or estimated with Squall's
-//! LK. Prints one JSON line: the median forecast time (analysis + members, excluding file reading and motion),
-//! the output size and the process' peak resident memory (`VmHWM`). `SQUALL_NUM_THREADS` or
+//! LK. Prints one JSON line: the median forecast time (analysis + members, excluding file reading and motion)
+//! and the CPU time it used, the output size and the process' peak resident memory (`VmHWM`). `SQUALL_NUM_THREADS` or
 //! `RAYON_NUM_THREADS` set the thread count.
 
 use std::path::PathBuf;
@@ -78,27 +78,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..StepsConfig::default()
     });
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut output_bytes = 0;
     let mut wet = 0.0;
     for _ in 0..runs {
-        let t0 = Instant::now();
+        let (t0, c0) = (Instant::now(), cpu_seconds());
         let out = steps.forecast_db(&input, lead, &|_, _| ())?;
         times.push(t0.elapsed().as_secs_f64());
+        cpu.push(cpu_seconds() - c0);
         output_bytes = out.len() * 4;
         wet = out.iter().filter(|&&v| v >= -10.0).count() as f64 / out.len() as f64;
     }
     times.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
     let peak_kib: u64 = std::fs::read_to_string("/proc/self/status")?
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0);
     println!(
-        "{{\"seconds\": {:.4}, \"runs\": {runs}, \"threads\": {}, \"members\": {members}, \"lead_times\": {lead}, \
+        "{{\"seconds\": {:.4}, \"cpu_seconds\": {:.4}, \"runs\": {runs}, \"threads\": {}, \"members\": {members}, \"lead_times\": {lead}, \
          \"shape\": [{ny}, {nx}], \"output_bytes\": {output_bytes}, \"peak_rss_bytes\": {}, \"wet_fraction\": {wet:.4}}}",
         times[times.len() / 2],
+        cpu[cpu.len() / 2],
         rayon::current_num_threads(),
         peak_kib * 1024
     );
     Ok(())
+}
+
+/// User + system CPU time of the process so far, seconds (`/proc/self/stat`, clock ticks of 10 ms; 0 if
+/// unavailable).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }

@@ -359,6 +359,19 @@ impl CascadePlan {
         self.inverse_level(field, scratch, None, scale);
     }
 
+    /// Inverse FFT of `spectrum` (transposed layout `(nx/2+1, ny)`, unnormalised) into `field (ny, nx)`,
+    /// normalised as [`Self::inverse`].
+    pub fn inverse_spectrum(
+        &self,
+        spectrum: &[Complex32],
+        field: &mut [f32],
+        scratch: &mut CascadeScratch,
+    ) {
+        scratch.level.copy_from_slice(spectrum);
+        let scale = 1.0 / (self.ny * self.nx) as f32;
+        self.inverse_level(field, scratch, None, scale);
+    }
+
     /// Splits the scratch spectrum into normalised levels `(levels, ny, nx)` (row-major slice), with the mean and
     /// standard deviation of each level before normalisation.
     pub fn levels_from_spectrum(

@@ -22,7 +22,7 @@
 //! Keys, R., 1981: Cubic convolution interpolation for digital image processing. *IEEE Trans. Acoust. Speech
 //! Signal Process.*, 29, 1153–1160, doi:10.1109/TASSP.1981.1163711 (the bicubic kernel, a = −0.5).
 
-use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis, Zip};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, Axis, Zip};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -146,31 +146,82 @@ impl Extrapolator {
             .as_slice_mut()
             .unwrap_or_default()
             .split_at_mut(ny * nx);
-        // Blocks of rows, each holding its rows of every lead time: a pixel's whole trajectory is traced in one
-        // go, while the motion it samples is still in cache.
-        let block_len = ROWS_PER_TASK.min(ny) * nx;
-        let mut blocks: Vec<Vec<&mut [f32]>> = Vec::new();
-        for plane in fields.outer_iter_mut() {
-            let plane = plane.into_slice().unwrap_or_default();
-            for (b, chunk) in plane.chunks_mut(block_len).enumerate() {
-                if b == blocks.len() {
-                    blocks.push(Vec::with_capacity(lead_times.len()));
-                }
-                blocks[b].push(chunk);
-            }
-        }
-        blocks
-            .into_par_iter()
-            .zip(dx.par_chunks_mut(block_len))
-            .zip(dy.par_chunks_mut(block_len))
-            .enumerate()
-            .for_each(|(b, ((mut outs, dx), dy))| {
-                tracer.trace_rows(b * ROWS_PER_TASK, &mut outs, dx, dy);
-            });
+        let planes = fields
+            .outer_iter_mut()
+            .map(|plane| plane.into_slice().unwrap_or_default())
+            .collect();
+        tracer.trace_all(planes, dx, dy);
         Ok(Extrapolation {
             fields,
             displacement,
         })
+    }
+
+    /// One interval on: [`Self::extrapolate`] of `field` to the single lead time `interval` (in steps) from
+    /// `displacement (2, y, x)`, which is updated in place, writing the field into `out (y, x)` (standard
+    /// layout). `buffers` is working memory reused across calls, so a member advancing step by step allocates
+    /// nothing after its first step. The results are those of [`Self::extrapolate`] bit for bit.
+    ///
+    /// # Errors
+    /// As [`Self::extrapolate`]; [`Error::Shape`] if `out` is not `(y, x)` in standard layout.
+    pub fn advance(
+        &self,
+        field: ArrayView2<f32>,
+        velocity: ArrayView3<f32>,
+        interval: f64,
+        displacement: &mut Array3<f32>,
+        mut out: ArrayViewMut2<f32>,
+        buffers: &mut AdvectionBuffers,
+    ) -> Result<()> {
+        let (ny, nx) = field.dim();
+        check_motion("velocity", velocity, (ny, nx))?;
+        check_motion("displacement", displacement.view(), (ny, nx))?;
+        check_lead_times(&[interval])?;
+        if ny.max(nx) > MAX_SIDE || out.dim() != (ny, nx) || !out.is_standard_layout() {
+            return Err(Error::Shape {
+                what: "field and output".to_owned(),
+                expected: format!("({ny}, {nx}) in standard layout, at most {MAX_SIDE} per side"),
+                found: format!("{:?}", out.dim()),
+            });
+        }
+        if !displacement.is_standard_layout() {
+            *displacement = displacement.as_standard_layout().into_owned();
+        }
+        let field = field.as_standard_layout();
+        let velocity = velocity.as_standard_layout();
+        let field = Raster::new(field.as_slice().unwrap_or_default(), ny, nx);
+        let (u, v) = velocity.as_slice().unwrap_or_default().split_at(ny * nx);
+        buffers.motion.refill(ny, nx, |i| [u[i], v[i]]);
+        buffers.field.refill(ny, nx, |i| field.data[i]);
+        let tracer = Tracer {
+            motion: std::mem::take(&mut buffers.motion),
+            padded_field: std::mem::take(&mut buffers.field),
+            field,
+            intervals: vec![interval as f32],
+            settings: *self,
+        };
+        let (dx, dy) = displacement
+            .as_slice_mut()
+            .unwrap_or_default()
+            .split_at_mut(ny * nx);
+        tracer.trace_all(vec![out.as_slice_mut().unwrap_or_default()], dx, dy);
+        (buffers.motion, buffers.field) = (tracer.motion, tracer.padded_field);
+        Ok(())
+    }
+}
+
+/// Working memory of [`Extrapolator::advance`]: padded copies of the motion and the field.
+#[derive(Default)]
+pub struct AdvectionBuffers {
+    motion: Padded<[f32; 2]>,
+    field: Padded<f32>,
+}
+
+impl std::fmt::Debug for AdvectionBuffers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdvectionBuffers")
+            .field("len", &self.field.data.len())
+            .finish()
     }
 }
 
@@ -356,6 +407,33 @@ impl Default for Lanes {
 }
 
 impl Tracer<'_> {
+    /// Traces every pixel into `planes` (one `(y, x)` plane per lead time) from the displacement `dx`, `dy`, in
+    /// parallel over blocks of rows.
+    fn trace_all(&self, planes: Vec<&mut [f32]>, dx: &mut [f32], dy: &mut [f32]) {
+        let (ny, nx) = (self.field.ny, self.field.nx);
+        // Blocks of rows, each holding its rows of every lead time: a pixel's whole trajectory is traced in one
+        // go, while the motion it samples is still in cache.
+        let block_len = ROWS_PER_TASK.min(ny) * nx;
+        let mut blocks: Vec<Vec<&mut [f32]>> = Vec::new();
+        let n_planes = planes.len();
+        for plane in planes {
+            for (b, chunk) in plane.chunks_mut(block_len).enumerate() {
+                if b == blocks.len() {
+                    blocks.push(Vec::with_capacity(n_planes));
+                }
+                blocks[b].push(chunk);
+            }
+        }
+        blocks
+            .into_par_iter()
+            .zip(dx.par_chunks_mut(block_len))
+            .zip(dy.par_chunks_mut(block_len))
+            .enumerate()
+            .for_each(|(b, ((mut outs, dx), dy))| {
+                self.trace_rows(b * ROWS_PER_TASK, &mut outs, dx, dy);
+            });
+    }
+
     /// Traces the rows from `first_row` whose displacement is `dx`, `dy` (whole rows) and whose output at lead time
     /// `k` is `outs[k]`, with AVX2 when the processor has it (the same operations, so the same results).
     fn trace_rows(
@@ -483,6 +561,7 @@ impl Tracer<'_> {
 
 /// A row-major `(ny + 1, nx + 1)` copy of a `(ny, nx)` grid whose last row and column repeat the edge, so the
 /// bilinear stencil of any point within the edge pixel centres lies inside.
+#[derive(Default)]
 struct Padded<T> {
     data: Vec<T>,
     stride: usize,
@@ -493,21 +572,30 @@ struct Padded<T> {
 impl<T: Copy> Padded<T> {
     /// Pads the grid whose element at row-major index `i` is `at(i)`.
     fn new(ny: usize, nx: usize, at: impl Fn(usize) -> T) -> Self {
+        let mut padded = Padded {
+            data: Vec::with_capacity((ny + 1) * (nx + 1)),
+            stride: 0,
+            x_max: 0.0,
+            y_max: 0.0,
+        };
+        padded.refill(ny, nx, at);
+        padded
+    }
+
+    /// [`Self::new`] in place, reusing the allocation.
+    fn refill(&mut self, ny: usize, nx: usize, at: impl Fn(usize) -> T) {
         let stride = nx + 1;
-        let mut data = Vec::with_capacity((ny + 1) * stride);
+        self.data.clear();
         for row in (0..ny).chain(std::iter::once(ny - 1)) {
-            data.extend(
+            self.data.extend(
                 (0..nx)
                     .chain(std::iter::once(nx - 1))
                     .map(|col| at(row * nx + col)),
             );
         }
-        Padded {
-            data,
-            stride,
-            x_max: (nx - 1) as f32,
-            y_max: (ny - 1) as f32,
-        }
+        self.stride = stride;
+        self.x_max = (nx - 1) as f32;
+        self.y_max = (ny - 1) as f32;
     }
 }
 

@@ -8,7 +8,7 @@
 /// Backward semi-Lagrangian extrapolation (Germann and Zawadzki 2002).
 pub mod extrapolate;
 
-pub use extrapolate::{Extrapolation, Extrapolator, Interpolation, warp};
+pub use extrapolate::{AdvectionBuffers, Extrapolation, Extrapolator, Interpolation, warp};
 
 /// Adaptive convective ensemble: local AR, noise and growth/decay (Nerini et al. 2017; Seed et al. 2013).
 pub mod adaptive;
@@ -24,6 +24,8 @@ pub mod noise;
 pub mod probability;
 /// Probability matching (empirical CDF, mean) and rain masks (Ebert 2001; Seed 2003).
 pub mod probmatch;
+/// AR update and recomposition of cascade levels on their spectra (Pulkkinen et al. 2019b).
+pub mod spectral_ar;
 /// S-PROG deterministic cascade nowcast (Seed 2003).
 pub mod sprog;
 /// STEPS ensemble nowcast (Bowler et al. 2006) and the analysis shared by cascade methods.

@@ -64,7 +64,7 @@ impl CdfMatcher {
 
     /// Replaces every value of `field` by the target value of equal rank, in place.
     ///
-    /// `keys` is working memory (one `u64` per pixel, reused across calls). Pixels at the field's minimum take
+    /// `keys` is working memory (two `u64` per pixel, reused across calls). Pixels at the field's minimum take
     /// the target's minimum.
     ///
     /// # Errors
@@ -103,7 +103,10 @@ impl CdfMatcher {
         } else {
             f32::NEG_INFINITY
         };
-        keys.sort_unstable();
+        // The keys are in increasing pixel order, so a stable sort by value equals sorting the whole keys.
+        keys.resize(2 * wet, 0);
+        let (keys, spare) = keys.split_at_mut(wet);
+        radix_sort_by_value(keys, spare);
         for v in field.iter_mut() {
             *v = target_zero;
         }
@@ -249,6 +252,43 @@ fn percentile(sorted: &[f32], q: f64) -> f32 {
     sorted[lo] + frac * (sorted[hi] - sorted[lo])
 }
 
+/// Sorts `keys` by their high 32 bits, keeping the order of keys with equal high bits (LSD radix sort, three
+/// passes of 11, 11 and 10 bits; a pass whose digit is the same for every key is skipped). `spare` is working
+/// memory of the same length.
+fn radix_sort_by_value(keys: &mut [u64], spare: &mut [u64]) {
+    const PASSES: [(u32, u32); 3] = [(32, 11), (43, 11), (54, 10)];
+    let n = keys.len();
+    let mut counts = vec![0usize; 3 << 11];
+    for &k in keys.iter() {
+        for (p, &(shift, bits)) in PASSES.iter().enumerate() {
+            counts[(p << 11) + ((k >> shift) & ((1 << bits) - 1)) as usize] += 1;
+        }
+    }
+    let (mut from, mut to) = (keys, spare);
+    let mut in_spare = false;
+    for (p, &(shift, bits)) in PASSES.iter().enumerate() {
+        let counts = &mut counts[p << 11..(p + 1) << 11];
+        if counts.contains(&n) {
+            continue;
+        }
+        let mut start = 0;
+        for c in counts.iter_mut() {
+            (*c, start) = (start, start + *c);
+        }
+        for &k in from.iter() {
+            let digit = ((k >> shift) & ((1 << bits) - 1)) as usize;
+            to[counts[digit]] = k;
+            counts[digit] += 1;
+        }
+        std::mem::swap(&mut from, &mut to);
+        in_spare = !in_spare;
+    }
+    if in_spare {
+        // `from` is the spare buffer holding the result, `to` the caller's keys.
+        to.copy_from_slice(from);
+    }
+}
+
 /// A `u32` whose unsigned order is the numeric order of finite `f32` values.
 #[inline]
 fn ordered_bits(v: f32) -> u32 {
@@ -342,6 +382,25 @@ mod tests {
                 .match_in_place(&mut short, &mut keys)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn radix_sort_equals_sorting_the_keys() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        // Many ties (few distinct values), negative and positive values, and a constant set (all passes skipped).
+        for distinct in [7u32, 5000, 1] {
+            let mut keys: Vec<u64> = (0..20_000u64)
+                .map(|i| {
+                    let v = (rng.random::<u32>() % distinct) as f32 * 0.37 - 500.0;
+                    (u64::from(ordered_bits(v)) << 32) | i
+                })
+                .collect();
+            let mut expected = keys.clone();
+            expected.sort_unstable();
+            let mut spare = vec![0; keys.len()];
+            radix_sort_by_value(&mut keys, &mut spare);
+            assert_eq!(keys, expected, "{distinct} distinct values");
+        }
     }
 
     #[test]

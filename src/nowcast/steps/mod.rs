@@ -12,6 +12,10 @@
 //!    analysis time with the member's perturbed motion (Bowler et al. 2006), continuing its cumulative
 //!    displacement.
 //!
+//! The AR step, the noise levels and the recomposition are linear, so the members run them on the levels'
+//! spectra and recover the field with one inverse FFT per step ([`crate::nowcast::spectral_ar`]); the result
+//! equals the level-by-level computation up to rounding.
+//!
 //! Members run in parallel (rayon), each with random streams seeded from `(seed, member)`: the result is
 //! bit-identical for any thread count. Only the members in flight keep a state (`ar_order × levels` fields),
 //! so the peak memory is the output plus a few fields per thread.
@@ -34,10 +38,10 @@ use serde::{Deserialize, Serialize};
 pub use setup::{Analysis, NowcastInput};
 
 use crate::error::{Error, Result};
-use crate::nowcast::cascade::recompose_into;
-use crate::nowcast::extrapolate::Extrapolator;
+use crate::nowcast::extrapolate::{AdvectionBuffers, Extrapolator};
 use crate::nowcast::noise::{BpsParameters, FlowFrame, MotionPerturbation, NoiseFilter};
 use crate::nowcast::probmatch::{IncrementalMask, apply_mask_weights, mean_shift, wet_mean};
+use crate::nowcast::spectral_ar::SpectralAr;
 
 /// Spatially correlated noise of the members.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -215,7 +219,7 @@ impl Steps {
                 "both must be at least 1",
             ));
         }
-        let analysis = Analysis::new(
+        let mut analysis = Analysis::new(
             input,
             c.ar_order,
             c.n_cascade_levels,
@@ -234,8 +238,18 @@ impl Steps {
             NoiseMethod::PowerLaw { beta } => Some(NoiseFilter::power_law(&analysis.plan, beta)?),
             NoiseMethod::None => None,
         };
+        // The members evolve the levels' spectra; the spatial state is not needed any more.
+        let spectral = SpectralAr::new(
+            &analysis.plan,
+            analysis.state.view(),
+            &analysis.ar,
+            &analysis.means,
+            &analysis.stds,
+        )?;
+        analysis.state = ndarray::Array4::zeros((0, 0, 0, 0));
         let shared = Shared {
             analysis: &analysis,
+            spectral: &spectral,
             noise: noise.as_ref(),
             flow: c
                 .motion_perturbation
@@ -302,6 +316,7 @@ impl Nowcaster for Steps {
 /// Read-only data shared by the members.
 struct Shared<'a> {
     analysis: &'a Analysis,
+    spectral: &'a SpectralAr,
     noise: Option<&'a NoiseFilter>,
     flow: Option<FlowFrame>,
     velocity: ndarray::ArrayView3<'a, f32>,
@@ -333,13 +348,12 @@ impl Shared<'_> {
             )?),
             _ => None,
         };
-        // AR state: `current` = x(t−1), `older` = x(t−2) (AR(1): only `current` matters).
-        let last = a.state.dim().0 - 1;
-        let mut current = a.state.index_axis(Axis(0), last).to_owned();
-        let mut older = a.state.index_axis(Axis(0), 0).to_owned();
+        // AR state: the spectra of the levels at the last two times.
+        let mut state = self.spectral.member_state();
+        let mut recomposed = vec![rustfft::num_complex::Complex32::default(); plan.spectrum_len()];
+        let mut gains = vec![0.0f32; n_levels];
         let mut scratch = plan.scratch();
         let mut white = vec![0.0f32; n];
-        let mut noise_level = vec![0.0f32; n];
         let mut field = vec![0.0f32; n];
         let mut keys = Vec::new();
         let mut weights = vec![1.0f32; n];
@@ -362,25 +376,12 @@ impl Shared<'_> {
         for t in 0..out.dim().0 {
             if let Some(noise) = self.noise {
                 noise.generate_spectrum(plan, &mut noise_rng, &mut white, &mut scratch);
+                self.spectral
+                    .noise_gains(scratch.spectrum(), &mut gains, plan);
             }
-            for k in 0..n_levels {
-                let eps = match self.noise {
-                    Some(_) => {
-                        plan.level_from_spectrum(k, &mut scratch, &mut noise_level);
-                        Some(noise_level.as_slice())
-                    }
-                    None => None,
-                };
-                let prev = current.index_axis(Axis(0), k);
-                let mut old = older.index_axis_mut(Axis(0), k);
-                a.ar[k].step_into(
-                    prev.as_slice().unwrap_or_default(),
-                    old.as_slice_mut().unwrap_or_default(),
-                    eps,
-                );
-            }
-            std::mem::swap(&mut current, &mut older);
-            recompose_into(current.view(), &a.means, &a.stds, &mut field);
+            let noise = self.noise.map(|_| (scratch.spectrum(), gains.as_slice()));
+            self.spectral.step(&mut state, noise, plan, &mut recomposed);
+            plan.inverse_spectrum(&recomposed, &mut field, &mut scratch);
             if mask.is_some() {
                 apply_mask_weights(&mut field, &weights);
             }
@@ -419,6 +420,7 @@ pub(crate) struct MemberAdvection<'a> {
     velocity: Array3<f32>,
     /// Cumulative displacement `(2, y, x)`, px.
     displacement: Array3<f32>,
+    buffers: AdvectionBuffers,
 }
 
 impl<'a> MemberAdvection<'a> {
@@ -436,6 +438,7 @@ impl<'a> MemberAdvection<'a> {
             perturbation,
             velocity: base_velocity.to_owned(),
             displacement: Array3::zeros(base_velocity.raw_dim()),
+            buffers: AdvectionBuffers::default(),
         }
     }
 
@@ -446,7 +449,7 @@ impl<'a> MemberAdvection<'a> {
         t: usize,
         field: &mut [f32],
         domain_mask: &ndarray::Array2<bool>,
-        mut out: ndarray::ArrayViewMut2<f32>,
+        out: ndarray::ArrayViewMut2<f32>,
     ) -> Result<()> {
         let (ny, nx) = domain_mask.dim();
         for (v, &masked) in field.iter_mut().zip(domain_mask.iter()) {
@@ -463,15 +466,14 @@ impl<'a> MemberAdvection<'a> {
                 expected: format!("({ny}, {nx})"),
                 found: e.to_string(),
             })?;
-        let moved = self.extrapolator.extrapolate(
+        self.extrapolator.advance(
             field_view,
             self.velocity.view(),
-            &[1.0],
-            Some(self.displacement.view()),
-        )?;
-        self.displacement = moved.displacement;
-        out.assign(&moved.fields.index_axis(Axis(0), 0));
-        Ok(())
+            1.0,
+            &mut self.displacement,
+            out,
+            &mut self.buffers,
+        )
     }
 }
 
