@@ -12,14 +12,15 @@ For one case (service, end index) the script
      (φ1, φ2, φ0), the mean and standard deviation of the newest field's levels, and the standard deviation of one
      nonparametric noise field per level before normalisation;
   4. runs ``steps.forecast`` in the variants given by ``--variants`` (``full``: nonparametric noise + bps motion
-     perturbations; ``noise``: noise only; ``motion``: motion perturbations only; ``det``: neither), with
+     perturbations; ``noise``: noise only; variants without noise are not offered: ``noise_method=None`` raises an
+     IndexError in pysteps 1.21.5's deterministic branch, ``__update_deterministic_ar_model``), with
      ``--members`` members and ``--seeds`` seeds, and records per lead time the CRPS (mm/h), the wet fraction
      (≥ 0.1 mm/h) of the members, the mean ensemble spread (standard deviation over members, mm/h) and the MAE of
      the ensemble mean;
   5. writes everything to ``DIR/pysteps.json``.
 
     /work/peers-venv/bin/python benches/compare/steps_diagnostics.py --service bom --end 20 --dump /tmp/sd_bom20 \
-        [--members 20] [--seeds 24 25] [--variants full noise motion det]
+        [--members 20] [--seeds 24 25] [--variants full noise]
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ from steps_reference import AR_ORDER, GRID, N_LEAD, N_LEVELS, cascade_statistics
 VARIANTS = {
     "full": {"noise_method": "nonparametric", "vel_pert_method": "bps"},
     "noise": {"noise_method": "nonparametric", "vel_pert_method": None},
-    "motion": {"noise_method": None, "vel_pert_method": "bps"},
-    "det": {"noise_method": None, "vel_pert_method": None},
 }
 
 
