@@ -12,7 +12,9 @@
 //! pysteps' (`pysteps.json` in the folder, when present), then runs each variant (`full`: nonparametric noise and
 //! Bowler motion perturbations; `noise`; `motion`; `det`: neither) and prints per lead time the CRPS (mm/h), the
 //! wet fraction (≥ 0.1 mm/h), the mean ensemble spread (mm/h) and the MAE of the ensemble mean, with pysteps'
-//! lead-time means of the same variant.
+//! lead-time means of the same variant. With `STEPS_DIAG_DUMP=PREFIX` each ensemble is also written (dB, raw f32
+//! `(members, lead, y, x)`) to `PREFIX_<variant>_<seed>.f32`; with `STEPS_DIAG_FILTER=FILE` the nonparametric
+//! noise filter (transposed half spectrum `(nx/2+1, ny)`, f32) to `FILE`, to compare with pysteps' arrays.
 
 use std::path::{Path, PathBuf};
 
