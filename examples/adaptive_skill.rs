@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release --example adaptive_skill -- [--members 12] [--crop 256] [--seed 24] \
-//!     [--decorrelation 1.5] [--trend-efolding 20] [--window 64]
+//!     [--cell-lifetime 120] [--trend-efolding 20] [--window 64]
 //! ```
 //! For every service (BoM 0.5 km / 6 min, RMI and FMI 1 km / 5 min) and three start times each: rain rate
 //! (FMI dBZ by Marshall–Palmer a = 200, b = 1.6), dB with −15 dB below 0.1 mm/h, the three frames ending at the
@@ -13,7 +13,8 @@
 //! incremental mask); the adaptive ensemble uses [`AdaptiveConfig::default`] (or the options' ablations) with
 //! the same members and seed.
 //! Scores pooled over all cases and pixels, at 30 and 60 minutes: CRPS (mm/h; for the one-member extrapolation
-//! it is the MAE), CSI at ≥ 5 and ≥ 10 mm/h of the ensemble median and of all members pooled, and the reliability diagram and Brier
+//! it is the MAE), CSI at ≥ 5 and ≥ 10 mm/h of the
+//! ensemble's P(R ≥ thr) ≥ 0.5 (for the one-member extrapolation: R ≥ thr) and of all members pooled, and the reliability diagram and Brier
 //! skill score (against the sample climatology) of P(R ≥ 5) and P(R ≥ 10) over both lead times.
 
 use ndarray::{Array2, Array3, Array4, Axis, s};
@@ -43,26 +44,18 @@ struct Pooled {
     tables: Vec<ContingencyTable>,
     /// Every member against the observation (the mean member CSI).
     member_tables: Vec<ContingencyTable>,
+    /// The ensemble mean (mm/h) against the observation.
+    mean_tables: Vec<ContingencyTable>,
 }
 
-fn median(values: &mut [f32]) -> f32 {
-    values.sort_unstable_by(f32::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        0.5 * (values[n / 2 - 1] + values[n / 2])
-    }
-}
-
-fn ensemble_median(members: ndarray::ArrayView3<f32>) -> Array2<f32> {
-    let (m, ny, nx) = members.dim();
-    let mut buf = vec![0.0f32; m];
-    Array2::from_shape_fn((ny, nx), |(i, j)| {
-        for (b, v) in buf.iter_mut().zip(members.slice(s![.., i, j])) {
-            *b = *v;
+/// 1 where `values ≥ threshold`, else 0; NaN kept.
+fn indicator(values: ndarray::ArrayView2<f32>, threshold: f64) -> Array2<f32> {
+    values.mapv(|v| {
+        if v.is_finite() {
+            f32::from(u8::from(f64::from(v) >= threshold))
+        } else {
+            f32::NAN
         }
-        median(&mut buf)
     })
 }
 
@@ -99,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--members" => members = value()?.parse()?,
             "--crop" => crop = value()?.parse()?,
             "--seed" => seed = value()?.parse()?,
-            "--decorrelation" => adaptive.convective_decorrelation = value()?.parse()?,
+            "--cell-lifetime" => adaptive.cell_lifetime_minutes = value()?.parse()?,
             "--trend-efolding" => adaptive.trend_efolding_minutes = value()?.parse()?,
             "--window" => adaptive.window_px = value()?.parse()?,
             other => return Err(format!("unknown argument {other}").into()),
@@ -113,6 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     crps: Crps::new(),
                     tables: vec![ContingencyTable::new(); THRESHOLDS.len()],
                     member_tables: vec![ContingencyTable::new(); THRESHOLDS.len()],
+                    mean_tables: vec![ContingencyTable::new(); THRESHOLDS.len()],
                 })
                 .collect()
         })
@@ -191,15 +185,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     line += &format!(" {:.3}", crps.compute());
                     let p = &mut pooled[mi][li];
                     p.crps.merge(&crps);
-                    let med = ensemble_median(fc);
+                    let ensemble_mean = fc.mean_axis(Axis(0)).ok_or("no member")?;
                     for (ti, &thr) in THRESHOLDS.iter().enumerate() {
-                        // Events at ≥ thr: the table counts values > its threshold, so shift by one ulp.
-                        p.tables[ti].accumulate(med.view(), obs, thr - 1e-4)?;
+                        p.mean_tables[ti].accumulate(
+                            indicator(ensemble_mean.view(), thr).view(),
+                            indicator(obs, thr).view(),
+                            0.5,
+                        )?;
+                        // Events: forecast P(R ≥ thr) ≥ 0.5 (for one member: R ≥ thr) and observed R ≥ thr, as
+                        // indicator fields counted by the table's "> 0.5".
+                        let prob = exceedance_probability(fc, thr)?;
+                        let observed_event = indicator(obs, thr);
+                        p.tables[ti].accumulate(
+                            indicator(prob.view(), 0.5).view(),
+                            observed_event.view(),
+                            0.5,
+                        )?;
                         for member in fc.outer_iter() {
-                            p.member_tables[ti].accumulate(member, obs, thr - 1e-4)?;
+                            p.member_tables[ti].accumulate(
+                                indicator(member, thr).view(),
+                                observed_event.view(),
+                                0.5,
+                            )?;
                         }
                         if mi > 0 {
-                            let prob = exceedance_probability(fc, thr)?;
                             reliability[mi - 1][ti].accumulate(prob.view(), obs)?;
                         }
                     }
@@ -211,19 +220,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!(
-        "| method | lead | CRPS (mm/h) | CSI ≥ 5 (median) | CSI ≥ 10 (median) | CSI ≥ 5 (members) | CSI ≥ 10 (members) |"
+        "| method | lead | CRPS (mm/h) | CSI ≥ 5 (P ≥ 0.5) | CSI ≥ 10 (P ≥ 0.5) | CSI ≥ 5 (members) | CSI ≥ 10 (members) | CSI ≥ 5 (mean) | CSI ≥ 10 (mean) |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (li, lead) in LEADS_MIN.iter().enumerate() {
         for (mi, name) in METHODS.iter().enumerate() {
             let p = &pooled[mi][li];
             println!(
-                "| {name} | {lead} min | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |",
+                "| {name} | {lead} min | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |",
                 p.crps.compute(),
                 p.tables[0].csi(),
                 p.tables[1].csi(),
                 p.member_tables[0].csi(),
-                p.member_tables[1].csi()
+                p.member_tables[1].csi(),
+                p.mean_tables[0].csi(),
+                p.mean_tables[1].csi()
             );
         }
     }
