@@ -70,6 +70,9 @@ use quality::add_attenuation_quality;
 use state::{Core, LastCycle, Snapshot};
 use update::{Share, compute_cycle};
 
+/// Reflectivity of the mosaic cells where the radars measured no echo, dBZ (no rain, but seen).
+pub const NO_ECHO_DBZ: f32 = -32.0;
+
 /// Why a volume was not used.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dropped {
@@ -465,9 +468,11 @@ impl Nowcaster {
         };
         let qc_s = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let contribution =
-            self.mosaic
-                .contribution(processed.as_ref().unwrap_or(volume), moment, None)?;
+        let contribution = self.mosaic.contribution(
+            processed.as_ref().unwrap_or(volume),
+            moment,
+            Some(NO_ECHO_DBZ),
+        )?;
         Ok(Share {
             scan_time: volume.start_time,
             qc_s,
