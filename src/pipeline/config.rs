@@ -184,6 +184,9 @@ pub struct NowcastSection {
     /// Motion is estimated on fields block-averaged by this factor and interpolated back (1 = full
     /// resolution; 2–4 speeds up Lucas–Kanade on large grids).
     pub motion_coarsening: usize,
+    /// The ensemble runs on fields block-averaged by this factor (1 = the full grid; 2 on a 1-km grid runs it at
+    /// 2 km, four times fewer pixels) and its members are interpolated back bilinearly before the probabilities.
+    pub ensemble_coarsening: usize,
     /// Keep the whole ensemble in each [`Update`](super::Update) (false: only the mean and probabilities).
     pub keep_ensemble: bool,
 }
@@ -197,6 +200,7 @@ impl Default for NowcastSection {
             cascade_levels: 6,
             seed: 0,
             motion_coarsening: 1,
+            ensemble_coarsening: 1,
             keep_ensemble: false,
         }
     }
@@ -444,6 +448,14 @@ impl NowcasterConfig {
                 "nowcast.cascade_levels",
                 n.cascade_levels,
                 "must be within [2, 12]",
+            ));
+        }
+        if !(1..=8).contains(&n.ensemble_coarsening) || g.nx.min(g.ny) / n.ensemble_coarsening < 32
+        {
+            return Err(Error::parameter(
+                "nowcast.ensemble_coarsening",
+                n.ensemble_coarsening,
+                "must be within [1, 8] and leave at least 32 × 32 cells",
             ));
         }
         if !(1..=16).contains(&n.motion_coarsening) {

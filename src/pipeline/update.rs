@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::NO_ECHO_DBZ;
 use super::config::{Method, NowcasterConfig};
-use super::motion::coarse_motion;
+use super::motion::{block_mean, coarse_motion, upsample};
 use super::state::{Core, Frame};
 use crate::cells::{CellFields, FrameCells, Tracker, assess, forecast, identify_2d, measure};
 use crate::error::{Error, Result};
@@ -388,10 +388,19 @@ fn run_ensemble(
     transform: &DbTransform,
 ) -> Result<Array4<f32>> {
     let n = &config.nowcast;
+    let factor = n.ensemble_coarsening;
+    let (_, ny, nx) = frames_db.dim();
+    let (frames_db, velocity) = if factor > 1 {
+        let mut v = block_mean(velocity.view(), factor);
+        v.mapv_inplace(|x| x / factor as f32);
+        (block_mean(frames_db.view(), factor), v)
+    } else {
+        (frames_db.clone(), velocity.clone())
+    };
     let input = NowcastInput {
         fields: frames_db.view(),
         velocity: velocity.view(),
-        km_per_pixel: config.grid.spacing_m / 1000.0,
+        km_per_pixel: config.grid.spacing_m / 1000.0 * factor as f64,
         timestep_minutes: config.cycle.length_s / 60.0,
     };
     let leads = config.n_lead_times();
@@ -414,6 +423,16 @@ fn run_ensemble(
         Method::Extrapolation => ExtrapolationNowcast::default().forecast(&input, leads, &quiet)?,
     };
     ensemble.par_mapv_inplace(|v| transform.inverse(v));
+    if factor > 1 {
+        let (members, leads, _, _) = ensemble.dim();
+        let mut fine = Array4::<f32>::zeros((members, leads, ny, nx));
+        for (mut f, c) in fine.outer_iter_mut().zip(ensemble.outer_iter()) {
+            for (mut f, c) in f.outer_iter_mut().zip(c.outer_iter()) {
+                f.assign(&upsample(c, factor, ny, nx));
+            }
+        }
+        ensemble = fine;
+    }
     Ok(ensemble)
 }
 
