@@ -21,6 +21,9 @@ use squall::synth::{
 };
 use squall::volume::{Band, Site};
 
+/// Per cycle: stage timings, decoding (s), wall-clock of the cycle (s), time of the last volume's ingest (s).
+type Row = (Timings, f64, f64, f64);
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     if v.is_empty() {
@@ -90,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut nowcaster = Nowcaster::new(config.clone())?;
-    let mut rows: Vec<(Timings, f64, f64, f64)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     println!(
         "{:>5} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>8}  members × leads, cells, warnings",
         "cycle",
@@ -157,7 +160,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if rows.is_empty() {
         return Err("no cycle with a nowcast: give at least 3 cycles".into());
     }
-    let med = |f: &dyn Fn(&(Timings, f64, f64, f64)) -> f64| median(rows.iter().map(f).collect());
+    let med = |f: &dyn Fn(&Row) -> f64| median(rows.iter().map(f).collect());
     println!("\nmedian over {} cycles with an ensemble:", rows.len());
     println!("  decode   {:6.2} s", med(&|r| r.1));
     for (i, (name, _)) in rows[0].0.stages().iter().enumerate() {

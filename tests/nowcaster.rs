@@ -384,21 +384,15 @@ fn a_radar_dropping_out_still_gives_a_mosaic_and_a_late_volume_recomputes_its_cy
     let volumes = &scenario().volumes;
     let mut nowcaster = Nowcaster::new(config()).unwrap();
     let mut updates = Vec::new();
-    for k in 0..=2 {
-        for r in 0..3 {
-            updates.extend(nowcaster.ingest(volumes[k][r].clone()).unwrap().updates);
+    for cycle in &volumes[..3] {
+        for volume in cycle {
+            updates.extend(nowcaster.ingest(volume.clone()).unwrap().updates);
         }
     }
     assert_eq!(updates.len(), 3);
     // Cycle 3 without X2: computed once a scan 60 s past the cycle's end arrives (X1 of cycle 4, +70 s).
-    for r in 0..2 {
-        assert!(
-            nowcaster
-                .ingest(volumes[3][r].clone())
-                .unwrap()
-                .updates
-                .is_empty()
-        );
+    for volume in &volumes[3][..2] {
+        assert!(nowcaster.ingest(volume.clone()).unwrap().updates.is_empty());
     }
     assert!(
         nowcaster
@@ -477,8 +471,8 @@ fn a_radar_dropping_out_still_gives_a_mosaic_and_a_late_volume_recomputes_its_cy
 fn a_volume_past_the_tolerance_is_dropped() {
     let volumes = &scenario().volumes;
     let mut nowcaster = Nowcaster::new(config()).unwrap();
-    for r in 0..2 {
-        nowcaster.ingest(volumes[0][r].clone()).unwrap();
+    for volume in &volumes[0][..2] {
+        nowcaster.ingest(volume.clone()).unwrap();
     }
     let flushed = nowcaster.flush().unwrap();
     assert_eq!(flushed[0].radars_missing, ["X2"]);

@@ -123,7 +123,7 @@ impl Default for CycleSection {
     }
 }
 
-/// Dual-polarisation QC ([`crate::dualpol::process`]).
+/// Dual-polarisation QC ([`crate::dualpol::process()`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QcSection {
@@ -408,15 +408,19 @@ impl NowcasterConfig {
                 "must be finite",
             ));
         }
-        if let Some(m20) = q.minus20_level_m.filter(|&m| !(m > q.freezing_level_m)) {
+        if let Some(m20) = q
+            .minus20_level_m
+            .filter(|&m| m <= q.freezing_level_m || m.is_nan())
+        {
             return Err(Error::parameter(
                 "qc.minus20_level_m",
                 m20,
                 "must be above the freezing level",
             ));
         }
-        if !(q.pia_full_weight_db >= 0.0 && q.pia_zero_weight_db > q.pia_full_weight_db)
-            || !q.pia_zero_weight_db.is_finite()
+        if !(q.pia_full_weight_db >= 0.0
+            && q.pia_zero_weight_db > q.pia_full_weight_db
+            && q.pia_zero_weight_db.is_finite())
         {
             return Err(Error::parameter(
                 "qc.pia_zero_weight_db",

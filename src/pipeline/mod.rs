@@ -2,7 +2,7 @@
 //! products, nowcasts and warnings.
 //!
 //! Volumes of several radars arrive asynchronously. The Nowcaster groups them into scan cycles by their scan time
-//! ([`CycleSection`]); each volume is quality-controlled ([`crate::dualpol::process`]) and gridded onto the mosaic
+//! ([`CycleSection`]); each volume is quality-controlled ([`crate::dualpol::process()`]) and gridded onto the mosaic
 //! grid as it arrives (the mapping of each radar's scan geometry is built once and cached; C- and X-band gates
 //! lose mosaic weight with their path-integrated attenuation), and when a cycle is
 //! complete — every configured radar in, or the newest scan time seen has passed the cycle's end by
@@ -278,7 +278,7 @@ impl Nowcaster {
             (radar.latitude_deg, radar.longitude_deg),
             (volume.site.latitude_deg, volume.site.longitude_deg),
         );
-        if !(distance <= radar.position_tolerance_m) {
+        if distance > radar.position_tolerance_m || distance.is_nan() {
             return Err(Error::parameter(
                 &format!("volume of {radar_id}: site"),
                 format!(

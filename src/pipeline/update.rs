@@ -84,7 +84,7 @@ impl Timings {
 }
 
 /// The gridded products of one cycle, all on the Nowcaster's grid, `NaN` where no radar sees (the reflectivity is
-/// [`NO_ECHO_DBZ`](super::NO_ECHO_DBZ) where the radars measured no echo).
+/// [`super::NO_ECHO_DBZ`] where the radars measured no echo).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Products {
     /// Mosaic reflectivity `(nz, ny, nx)`, dBZ (attenuation-corrected when QC is on).
