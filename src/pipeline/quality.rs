@@ -69,7 +69,7 @@ mod tests {
         let q = &volume.sweeps[0].moment(QUALITY).unwrap().values;
         let expected = [
             1.0,
-            1.0,
+            1.0 - 1.0 / 9.0,
             1.0 - 3.0 / 9.0,
             1.0 - 5.0 / 9.0,
             1.0 - 7.0 / 9.0,
