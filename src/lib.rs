@@ -16,6 +16,7 @@ pub mod grid;
 pub mod io;
 pub mod motion;
 pub mod nowcast;
+pub mod pipeline;
 pub mod products;
 pub mod render;
 pub mod synth;

@@ -27,4 +27,6 @@ pub use identify::{
 pub use pipeline::{CellPipeline, FrameCells};
 pub use properties::{Cell, CellFields, Ellipse, VelocityDifference, measure};
 pub use threat::{Threat, ThreatAssessment, ThreatConfig, ThreatLevel, assess};
-pub use track::{Track, TrackEnd, TrackEvent, TrackEventKind, Tracker, TrackerConfig};
+pub use track::{
+    Track, TrackEnd, TrackEvent, TrackEventKind, Tracker, TrackerConfig, TrackerState,
+};

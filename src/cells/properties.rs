@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use ndarray::ArrayView2;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::identify::{Identified, row_areas_km2};
 use crate::error::{Error, Result};
@@ -54,7 +54,7 @@ pub struct CellFields<'a> {
 }
 
 /// Ellipse with the second moments of the cell's footprint.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Ellipse {
     /// Major semi-axis, km (2σ along the major axis: the whole area of a uniform ellipse).
     pub major_km: f64,
@@ -65,7 +65,7 @@ pub struct Ellipse {
 }
 
 /// Mean radial-velocity differences across a cell, m s⁻¹, from the velocity pixels inside it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct VelocityDifference {
     /// Mean velocity of the far half (along the beam) minus the near half: > 0 divergence, < 0 convergence.
     pub divergence_mps: f64,
@@ -77,7 +77,7 @@ pub struct VelocityDifference {
 }
 
 /// A cell of one frame with its properties; the unit of tracking.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     /// Index of the cell in its frame (0-based, largest first).
     pub id: u32,

@@ -56,7 +56,7 @@ impl Default for TrackerConfig {
 }
 
 /// How a track ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "into", rename_all = "snake_case")]
 pub enum TrackEnd {
     /// Not seen for more than `max_gap_scans` scans.
@@ -66,7 +66,7 @@ pub enum TrackEnd {
 }
 
 /// A track: the cells of one storm over time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Track {
     /// Identifier, unique within a tracker (from 1).
     pub id: u64,
@@ -109,7 +109,7 @@ impl Track {
 }
 
 /// Kind of a track event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackEventKind {
     /// Several tracks became one.
@@ -120,7 +120,7 @@ pub enum TrackEventKind {
 
 /// A merge or split, with parents and children as track ids. The track that goes on through the event is in
 /// both lists.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrackEvent {
     /// Merge or split.
     pub kind: TrackEventKind,
@@ -130,6 +130,21 @@ pub struct TrackEvent {
     pub parents: Vec<u64>,
     /// Tracks after.
     pub children: Vec<u64>,
+}
+
+/// The state of a [`Tracker`] between scans, serialisable (serde) so that a restarted process continues the same
+/// tracks ([`Tracker::state`], [`Tracker::from_state`]). Unlike [`Cell`]'s own serialisation it keeps the
+/// footprints the overlap matching needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackerState {
+    config: TrackerConfig,
+    tracks: Vec<Track>,
+    /// Per track, per history cell, the footprint indices.
+    footprints: Vec<Vec<Vec<u32>>>,
+    events: Vec<TrackEvent>,
+    last_time: Option<DateTime<Utc>>,
+    next_id: u64,
+    steering_mps: (f64, f64),
 }
 
 /// The streaming tracker.
@@ -201,6 +216,66 @@ impl Tracker {
     /// The grid of the cells.
     pub fn spec(&self) -> &GridSpec {
         &self.spec
+    }
+
+    /// The tracker's state between scans (footprints included), to save and later continue with
+    /// [`Tracker::from_state`].
+    pub fn state(&self) -> TrackerState {
+        TrackerState {
+            config: self.config.clone(),
+            footprints: self
+                .tracks
+                .iter()
+                .map(|t| t.history.iter().map(|c| c.footprint.clone()).collect())
+                .collect(),
+            tracks: self.tracks.clone(),
+            events: self.events.clone(),
+            last_time: self.last_time,
+            next_id: self.next_id,
+            steering_mps: self.steering_mps,
+        }
+    }
+
+    /// A tracker continuing from a saved [`TrackerState`] on the grid `spec` it was made on: it links the next
+    /// scan exactly as the tracker that was saved would have.
+    ///
+    /// # Errors
+    /// As [`Tracker::new`] for the saved settings; [`Error::Shape`] when the saved footprints do not match the
+    /// tracks or lie outside the grid.
+    pub fn from_state(spec: GridSpec, state: TrackerState) -> Result<Tracker> {
+        let mut tracker = Tracker::new(spec, state.config)?;
+        let n_cells = (tracker.spec.ny * tracker.spec.nx) as u64;
+        let counts = |t: &[Track]| t.iter().map(|t| t.history.len()).collect::<Vec<_>>();
+        let footprint_counts: Vec<usize> = state.footprints.iter().map(Vec::len).collect();
+        if counts(&state.tracks) != footprint_counts
+            || state
+                .footprints
+                .iter()
+                .flatten()
+                .flatten()
+                .any(|&i| u64::from(i) >= n_cells)
+        {
+            return Err(Error::Shape {
+                what: "saved tracker footprints".into(),
+                expected: format!(
+                    "one per cell of {:?}, inside the grid",
+                    counts(&state.tracks)
+                ),
+                found: format!("{footprint_counts:?}"),
+            });
+        }
+        let mut tracks = state.tracks;
+        for (track, footprints) in tracks.iter_mut().zip(state.footprints) {
+            for (cell, footprint) in track.history.iter_mut().zip(footprints) {
+                cell.footprint = footprint;
+            }
+        }
+        tracker.tracks = tracks;
+        tracker.events = state.events;
+        tracker.last_time = state.last_time;
+        tracker.next_id = state.next_id;
+        tracker.steering_mps = state.steering_mps;
+        Ok(tracker)
     }
 
     /// Links the cells of a new scan to the tracks; sets each cell's `track` and returns the cells' track ids (in

@@ -18,6 +18,6 @@ pub mod weighting;
 
 pub use column::{cappi, composite};
 pub use mapping::{GridConfig, GridMapping, ScanGeometry};
-pub use mosaic::{Mosaic, MosaicConfig};
+pub use mosaic::{Contribution, Mosaic, MosaicConfig};
 pub use roi::RadiusOfInfluence;
 pub use weighting::Weighting;

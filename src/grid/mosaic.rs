@@ -51,6 +51,21 @@ impl Default for MosaicConfig {
     }
 }
 
+/// One radar's share of a [`Mosaic`] ([`Mosaic::contribution`]), on the mosaic's grid `(nz, ny, nx)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    /// Name of the gridded moment.
+    pub name: String,
+    /// Its units.
+    pub units: String,
+    /// Scan time of the volume.
+    pub time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Weight × value where the radar has a value, 0 elsewhere.
+    pub weighted_sum: Array3<f32>,
+    /// Weight (> 0) where the radar has a value, 0 elsewhere.
+    pub weight: Array3<f32>,
+}
+
 /// One radar's mapping and its geometric weights `(nz, ny, nx)`.
 #[derive(Debug)]
 struct RadarPlan {
@@ -152,7 +167,7 @@ impl Mosaic {
     /// Grids `moment` of every volume and merges them: per cell, the weighted mean of the radars that have a
     /// value there (see [`MosaicConfig`]). A radar absent from `volumes` simply does not contribute; a radar far
     /// from the grid contributes nothing; cells no radar reaches are `NaN`. `no_echo_value` as in
-    /// [`GridMapping::grid`].
+    /// [`GridMapping::grid`]. The same as [`Mosaic::contribution`] of each volume followed by [`Mosaic::merge`].
     ///
     /// # Errors
     /// [`Error::Parameter`] for no volumes or a volume without the moment; the errors of [`GridMapping::new`].
@@ -165,36 +180,96 @@ impl Mosaic {
         if volumes.is_empty() {
             return Err(Error::parameter("volumes", 0, "need at least one volume"));
         }
-        let mut numerator =
-            Array3::<f32>::zeros((self.heights_m.len(), self.spec.ny, self.spec.nx));
+        let parts = volumes
+            .iter()
+            .map(|v| self.contribution(v, moment, no_echo_value))
+            .collect::<Result<Vec<_>>>()?;
+        self.merge(&parts.iter().collect::<Vec<_>>())
+    }
+
+    /// One radar's share of the mosaic: its gridded `moment` times its weight, and the weight, per cell. A
+    /// streaming mosaic grids each volume as it arrives and merges the shares of a scan cycle with
+    /// [`Mosaic::merge`] once the cycle is complete.
+    ///
+    /// # Errors
+    /// As [`Mosaic::grid`].
+    pub fn contribution(
+        &mut self,
+        volume: &PolarVolume,
+        moment: &str,
+        no_echo_value: Option<f32>,
+    ) -> Result<Contribution> {
+        let plan = self.plan(volume)?;
+        let grid = plan.mapping.grid(volume, moment, no_echo_value)?;
+        let quality = self.quality(&plan.mapping, volume)?;
+        let mut weighted_sum = Array3::<f32>::zeros(grid.values.dim());
+        let mut weight = weighted_sum.clone();
+        Zip::from(&mut weighted_sum)
+            .and(&mut weight)
+            .and(&grid.values)
+            .and(&plan.weights)
+            .and(&quality)
+            .par_for_each(|n, d, &v, &w, &q| {
+                if v.is_finite() {
+                    // Every radar with a value counts a little, even at zero quality or weight.
+                    let w = (w * q).max(1e-6);
+                    *n = w * v;
+                    *d = w;
+                }
+            });
+        Ok(Contribution {
+            name: grid.name,
+            units: grid.units,
+            time: grid.time,
+            weighted_sum,
+            weight,
+        })
+    }
+
+    /// Merges radars' shares ([`Mosaic::contribution`]) into the mosaic: Σ w·v / Σ w per cell, summed in the
+    /// order given (give them in a fixed radar order for results independent of the arrival order), `NaN` where
+    /// no radar has a value. Name, units and time are those of the first share.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] for no shares; [`Error::Shape`] for a share not on this mosaic's grid.
+    pub fn merge(&self, contributions: &[&Contribution]) -> Result<Grid3> {
+        let first = contributions
+            .first()
+            .ok_or_else(|| Error::parameter("contributions", 0, "need at least one radar"))?;
+        let dim = (self.heights_m.len(), self.spec.ny, self.spec.nx);
+        let mut numerator = Array3::<f32>::zeros(dim);
         let mut denominator = numerator.clone();
-        let mut first: Option<Grid3> = None;
-        for volume in volumes {
-            let plan = self.plan(volume)?;
-            let grid = plan.mapping.grid(volume, moment, no_echo_value)?;
-            let quality = self.quality(&plan.mapping, volume)?;
+        for part in contributions {
+            if part.weighted_sum.dim() != dim || part.weight.dim() != dim {
+                return Err(Error::Shape {
+                    what: "mosaic contribution".into(),
+                    expected: format!("{dim:?}"),
+                    found: format!("{:?}", part.weight.dim()),
+                });
+            }
             Zip::from(&mut numerator)
                 .and(&mut denominator)
-                .and(&grid.values)
-                .and(&plan.weights)
-                .and(&quality)
-                .par_for_each(|n, d, &v, &w, &q| {
-                    if v.is_finite() {
-                        // Every radar with a value counts a little, even at zero quality or weight.
-                        let w = (w * q).max(1e-6);
-                        *n += w * v;
+                .and(&part.weighted_sum)
+                .and(&part.weight)
+                .par_for_each(|n, d, &v, &w| {
+                    if w > 0.0 {
+                        *n += v;
                         *d += w;
                     }
                 });
-            first.get_or_insert(grid);
         }
-        let mut merged =
-            first.ok_or_else(|| Error::parameter("volumes", 0, "need at least one volume"))?;
-        Zip::from(&mut merged.values)
-            .and(&numerator)
+        let mut values = numerator;
+        Zip::from(&mut values)
             .and(&denominator)
-            .par_for_each(|out, &n, &d| *out = if d > 0.0 { n / d } else { f32::NAN });
-        Ok(merged)
+            .par_for_each(|out, &d| *out = if d > 0.0 { *out / d } else { f32::NAN });
+        Ok(Grid3 {
+            spec: self.spec.clone(),
+            heights_m: self.heights_m.clone(),
+            name: first.name.clone(),
+            units: first.units.clone(),
+            time: first.time,
+            values,
+        })
     }
 
     /// Mean quality per cell in \[0, 1\] (1 where the volume has no quality moment or no gate reaches the cell).
