@@ -345,7 +345,7 @@ impl Server {
             if let Some(b) = &self.regions {
                 draw_boundaries(&mut image, spec, b, BOUNDARY)?;
             }
-            let label = format!("{} max over leads", update.time.format("%Y-%m-%d %H:%MZ"));
+            let label = format!("{} max", update.time.format("%H:%MZ"));
             image.draw_label(2, 2, &label, [0, 0, 0], [255, 255, 255], 1);
             let legend = |v: f32| format!("{:.0}%", 100.0 * v);
             with_legend(

@@ -1,7 +1,7 @@
 //! The warning server (`examples/warning_server.rs`) end to end on a synthetic storm day.
 //!
 //! One S-band and two X-band radars scan a scene every 6 min for 72 min; each volume is written as a CINRAD file.
-//! Two steady cells move east at 15 m/s: a heavy-rain cell (50 dBZ) towards the "west district" and a hail cell
+//! Two steady cells in a light stratiform shield move east at 15 m/s: a heavy-rain cell (50 dBZ) towards the "west district" and a hail cell
 //! (66 dBZ, 15 km tops) towards the "south district"; the "north-east district" stays dry. One X-band file is
 //! corrupt (truncated) and one is missing (listed, never written). The server reads the paths on standard input.
 //!
@@ -9,6 +9,8 @@
 //! modified, every CAP message is a CAP 1.2 alert, a heavy-rain Alert for the west district and a hail Alert for the
 //! south district are sent before the true event reaches them (truth: the scene's ≥ 43.8 dBZ = 20 mm/h, resp.
 //! ≥ 55 dBZ, echo over the district), no hail warning for the west district and nothing for the dry district.
+//! Hail is warned over a 30-min window: with 60 min, the cone of a track seen once (3 km of assumed error per scan)
+//! reaches 40 km and the first update warns the neighbouring district too (cancelled two updates later).
 //! The example is built with `cargo build --release --example warning_server` (Cargo cannot hand tests the path of
 //! an example).
 
@@ -23,7 +25,8 @@ use squall::geo::GridSpec;
 use squall::io::cinrad;
 use squall::io::compression::Compression;
 use squall::synth::{
-    CellId, CellSpec, MotionField, RadarConfig, SceneConfig, StormSequence, polar_volume, site_at,
+    CellId, CellSpec, MotionField, RadarConfig, SceneConfig, StormSequence, StratiformConfig,
+    polar_volume, site_at,
 };
 
 /// Grid: 120 km × 120 km, 1 km, centred on (30° N, 114° E).
@@ -51,6 +54,15 @@ fn scene() -> StormSequence {
     config.n_frames = CYCLES;
     config.timestep_s = CYCLE_S as f64;
     config.motion = MotionField::Uniform { u: 15.0, v: 0.0 };
+    // A 15–30 dBZ shield over most of the grid, moving with the flow: texture for the motion estimate (two cells
+    // alone leave Lucas–Kanade almost nothing to track), never heavy rain by itself.
+    config.stratiform = Some(StratiformConfig {
+        centre_x_m: 0.0,
+        centre_y_m: 0.0,
+        semi_major_m: 70_000.0,
+        semi_minor_m: 60_000.0,
+        ..StratiformConfig::covering(&spec())
+    });
     config
         .cells
         .push(CellSpec::new(CellId(1), -45_000.0, 20_000.0, 50.0, 9_000.0));
@@ -208,7 +220,7 @@ valid_for_s = 3600.0
 
 [warnings.hail]
 levels = [{{ level = "warning", p_on = 0.5, p_off = 0.3 }}]
-max_lead_s = 3600.0
+max_lead_s = 1800.0
 cancel_after = 2
 valid_for_s = 3600.0
 "#
@@ -347,14 +359,21 @@ fn storm_day_gives_timely_warnings_and_survives_bad_files() {
     );
     assert_eq!(of("volume").len(), day.paths.len() - 2);
     let updates = of("update");
-    let fresh: Vec<_> = updates.iter().filter(|u| u["recomputed"] == false).collect();
+    let fresh: Vec<_> = updates
+        .iter()
+        .filter(|u| u["recomputed"] == false)
+        .collect();
     assert_eq!(fresh.len(), CYCLES, "{stderr}");
     let dropped_out: Vec<_> = fresh
         .iter()
         .filter(|u| !u["radars_missing"].as_array().unwrap().is_empty())
         .map(|u| u["time"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(dropped_out.len(), 2, "cycles without a radar: {dropped_out:?}");
+    assert_eq!(
+        dropped_out.len(),
+        2,
+        "cycles without a radar: {dropped_out:?}"
+    );
     let mut totals: Vec<f64> = fresh
         .iter()
         .map(|u| u["total_s"].as_f64().unwrap())
@@ -374,7 +393,10 @@ fn storm_day_gives_timely_warnings_and_survives_bad_files() {
 
     // Products of the last cycle.
     let last = updates.last().unwrap()["time"].as_str().unwrap();
-    let stamp = last.parse::<DateTime<Utc>>().unwrap().format("%Y%m%dT%H%M%SZ");
+    let stamp = last
+        .parse::<DateTime<Utc>>()
+        .unwrap()
+        .format("%Y%m%dT%H%M%SZ");
     for name in [
         format!("products_{stamp}.nc"),
         format!("nowcast_{stamp}.nc"),
@@ -390,9 +412,12 @@ fn storm_day_gives_timely_warnings_and_survives_bad_files() {
         caps.iter()
             .find(|c| c.msg_type == "Alert" && c.event == event && c.area_id == area)
     };
-    let rain_onset = event_onset(&day.sequence, 0, HEAVY_DBZ).expect("the rain reaches the west district");
-    let hail_onset = event_onset(&day.sequence, 1, HAIL_DBZ).expect("the hail reaches the south district");
-    let rain = first_alert("Heavy rain", 1).unwrap_or_else(|| panic!("no heavy-rain alert: {caps:?}"));
+    let rain_onset =
+        event_onset(&day.sequence, 0, HEAVY_DBZ).expect("the rain reaches the west district");
+    let hail_onset =
+        event_onset(&day.sequence, 1, HAIL_DBZ).expect("the hail reaches the south district");
+    let rain =
+        first_alert("Heavy rain", 1).unwrap_or_else(|| panic!("no heavy-rain alert: {caps:?}"));
     let hail = first_alert("Hail", 2).unwrap_or_else(|| panic!("no hail alert: {caps:?}"));
     eprintln!(
         "heavy rain: alert {} for an event at {} (lead {} min); hail: alert {} for {} (lead {} min)",
@@ -405,7 +430,10 @@ fn storm_day_gives_timely_warnings_and_survives_bad_files() {
     );
     assert!(rain.sent < rain_onset);
     assert!(hail.sent < hail_onset);
-    assert!(first_alert("Hail", 1).is_none(), "hail warned for the rain-only district");
+    assert!(
+        first_alert("Hail", 1).is_none(),
+        "hail warned for the rain-only district"
+    );
     assert!(
         caps.iter().all(|c| c.area_id != 3),
         "the dry district was warned: {caps:?}"
