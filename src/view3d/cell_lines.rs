@@ -95,7 +95,7 @@ mod tests {
             history: vec![[-2.0, 0.0], [0.0, 0.0]],
             forecast: vec![[0.0, 0.0], [2.0, 0.0], [4.0, 0.0]],
         };
-        let lines = cell_polylines(&[cell.clone()], 500.0).unwrap();
+        let lines = cell_polylines(std::slice::from_ref(&cell), 500.0).unwrap();
         let names: Vec<_> = lines.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(
             names,
