@@ -60,11 +60,16 @@ pub struct Contribution {
     pub units: String,
     /// Scan time of the volume.
     pub time: Option<chrono::DateTime<chrono::Utc>>,
+    /// The value of cells that only no-echo gates reach, as given to [`Mosaic::contribution`].
+    pub no_echo_value: Option<f32>,
     /// Weight × value where the radar has a value, 0 elsewhere.
     pub weighted_sum: Array3<f32>,
-    /// Weight (> 0) where the radar has a value, 0 elsewhere.
+    /// Weight (> 0) where the radar has a value, −1 where it saw no echo (with a no-echo value), 0 elsewhere.
     pub weight: Array3<f32>,
 }
+
+/// [`Contribution::weight`] of a cell where the radar saw no echo.
+const NO_ECHO_WEIGHT: f32 = -1.0;
 
 /// One radar's mapping and its geometric weights `(nz, ny, nx)`.
 #[derive(Debug)]
@@ -166,8 +171,9 @@ impl Mosaic {
 
     /// Grids `moment` of every volume and merges them: per cell, the weighted mean of the radars that have a
     /// value there (see [`MosaicConfig`]). A radar absent from `volumes` simply does not contribute; a radar far
-    /// from the grid contributes nothing; cells no radar reaches are `NaN`. `no_echo_value` as in
-    /// [`GridMapping::grid`]. The same as [`Mosaic::contribution`] of each volume followed by [`Mosaic::merge`].
+    /// from the grid contributes nothing; cells no radar reaches are `NaN`. With `no_echo_value`, cells where
+    /// radars saw no echo get that value — unless another radar measured a value there, which then stands alone
+    /// (an attenuated or overshooting beam does not dilute an echo). The same as [`Mosaic::contribution`] of each volume followed by [`Mosaic::merge`].
     ///
     /// # Errors
     /// [`Error::Parameter`] for no volumes or a volume without the moment; the errors of [`GridMapping::new`].
@@ -200,7 +206,10 @@ impl Mosaic {
         no_echo_value: Option<f32>,
     ) -> Result<Contribution> {
         let plan = self.plan(volume)?;
-        let grid = plan.mapping.grid(volume, moment, no_echo_value)?;
+        // −∞ marks the cells only no-echo gates reach.
+        let grid = plan
+            .mapping
+            .grid(volume, moment, no_echo_value.map(|_| f32::NEG_INFINITY))?;
         let quality = self.quality(&plan.mapping, volume)?;
         let mut weighted_sum = Array3::<f32>::zeros(grid.values.dim());
         let mut weight = weighted_sum.clone();
@@ -215,20 +224,23 @@ impl Mosaic {
                     let w = (w * q).max(1e-6);
                     *n = w * v;
                     *d = w;
+                } else if v == f32::NEG_INFINITY {
+                    *d = NO_ECHO_WEIGHT;
                 }
             });
         Ok(Contribution {
             name: grid.name,
             units: grid.units,
             time: grid.time,
+            no_echo_value,
             weighted_sum,
             weight,
         })
     }
 
     /// Merges radars' shares ([`Mosaic::contribution`]) into the mosaic: Σ w·v / Σ w per cell, summed in the
-    /// order given (give them in a fixed radar order for results independent of the arrival order), `NaN` where
-    /// no radar has a value. Name, units and time are those of the first share.
+    /// order given (give them in a fixed radar order for results independent of the arrival order); the no-echo
+    /// value where radars saw only no echo; `NaN` where no radar has a value. Name, units and time are those of the first share.
     ///
     /// # Errors
     /// [`Error::Parameter`] for no shares; [`Error::Shape`] for a share not on this mosaic's grid.
@@ -253,15 +265,30 @@ impl Mosaic {
                 .and(&part.weight)
                 .par_for_each(|n, d, &v, &w| {
                     if w > 0.0 {
+                        // A no-echo mark (d < 0) gives way to the first value.
                         *n += v;
-                        *d += w;
+                        *d = d.max(0.0) + w;
+                    } else if w == NO_ECHO_WEIGHT && *d == 0.0 {
+                        *d = NO_ECHO_WEIGHT;
                     }
                 });
         }
+        let no_echo = contributions
+            .iter()
+            .find_map(|c| c.no_echo_value)
+            .unwrap_or(f32::NAN);
         let mut values = numerator;
         Zip::from(&mut values)
             .and(&denominator)
-            .par_for_each(|out, &d| *out = if d > 0.0 { *out / d } else { f32::NAN });
+            .par_for_each(|out, &d| {
+                *out = if d > 0.0 {
+                    *out / d
+                } else if d == NO_ECHO_WEIGHT {
+                    no_echo
+                } else {
+                    f32::NAN
+                }
+            });
         Ok(Grid3 {
             spec: self.spec.clone(),
             heights_m: self.heights_m.clone(),

@@ -136,6 +136,10 @@ pub struct QcSection {
     pub minus20_level_m: Option<f64>,
     /// Name of the reflectivity moment in the volumes (`DBZH`).
     pub reflectivity: String,
+    /// Two-way path-integrated attenuation up to which a C- or X-band gate keeps full weight in the mosaic, dB (1).
+    pub pia_full_weight_db: f32,
+    /// Path-integrated attenuation at which a C- or X-band gate's mosaic weight has fallen to (nearly) 0, dB (10).
+    pub pia_zero_weight_db: f32,
 }
 
 impl Default for QcSection {
@@ -145,6 +149,8 @@ impl Default for QcSection {
             freezing_level_m: 4000.0,
             minus20_level_m: None,
             reflectivity: "DBZH".to_owned(),
+            pia_full_weight_db: 1.0,
+            pia_zero_weight_db: 10.0,
         }
     }
 }
@@ -405,6 +411,18 @@ impl NowcasterConfig {
                 "must be above the freezing level",
             ));
         }
+        if !(q.pia_full_weight_db >= 0.0 && q.pia_zero_weight_db > q.pia_full_weight_db)
+            || !q.pia_zero_weight_db.is_finite()
+        {
+            return Err(Error::parameter(
+                "qc.pia_zero_weight_db",
+                q.pia_zero_weight_db,
+                format!(
+                    "must be finite and above qc.pia_full_weight_db ({}), itself ≥ 0",
+                    q.pia_full_weight_db
+                ),
+            ));
+        }
         let n = &self.nowcast;
         if !(1..=1000).contains(&n.members) {
             return Err(Error::parameter(
@@ -529,7 +547,8 @@ fn line_of(text: &str, span: Option<std::ops::Range<usize>>) -> String {
         let before = &text[..s.start.min(text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        format!(" (line {line}, column {column})")
+        let text_of_line = text.lines().nth(line - 1).unwrap_or("").trim();
+        format!(" (line {line}, column {column}: `{text_of_line}`)")
     })
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Volumes of several radars arrive asynchronously. The Nowcaster groups them into scan cycles by their scan time
 //! ([`CycleSection`]); each volume is quality-controlled ([`crate::dualpol::process`]) and gridded onto the mosaic
-//! grid as it arrives (the mapping of each radar's scan geometry is built once and cached), and when a cycle is
+//! grid as it arrives (the mapping of each radar's scan geometry is built once and cached; C- and X-band gates
+//! lose mosaic weight with their path-integrated attenuation), and when a cycle is
 //! complete — every configured radar in, or the newest scan time seen has passed the cycle's end by
 //! `cycle.wait_s` — it is computed:
 //!
@@ -39,6 +40,7 @@
 /// The TOML configuration.
 pub mod config;
 mod motion;
+mod quality;
 mod state;
 /// What a cycle produces and how.
 pub mod update;
@@ -62,10 +64,14 @@ use crate::dualpol::{self, TemperatureProfile};
 use crate::error::{Error, Result};
 use crate::geo::GridSpec;
 use crate::grid::{GridConfig, Mosaic, MosaicConfig};
-use crate::volume::PolarVolume;
+use crate::volume::{Band, PolarVolume};
 use crate::warn::WarningState;
+use quality::add_attenuation_quality;
 use state::{Core, LastCycle, Snapshot};
 use update::{Share, compute_cycle};
+
+/// Reflectivity of the mosaic cells where the radars measured no echo, dBZ (no rain, but seen).
+pub const NO_ECHO_DBZ: f32 = -32.0;
 
 /// Why a volume was not used.
 #[derive(Debug, Clone, PartialEq)]
@@ -447,16 +453,26 @@ impl Nowcaster {
                 },
                 ..dualpol::Config::default()
             };
-            (Some(dualpol::process(volume, &config)?), DBZH_CORRECTED)
+            let mut processed = dualpol::process(volume, &config)?;
+            if radar.band != Band::S {
+                add_attenuation_quality(
+                    &mut processed,
+                    qc.pia_full_weight_db,
+                    qc.pia_zero_weight_db,
+                );
+            }
+            (Some(processed), DBZH_CORRECTED)
         } else {
             volume.validate()?;
             (None, qc.reflectivity.as_str())
         };
         let qc_s = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let contribution =
-            self.mosaic
-                .contribution(processed.as_ref().unwrap_or(volume), moment, None)?;
+        let contribution = self.mosaic.contribution(
+            processed.as_ref().unwrap_or(volume),
+            moment,
+            Some(NO_ECHO_DBZ),
+        )?;
         Ok(Share {
             scan_time: volume.start_time,
             qc_s,

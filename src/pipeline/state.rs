@@ -114,6 +114,7 @@ struct StoredShare {
     name: String,
     units: String,
     time: Option<DateTime<Utc>>,
+    no_echo_value: Option<f32>,
     /// First row, rows, first column, columns of the crop.
     window: [usize; 4],
     /// `(nz, rows, cols)` of the crop.
@@ -127,7 +128,7 @@ impl StoredShare {
         let (_, ny, nx) = c.weight.dim();
         let any = c
             .weight
-            .map_axis(Axis(0), |col| col.iter().any(|&w| w > 0.0));
+            .map_axis(Axis(0), |col| col.iter().any(|&w| w != 0.0));
         let rows: Vec<usize> = (0..ny).filter(|&r| any.row(r).iter().any(|&b| b)).collect();
         let cols: Vec<usize> = (0..nx)
             .filter(|&k| any.column(k).iter().any(|&b| b))
@@ -154,6 +155,7 @@ impl StoredShare {
             name: c.name.clone(),
             units: c.units.clone(),
             time: c.time,
+            no_echo_value: c.no_echo_value,
             window,
             weighted_sum: crop(&c.weighted_sum),
             weight: crop(&c.weight),
@@ -180,6 +182,7 @@ impl StoredShare {
             name: self.name,
             units: self.units,
             time: self.time,
+            no_echo_value: self.no_echo_value,
             weighted_sum: expand(self.weighted_sum)?,
             weight: expand(self.weight)?,
         };

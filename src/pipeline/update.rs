@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use ndarray::{Array2, Array3, Array4, Axis, Zip, s};
 use serde::Serialize;
 
+use super::NO_ECHO_DBZ;
 use super::config::{Method, NowcasterConfig};
 use super::motion::coarse_motion;
 use super::state::{Core, Frame};
@@ -82,7 +83,8 @@ impl Timings {
     }
 }
 
-/// The gridded products of one cycle, all on the Nowcaster's grid, `NaN` where no radar sees.
+/// The gridded products of one cycle, all on the Nowcaster's grid, `NaN` where no radar sees (the reflectivity is
+/// [`NO_ECHO_DBZ`](super::NO_ECHO_DBZ) where the radars measured no echo).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Products {
     /// Mosaic reflectivity `(nz, ny, nx)`, dBZ (attenuation-corrected when QC is on).
@@ -97,7 +99,8 @@ pub struct Products {
     pub mesh_mm: Grid2,
     /// Probability of severe hail, %.
     pub posh_percent: Grid2,
-    /// Rain rate from the lowest level with data (Marshall–Palmer, reflectivity capped at 55 dBZ), mm h⁻¹.
+    /// Rain rate from the lowest level with data (Marshall–Palmer, reflectivity capped at 55 dBZ; 0 where the
+    /// radars saw no echo), mm h⁻¹.
     pub rain_rate_mm_h: Grid2,
 }
 
@@ -309,7 +312,11 @@ fn products_of(config: &NowcasterConfig, reflectivity: Grid3) -> Result<Products
         .and(values.lanes(Axis(0)))
         .par_for_each(|r, column| {
             if let Some(&dbz) = column.iter().find(|v| !v.is_nan()) {
-                *r = rain_rate_from_reflectivity(dbz.min(RAIN_CAP_DBZ), 200.0, 1.6);
+                *r = if dbz <= NO_ECHO_DBZ {
+                    0.0
+                } else {
+                    rain_rate_from_reflectivity(dbz.min(RAIN_CAP_DBZ), 200.0, 1.6)
+                };
             }
         });
     Ok(Products {
