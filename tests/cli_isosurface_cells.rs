@@ -80,7 +80,10 @@ fn u32_at(b: &[u8], at: usize) -> usize {
 
 /// Parses a .glb: checks the header and chunks and that every accessor fits its buffer view; returns the JSON
 /// and the points of every line mesh by name.
-fn parse_glb(path: &Path) -> (Value, Vec<(String, Vec<[f32; 3]>)>) {
+/// Line meshes: name and points (glTF axes).
+type Lines = Vec<(String, Vec<[f32; 3]>)>;
+
+fn parse_glb(path: &Path) -> (Value, Lines) {
     let glb = std::fs::read(path).unwrap();
     assert_eq!(&glb[0..4], b"glTF");
     assert_eq!(u32_at(&glb, 4), 2);
