@@ -2,6 +2,21 @@
 //!
 //! North is always up. Gates or cells with no data are grey, "no echo" is white, and values below the first
 //! colour bound are white too.
+//!
+//! Around the maps: legends ([`with_legend`]), text labels ([`Image::draw_text`]), boundaries from GeoJSON
+//! ([`draw_boundaries`]), cell forecast cones ([`draw_forecast_cone`]) and animated loops ([`write_gif`]).
+
+mod animation;
+mod boundaries;
+mod cone;
+mod legend;
+mod text;
+
+pub use animation::write_gif;
+pub use boundaries::{BOUNDARY, Boundaries, draw_boundaries};
+pub use cone::{CONE, draw_forecast_cone};
+pub use legend::with_legend;
+pub use text::{GLYPH_PX, text_width};
 
 use std::io::BufWriter;
 use std::path::Path;
@@ -75,6 +90,26 @@ impl ColourScale {
         }
     }
 
+    /// Probability (a fraction in \[0, 1\]) in nine ten-percent classes from 10 % up, with the ColorBrewer YlOrRd
+    /// ramp (light yellow through orange to dark red), as probability-of-exceedance maps are usually drawn; below
+    /// 10 % is background.
+    pub fn probability() -> ColourScale {
+        ColourScale {
+            bounds: (1..=9).map(|i| i as f32 / 10.0).collect(),
+            colours: vec![
+                [0xff, 0xff, 0xcc],
+                [0xff, 0xed, 0xa0],
+                [0xfe, 0xd9, 0x76],
+                [0xfe, 0xb2, 0x4c],
+                [0xfd, 0x8d, 0x3c],
+                [0xfc, 0x4e, 0x2a],
+                [0xe3, 0x1a, 0x1c],
+                [0xbd, 0x00, 0x26],
+                [0x80, 0x00, 0x26],
+            ],
+        }
+    }
+
     /// A diverging scale for radial velocity in m/s (green towards the radar, red away), symmetric about 0.
     pub fn velocity(nyquist_mps: f32) -> ColourScale {
         let v = nyquist_mps.abs().max(1.0);
@@ -104,6 +139,7 @@ impl ColourScale {
             "DBZH" | "DBTH" | "DBZH_CORR" => Self::reflectivity(),
             "VRADH" | "VRADH_CORR" => Self::velocity(hi.abs().max(lo.abs())),
             "rainfall_rate" => Self::rain_rate(),
+            "probability" => Self::probability(),
             _ => Self::ramp(lo, hi),
         }
     }
@@ -216,6 +252,15 @@ pub struct Image {
 }
 
 impl Image {
+    /// An image of one colour.
+    pub fn blank(width: usize, height: usize, colour: Rgb) -> Image {
+        Image {
+            width,
+            height,
+            pixels: colour.repeat(width * height),
+        }
+    }
+
     /// The colour at `(row, col)`.
     pub fn pixel(&self, row: usize, col: usize) -> Rgb {
         let i = 3 * (row * self.width + col);
@@ -310,6 +355,18 @@ impl Image {
             .write_image_data(&self.pixels)
             .map_err(to_io)
     }
+}
+
+/// The image position `(column, row)` (fractional; integers are pixel centres) of projection coordinates `(x, y)`
+/// on a map rendered by [`render_grid`] from a grid with this `spec`.
+pub fn pixel_of(spec: &GridSpec, x: f64, y: f64) -> (f32, f32) {
+    let (row, col) = spec.index_of(x, y);
+    let row = if spec.dy > 0.0 {
+        spec.ny as f64 - 1.0 - row
+    } else {
+        row
+    };
+    (col as f32, row as f32)
 }
 
 /// Renders a grid, one pixel per cell, north up.
@@ -419,7 +476,7 @@ pub fn draw_motion_arrows(
 impl Image {
     /// Draws a one-pixel line between two points (x = column, y = row, pixel centres at integers), clipped to
     /// the image.
-    fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, colour: Rgb) {
+    pub fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, colour: Rgb) {
         let steps = (x1 - x0).abs().max((y1 - y0).abs()).ceil().max(1.0) as usize;
         for k in 0..=steps {
             let t = k as f32 / steps as f32;

@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use ndarray::{Array1, Array2, Array3, Array4, ArrayView3, ArrayView4, Axis};
 
 use crate::error::{Error, Result};
-use crate::geo::{EARTH_RADIUS_M, Grid2, GridSpec, Projection};
+use crate::geo::{Grid2, GridSpec, Projection};
+use crate::io::cf_attributes::{long_name, put_grid_mapping};
 use crate::io::netcdf_volume::cfradial::time_units::TimeUnits;
 
 /// CF standard name for a moment or field name, where one exists.
@@ -160,6 +161,8 @@ pub fn write_forecast(
             .map_err(nc)?;
         v.put_attribute("standard_name", "realization")
             .map_err(nc)?;
+        v.put_attribute("long_name", "ensemble member")
+            .map_err(nc)?;
         v.put_attribute("units", "1").map_err(nc)?;
         let numbers: Array1<i32> = (0..members as i32).collect();
         v.put(numbers.view(), ..).map_err(nc)?;
@@ -207,6 +210,15 @@ fn create_grid_file(
     file.add_attribute("title", title).map_err(nc)?;
     file.add_attribute("source", format!("squall {}", env!("CARGO_PKG_VERSION")))
         .map_err(nc)?;
+    file.add_attribute(
+        "history",
+        format!(
+            "{} created by squall {}",
+            Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
+            env!("CARGO_PKG_VERSION")
+        ),
+    )
+    .map_err(nc)?;
     file.add_dimension("time", times.len()).map_err(nc)?;
     file.add_dimension("y", ny).map_err(nc)?;
     file.add_dimension("x", nx).map_err(nc)?;
@@ -216,6 +228,9 @@ fn create_grid_file(
         .collect();
     let mut time = file.add_variable::<f64>("time", &["time"]).map_err(nc)?;
     time.put_attribute("standard_name", "time").map_err(nc)?;
+    time.put_attribute("long_name", "valid time").map_err(nc)?;
+    time.put_attribute("axis", "T").map_err(nc)?;
+    time.put_attribute("calendar", "standard").map_err(nc)?;
     time.put_attribute("units", "seconds since 1970-01-01 00:00:00 UTC")
         .map_err(nc)?;
     if times.iter().any(Option::is_none) {
@@ -243,36 +258,16 @@ fn create_grid_file(
     ] {
         let mut v = file.add_variable::<f64>(var, &[dim]).map_err(nc)?;
         v.put_attribute("standard_name", std).map_err(nc)?;
+        v.put_attribute("long_name", std.replace('_', " "))
+            .map_err(nc)?;
+        v.put_attribute("axis", var.to_uppercase()).map_err(nc)?;
         v.put_attribute("units", units).map_err(nc)?;
         v.put(values.view(), ..).map_err(nc)?;
     }
 
     let mut crs = file.add_variable::<i32>("crs", &[]).map_err(nc)?;
-    match &spec.projection {
-        Projection::AzimuthalEquidistant {
-            latitude_deg,
-            longitude_deg,
-        } => {
-            crs.put_attribute("grid_mapping_name", "azimuthal_equidistant")
-                .map_err(nc)?;
-            crs.put_attribute("latitude_of_projection_origin", *latitude_deg)
-                .map_err(nc)?;
-            crs.put_attribute("longitude_of_projection_origin", *longitude_deg)
-                .map_err(nc)?;
-            crs.put_attribute("false_easting", 0.0).map_err(nc)?;
-            crs.put_attribute("false_northing", 0.0).map_err(nc)?;
-            crs.put_attribute("earth_radius", EARTH_RADIUS_M)
-                .map_err(nc)?;
-        }
-        Projection::LonLat => {
-            crs.put_attribute("grid_mapping_name", "latitude_longitude")
-                .map_err(nc)?;
-            crs.put_attribute("earth_radius", EARTH_RADIUS_M)
-                .map_err(nc)?;
-        }
-        // Other projections are described by proj4_params and the 2-D longitude/latitude written below.
-        _ => {}
-    }
+    // Projections known only as PROJ strings have no CF mapping: `proj4_params` and the 2-D lon/lat describe them.
+    put_grid_mapping(&mut crs, &spec.projection).map_err(nc)?;
     crs.put_attribute("proj4_params", spec.projection.proj_string())
         .map_err(nc)?;
 
@@ -293,6 +288,7 @@ fn create_grid_file(
         ] {
             let mut v = file.add_variable::<f64>(name, &["y", "x"]).map_err(nc)?;
             v.put_attribute("standard_name", std).map_err(nc)?;
+            v.put_attribute("long_name", std).map_err(nc)?;
             v.put_attribute("units", units).map_err(nc)?;
             v.put(values.view(), ..).map_err(nc)?;
         }
@@ -319,6 +315,8 @@ fn add_data<'f>(
     if let Some(std) = standard_name(name) {
         var.put_attribute("standard_name", std).map_err(nc)?;
     }
+    var.put_attribute("long_name", long_name(name))
+        .map_err(nc)?;
     var.put_attribute("grid_mapping", "crs").map_err(nc)?;
     if has_lonlat {
         var.put_attribute("coordinates", "lat lon").map_err(nc)?;
@@ -654,6 +652,9 @@ pub fn write_volume_fields(
     file.add_dimension("z", heights_m.len()).map_err(nc)?;
     let mut z = file.add_variable::<f64>("z", &["z"]).map_err(nc)?;
     z.put_attribute("standard_name", "altitude").map_err(nc)?;
+    z.put_attribute("long_name", "height above mean sea level")
+        .map_err(nc)?;
+    z.put_attribute("axis", "Z").map_err(nc)?;
     z.put_attribute("units", "m").map_err(nc)?;
     z.put_attribute("positive", "up").map_err(nc)?;
     z.put(ndarray::ArrayView1::from(heights_m), ..)

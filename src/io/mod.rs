@@ -5,6 +5,7 @@
 //! Gridded composite sequences (for nowcasting) are read by [`composite::open_sequence`].
 
 pub mod bytes;
+mod cf_attributes;
 pub mod cf_netcdf;
 pub mod cfradial_writer;
 pub mod cinrad;

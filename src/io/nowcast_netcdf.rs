@@ -106,6 +106,9 @@ pub fn write_nowcast(
         .put_attribute("standard_name", "realization")
         .map_err(nc)?;
     realization.put_attribute("units", "1").map_err(nc)?;
+    realization
+        .put_attribute("long_name", "ensemble member")
+        .map_err(nc)?;
     let ids: Array1<i32> = (0..members as i32).collect();
     realization.put(ids.view(), ..).map_err(nc)?;
     let mut threshold = file
@@ -115,6 +118,9 @@ pub fn write_nowcast(
         .put_attribute("standard_name", "rainfall_rate")
         .map_err(nc)?;
     threshold.put_attribute("units", "mm h-1").map_err(nc)?;
+    threshold
+        .put_attribute("long_name", "rain-rate threshold of the probabilities")
+        .map_err(nc)?;
     threshold
         .put(Array1::from(fields.thresholds.to_vec()).view(), ..)
         .map_err(nc)?;

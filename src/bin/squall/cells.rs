@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use squall::cells::{CellFields, CellPipeline, FrameCells, IdentifyConfig, TrackerConfig};
 use squall::geo::{Grid2, GridSequence};
 use squall::io::composite::{open_sequence, open_sequence_dir};
-use squall::render::{ColourScale, Image, render_grid};
+use squall::render::{
+    BOUNDARY, Boundaries, CONE, ColourScale, Image, draw_boundaries, draw_forecast_cone,
+    render_grid, with_legend,
+};
 use squall::{Error, Result};
 
 /// Marshall–Palmer Z = 200 R^1.6 in dBZ of a rain rate (mm/h); as pysteps' tstorm users convert rain to dBZ.
@@ -44,9 +47,16 @@ fn reflectivity_frames(sequence: &GridSequence) -> Result<Vec<Grid2>> {
 }
 
 /// Runs the command; returns the summary printed on stdout.
-pub fn run(files: &[PathBuf], out: &Path, png: Option<&Path>, force: bool) -> Result<String> {
+pub fn run(
+    files: &[PathBuf],
+    out: &Path,
+    png: Option<&Path>,
+    boundaries: Option<&Path>,
+    force: bool,
+) -> Result<String> {
     let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     crate::check_output(out, &inputs, force)?;
+    let boundaries = crate::maps::boundaries(boundaries)?;
     let format = match out.extension().and_then(|e| e.to_str()) {
         Some("json") => "json",
         Some("csv") => "csv",
@@ -89,7 +99,7 @@ pub fn run(files: &[PathBuf], out: &Path, png: Option<&Path>, force: bool) -> Re
             );
             let path = dir.join(name);
             crate::check_output(&path, &inputs, force)?;
-            draw(frame, result, &pipeline)?.write_png(&path)?;
+            draw(frame, result, &pipeline, boundaries.as_ref())?.write_png(&path)?;
             pngs += 1;
         }
     }
@@ -212,11 +222,22 @@ fn lonlat(_r: &FrameCells, c: &squall::cells::Cell, x: f64, y: f64) -> Option<[f
     ])
 }
 
-/// The reflectivity map with cell outlines (black), track histories (dark blue) and, for tracks of 3 scans or
-/// more, 60-min forecast paths (magenta) with the uncertainty circle at 30 min.
-fn draw(frame: &Grid2, result: &FrameCells, pipeline: &CellPipeline) -> Result<Image> {
+/// Longest lead time of the forecast cones drawn, s.
+const CONE_LEAD_S: f64 = 1800.0;
+
+/// The reflectivity map with boundaries (grey), cell outlines (black), track histories (dark blue) and, for tracks
+/// of 3 scans or more, the 30-min forecast track with its uncertainty cone (magenta); time label and legend.
+fn draw(
+    frame: &Grid2,
+    result: &FrameCells,
+    pipeline: &CellPipeline,
+    boundaries: Option<&Boundaries>,
+) -> Result<Image> {
     let mut image = render_grid(frame, &ColourScale::reflectivity());
     let spec = &frame.spec;
+    if let Some(b) = boundaries {
+        draw_boundaries(&mut image, spec, b, BOUNDARY)?;
+    }
     let to_px = |x: f64, y: f64| {
         let (r, c) = spec.index_of(x, y);
         let row = if spec.dy > 0.0 {
@@ -249,31 +270,35 @@ fn draw(frame: &Grid2, result: &FrameCells, pipeline: &CellPipeline) -> Result<I
             .track
             .and_then(|id| pipeline.tracker().track(id))
             .map_or(0, |t| t.history.len());
-        if scans < 3 {
-            continue;
-        }
-        let half = forecast.steps.iter().find(|s| s.lead_s >= 1800.0);
-        if let (Some(first), Some(last), Some(half)) =
-            (forecast.steps.first(), forecast.steps.last(), half)
-        {
-            let (a, b) = (to_px(first.x_m, first.y_m), to_px(last.x_m, last.y_m));
-            line(&mut image, a, b, [200, 0, 200]);
-            let b = to_px(half.x_m, half.y_m);
-            let radius = half.uncertainty_m / spec.dx.abs();
-            let n = (radius * 6.0).clamp(12.0, 720.0) as usize;
-            for i in 0..n {
-                let t0 = i as f64 / n as f64 * std::f64::consts::TAU;
-                let t1 = (i + 1) as f64 / n as f64 * std::f64::consts::TAU;
-                line(
-                    &mut image,
-                    (b.0 + radius * t0.sin(), b.1 + radius * t0.cos()),
-                    (b.0 + radius * t1.sin(), b.1 + radius * t1.cos()),
-                    [200, 0, 200],
-                );
-            }
+        if scans >= 3 {
+            // To 30 min: 60-min cones of every cell of a busy day cover the map.
+            let steps: Vec<_> = forecast
+                .steps
+                .iter()
+                .copied()
+                .filter(|s| s.lead_s <= CONE_LEAD_S)
+                .collect();
+            draw_forecast_cone(&mut image, spec, &steps, CONE)?;
         }
     }
-    Ok(image)
+    image.draw_label(
+        2,
+        2,
+        &format!(
+            "{} {} cells",
+            result.time.format("%Y-%m-%d %H:%MZ"),
+            result.cells.len()
+        ),
+        [0, 0, 0],
+        [255, 255, 255],
+        1,
+    );
+    Ok(with_legend(
+        &image,
+        &ColourScale::reflectivity(),
+        "dBZ",
+        &crate::maps::legend_label("dBZ"),
+    ))
 }
 
 /// Draws a line between fractional (row, col) pixel positions, clipped to the image.

@@ -16,7 +16,7 @@ use squall::products::{
     mesh, posh, probability_of_hail, rain_rate_from_reflectivity, severe_hail_index, vil,
     vil_density,
 };
-use squall::render::{ColourScale, render_grid};
+use squall::render::ColourScale;
 use squall::volume::PolarVolume;
 use squall::{Error, Result};
 
@@ -48,6 +48,9 @@ pub struct GridArgs {
     /// Folder for PNG maps of the products (created if needed).
     #[arg(long)]
     png: Option<PathBuf>,
+    /// GeoJSON file of coastlines/boundaries (lon/lat) drawn over the PNG maps.
+    #[arg(long)]
+    boundaries: Option<PathBuf>,
     /// Overwrite existing outputs.
     #[arg(long)]
     force: bool,
@@ -252,11 +255,20 @@ pub fn run(args: GridArgs) -> Result<String> {
         heavy.area_km2
     ));
     if let Some(dir) = &args.png {
+        let boundaries = crate::maps::boundaries(args.boundaries.as_deref())?;
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         for p in &products {
             let path = dir.join(format!("{}.png", p.grid.name));
             crate::check_output(&path, &inputs, args.force)?;
-            render_grid(&p.grid, &p.scale).write_png(&path)?;
+            let label = p.grid.time.map(|t| t.format("%Y-%m-%d %H:%MZ").to_string());
+            crate::maps::map(
+                &p.grid,
+                &p.scale,
+                &format!("{} {}", p.grid.name, p.grid.units),
+                boundaries.as_ref(),
+                label.as_deref(),
+            )?
+            .write_png(&path)?;
             lines.push(format!("  map {}", path.display()));
         }
     }

@@ -5,6 +5,7 @@ mod demo;
 mod dualpol;
 mod grid;
 mod isosurface;
+mod maps;
 mod motion;
 mod nowcast;
 mod verify;
@@ -140,6 +141,12 @@ enum Command {
         /// Folder for PNG maps of the ensemble mean and the probabilities.
         #[arg(long)]
         png: Option<PathBuf>,
+        /// Animated GIF loop of the ensemble mean (the last observation, then one frame per lead time).
+        #[arg(long)]
+        gif: Option<PathBuf>,
+        /// GeoJSON file of coastlines/boundaries (lon/lat) drawn over the maps.
+        #[arg(long)]
+        boundaries: Option<PathBuf>,
         /// Random seed (steps).
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -155,9 +162,12 @@ enum Command {
         /// Output: .json (frames, tracks, events), .csv (one row per cell) or .geojson (cell outlines).
         #[arg(short, long)]
         out: PathBuf,
-        /// Folder for one PNG per frame: cells, tracks and 60-min forecasts over the reflectivity.
+        /// Folder for one PNG per frame: cells, tracks and 30-min forecast cones over the reflectivity.
         #[arg(long)]
         png: Option<PathBuf>,
+        /// GeoJSON file of coastlines/boundaries (lon/lat) drawn over the maps.
+        #[arg(long)]
+        boundaries: Option<PathBuf>,
         /// Overwrite outputs that exist.
         #[arg(long)]
         force: bool,
@@ -308,6 +318,8 @@ fn main() -> ExitCode {
             thresholds,
             out,
             png,
+            gif,
+            boundaries,
             seed,
             force,
         } => nowcast::run(
@@ -321,15 +333,20 @@ fn main() -> ExitCode {
                 seed,
             },
             &out,
-            png.as_deref(),
+            &nowcast::Maps {
+                png,
+                gif,
+                boundaries,
+            },
             force,
         ),
         Command::Cells {
             files,
             out,
             png,
+            boundaries,
             force,
-        } => cells::run(&files, &out, png.as_deref(), force),
+        } => cells::run(&files, &out, png.as_deref(), boundaries.as_deref(), force),
         Command::Demo { out, seed, size } => demo::run(&out, seed, size),
         Command::Grid(args) => grid::run(args),
         Command::Xsection(args) => xsection::run(args),

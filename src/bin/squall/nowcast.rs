@@ -1,5 +1,5 @@
 //! `squall nowcast`: read a composite sequence, estimate the motion (Lucas–Kanade), run a nowcast method and
-//! write the ensemble, exceedance probabilities and ensemble mean as CF-NetCDF (and PNG maps).
+//! write the ensemble, exceedance probabilities and ensemble mean as CF-NetCDF (and PNG maps, an animated GIF loop).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,7 +18,7 @@ use squall::nowcast::probability::{ensemble_mean, exceedance_probability};
 use squall::nowcast::sprog::Sprog;
 use squall::nowcast::steps::{NowcastInput, Nowcaster, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
-use squall::render::{ColourScale, render_grid};
+use squall::render::{ColourScale, Image, write_gif};
 use squall::{Error, Result};
 
 /// Nowcasting method.
@@ -75,16 +75,35 @@ impl Options {
     }
 }
 
+/// Map outputs of `squall nowcast`.
+#[derive(Debug, Clone, Default)]
+pub struct Maps {
+    /// Folder for PNG maps of the ensemble mean and the probabilities.
+    pub png: Option<PathBuf>,
+    /// Animated GIF of the ensemble mean, the last observation then one frame per lead time.
+    pub gif: Option<PathBuf>,
+    /// GeoJSON file of coastlines/boundaries drawn over the maps.
+    pub boundaries: Option<PathBuf>,
+}
+
+/// Shown for each frame of the GIF loop, hundredths of a second.
+const GIF_DELAY_CS: u16 = 60;
+
 /// Runs the command; returns the summary printed on stdout.
 pub fn run(
     files: &[PathBuf],
     options: &Options,
     out: &Path,
-    png: Option<&Path>,
+    maps: &Maps,
     force: bool,
 ) -> Result<String> {
+    let png = maps.png.as_deref();
     let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     crate::check_output(out, &inputs, force)?;
+    if let Some(gif) = &maps.gif {
+        crate::check_output(gif, &inputs, force)?;
+    }
+    let boundaries = crate::maps::boundaries(maps.boundaries.as_deref())?;
     if options.thresholds.iter().any(|t| !t.is_finite()) || options.lead_times == 0 {
         return Err(Error::parameter(
             "--thresholds / --leadtimes",
@@ -160,20 +179,32 @@ pub fn run(
         },
     )?;
     let mut written = 0;
+    let minutes = |k: usize| sequence.timestep_s * (k as i64 + 1) / 60;
+    let label = |k: usize, time: chrono::DateTime<chrono::Utc>| {
+        format!("{} +{} min", time.format("%Y-%m-%d %H:%MZ"), minutes(k))
+    };
+    let mean_map = |k: usize, time| -> Result<Image> {
+        let grid = Grid2::new(
+            sequence.spec.clone(),
+            "rainfall_rate",
+            "mm/h",
+            Some(time),
+            mean.index_axis(Axis(0), k).to_owned(),
+        )?;
+        crate::maps::map(
+            &grid,
+            &ColourScale::rain_rate(),
+            "mean mm/h",
+            boundaries.as_ref(),
+            Some(&label(k, time)),
+        )
+    };
     if let Some(dir) = png {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let minutes = |k: usize| sequence.timestep_s * (k as i64 + 1) / 60;
         for (k, &time) in times.iter().enumerate() {
-            let grid = Grid2::new(
-                sequence.spec.clone(),
-                "rainfall_rate",
-                "mm/h",
-                Some(time),
-                mean.index_axis(Axis(0), k).to_owned(),
-            )?;
             let path = dir.join(format!("mean_{:03}min.png", minutes(k)));
             png_out(&path, force)?;
-            render_grid(&grid, &ColourScale::rain_rate()).write_png(&path)?;
+            mean_map(k, time)?.write_png(&path)?;
             written += 1;
             for (j, thr) in options.thresholds.iter().enumerate() {
                 let grid = Grid2::new(
@@ -188,10 +219,48 @@ pub fn run(
                 )?;
                 let path = dir.join(format!("prob_ge_{thr}mmh_{:03}min.png", minutes(k)));
                 png_out(&path, force)?;
-                render_grid(&grid, &ColourScale::ramp(0.0, 1.0)).write_png(&path)?;
+                crate::maps::map(
+                    &grid,
+                    &ColourScale::probability(),
+                    &format!("P(R>={thr} mm/h)"),
+                    boundaries.as_ref(),
+                    Some(&label(k, time)),
+                )?
+                .write_png(&path)?;
                 written += 1;
             }
         }
+    }
+    if let Some(path) = &maps.gif {
+        // The last observation (rain rate) first, then the ensemble mean at each lead time.
+        let observed = sequence.frame(sequence.len() - 1).mapv(|v| {
+            if sequence.units == "dBZ" {
+                marshall_palmer(v)
+            } else {
+                v
+            }
+        });
+        let grid = Grid2::new(
+            sequence.spec.clone(),
+            "rainfall_rate",
+            "mm/h",
+            Some(reference_time),
+            observed,
+        )?;
+        let mut frames = vec![crate::maps::map(
+            &grid,
+            &ColourScale::rain_rate(),
+            "mean mm/h",
+            boundaries.as_ref(),
+            Some(&format!(
+                "{} observed",
+                reference_time.format("%Y-%m-%d %H:%MZ")
+            )),
+        )?];
+        for (k, &time) in times.iter().enumerate() {
+            frames.push(mean_map(k, time)?);
+        }
+        write_gif(&frames, GIF_DELAY_CS, path)?;
     }
     let wet = |k: usize| {
         let f = mean.index_axis(Axis(0), k);
@@ -213,6 +282,10 @@ pub fn run(
         png.map_or(String::new(), |d| format!(
             ", {written} PNG maps in {}",
             d.display()
+        )) + &maps.gif.as_ref().map_or(String::new(), |g| format!(
+            ", a {}-frame loop in {}",
+            options.lead_times + 1,
+            g.display()
         )),
         wet(0),
         wet(options.lead_times - 1),

@@ -1,0 +1,84 @@
+//! Animated loops of forecast maps as GIF (GIF89a with the NETSCAPE2.0 looping extension), through the `gif` crate.
+
+use std::io::BufWriter;
+use std::path::Path;
+
+use super::Image;
+use crate::error::{Error, Result};
+
+/// Writes frames of one size as a looping animated GIF, each shown for `delay_cs` hundredths of a second.
+///
+/// The maps use few colours (the steps of a colour scale, text, lines), so the palette is exact: every distinct
+/// colour of the loop gets one entry of a global palette. Loops with more than 256 colours are refused rather than
+/// dithered (a colour scale's meaning would be lost).
+///
+/// # Errors
+/// [`Error::Parameter`] for no frames, frames of different sizes, a frame wider or taller than 65 535 pixels, or more
+/// than 256 colours; [`Error::Io`] if the file cannot be written.
+pub fn write_gif(frames: &[Image], delay_cs: u16, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    let first = frames
+        .first()
+        .ok_or_else(|| Error::parameter("frames", 0, "an animation needs at least one frame"))?;
+    let (w, h) = (first.width, first.height);
+    if frames.iter().any(|f| (f.width, f.height) != (w, h)) {
+        return Err(Error::parameter(
+            "frames",
+            frames.len(),
+            "frames differ in size",
+        ));
+    }
+    let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
+        return Err(Error::parameter(
+            "frames",
+            format!("{w} × {h}"),
+            "GIF frames are at most 65 535 px",
+        ));
+    };
+    let mut palette: Vec<[u8; 3]> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    let mut indexed = Vec::with_capacity(frames.len());
+    for f in frames {
+        let mut pixels = Vec::with_capacity(w * h);
+        for rgb in f.pixels.chunks_exact(3) {
+            let rgb = [rgb[0], rgb[1], rgb[2]];
+            let i = match index.get(&rgb) {
+                Some(&i) => i,
+                None => {
+                    if palette.len() == 256 {
+                        return Err(Error::parameter(
+                            "frames",
+                            "> 256 colours",
+                            "a GIF loop holds at most 256 colours",
+                        ));
+                    }
+                    palette.push(rgb);
+                    index.insert(rgb, (palette.len() - 1) as u8);
+                    (palette.len() - 1) as u8
+                }
+            };
+            pixels.push(i);
+        }
+        indexed.push(pixels);
+    }
+    // The colour table size is a power of two of at least 2 entries.
+    while palette.len() < 2 {
+        palette.push([0, 0, 0]);
+    }
+    let flat: Vec<u8> = palette.iter().flatten().copied().collect();
+    let io = |e: std::io::Error| Error::io(path, e);
+    let gif_err = |e: gif::EncodingError| match e {
+        gif::EncodingError::Io(e) => io(e),
+        other => Error::io(path, std::io::Error::other(other)),
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut encoder = gif::Encoder::new(BufWriter::new(file), w16, h16, &flat).map_err(gif_err)?;
+    encoder.set_repeat(gif::Repeat::Infinite).map_err(gif_err)?;
+    for pixels in indexed {
+        let mut frame = gif::Frame::from_indexed_pixels(w16, h16, pixels, None);
+        frame.delay = delay_cs;
+        encoder.write_frame(&frame).map_err(gif_err)?;
+    }
+    encoder.into_inner().map_err(gif_err)?;
+    Ok(())
+}
