@@ -190,24 +190,6 @@ impl ColourScale {
         }
     }
 
-    /// Legend entries of a stepped scale: each colour with its lower bound (`"≥ 20"`, `unit` appended); the first
-    /// step of an open-ended scale is labelled with the next bound (`"< 0.5"`).
-    pub fn legend(&self, unit: &str) -> Vec<(Rgb, String)> {
-        let n = self.bounds.len();
-        (0..n)
-            .map(|i| {
-                let label = if self.bounds[i].is_finite() {
-                    format!(">= {} {unit}", trim_number(self.bounds[i]))
-                } else if i + 1 < n {
-                    format!("< {} {unit}", trim_number(self.bounds[i + 1]))
-                } else {
-                    "all".to_owned()
-                };
-                (self.colours[i], label.trim_end().to_owned())
-            })
-            .collect()
-    }
-
     /// The colour of a value (`NaN` → [`NO_DATA`]).
     pub fn colour(&self, value: f32) -> Rgb {
         if value.is_nan() {
@@ -235,11 +217,6 @@ pub const HYDROMETEOR_CLASS_NAMES: [&str; 10] = [
 ];
 
 /// A number with at most two decimals and no trailing zeros.
-fn trim_number(v: f32) -> String {
-    let text = format!("{v:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
 /// An RGB raster, row 0 at the top (north).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
@@ -265,76 +242,6 @@ impl Image {
     pub fn pixel(&self, row: usize, col: usize) -> Rgb {
         let i = 3 * (row * self.width + col);
         [self.pixels[i], self.pixels[i + 1], self.pixels[i + 2]]
-    }
-
-    /// A copy with a white panel on the right holding a title and one colour swatch with its label per entry
-    /// (8×8-pixel bitmap font, printable ASCII; other characters are drawn as `?`).
-    pub fn with_legend(&self, title: &str, entries: &[(Rgb, String)]) -> Image {
-        const LINE: usize = 14;
-        let longest = entries
-            .iter()
-            .map(|(_, l)| l.chars().count() + 3)
-            .chain(std::iter::once(title.chars().count()))
-            .max()
-            .unwrap_or(0);
-        let panel = 32 + 8 * longest;
-        let width = self.width + panel;
-        let height = self.height.max(16 + LINE * (entries.len() + 1));
-        let mut out = Image {
-            width,
-            height,
-            pixels: vec![255; width * height * 3],
-        };
-        for row in 0..self.height {
-            let (from, to) = (3 * row * self.width, 3 * row * width);
-            out.pixels[to..to + 3 * self.width]
-                .copy_from_slice(&self.pixels[from..from + 3 * self.width]);
-        }
-        let x0 = self.width + 8;
-        out.text(x0, 8, title);
-        for (i, (colour, label)) in entries.iter().enumerate() {
-            let y = 8 + LINE * (i + 1);
-            for dy in 0..10 {
-                for dx in 0..16 {
-                    out.put(x0 + dx, y + dy, *colour);
-                }
-            }
-            for dx in 0..16 {
-                out.put(x0 + dx, y, [0, 0, 0]);
-                out.put(x0 + dx, y + 9, [0, 0, 0]);
-            }
-            for dy in 0..10 {
-                out.put(x0, y + dy, [0, 0, 0]);
-                out.put(x0 + 15, y + dy, [0, 0, 0]);
-            }
-            out.text(x0 + 24, y + 1, label);
-        }
-        out
-    }
-
-    fn put(&mut self, x: usize, y: usize, colour: Rgb) {
-        if x < self.width && y < self.height {
-            let i = 3 * (y * self.width + x);
-            self.pixels[i..i + 3].copy_from_slice(&colour);
-        }
-    }
-
-    /// Draws black text with its top-left corner at `(x, y)`.
-    fn text(&mut self, x: usize, y: usize, text: &str) {
-        for (k, ch) in text.chars().enumerate() {
-            let code = if ch.is_ascii_graphic() || ch == ' ' {
-                ch as usize
-            } else {
-                usize::from(b'?')
-            };
-            for (dy, bits) in font8x8::legacy::BASIC_LEGACY[code].iter().enumerate() {
-                for dx in 0..8 {
-                    if bits >> dx & 1 == 1 {
-                        self.put(x + 8 * k + dx, y + dy, [0, 0, 0]);
-                    }
-                }
-            }
-        }
     }
 
     /// Writes the image as an 8-bit RGB PNG.
@@ -590,25 +497,6 @@ mod tests {
         }
         let distinct: std::collections::HashSet<Rgb> = s.colours.iter().copied().collect();
         assert_eq!(distinct.len(), 10);
-        let image = Image {
-            width: 20,
-            height: 20,
-            pixels: vec![7; 20 * 20 * 3],
-        };
-        let entries: Vec<(Rgb, String)> = s
-            .colours
-            .iter()
-            .zip(HYDROMETEOR_CLASS_NAMES)
-            .map(|(&c, n)| (c, n.to_owned()))
-            .collect();
-        let out = image.with_legend("class", &entries);
-        assert_eq!(out.pixel(5, 5), [7, 7, 7]);
-        assert!(out.width > 20 + 8 * "high-density graupel".len() && out.height >= 16 + 14 * 11);
-        // the hail swatch, and some black text pixels in the panel
-        assert_eq!(out.pixel(8 + 14 * 9 + 5, 20 + 8 + 8), s.colours[8]);
-        assert!(out.pixels.chunks(3).filter(|p| p == &[0, 0, 0]).count() > 100);
-        assert_eq!(ColourScale::rain_rate().legend("mm/h")[0].1, ">= 0.1 mm/h");
-        assert_eq!(ColourScale::ramp(0.0, 10.0).legend("")[0].1, "< 1");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use squall::dualpol::attenuation::AttenuationMethod;
 use squall::dualpol::process::names;
 use squall::dualpol::{Config, TemperatureProfile, process};
 use squall::io::cfradial_writer::write_cfradial;
-use squall::render::{ColourScale, HYDROMETEOR_CLASS_NAMES, Rgb, render_ppi};
+use squall::render::{ColourScale, HYDROMETEOR_CLASS_NAMES, render_ppi, with_legend};
 use squall::volume::{Band, GateStatus, Moment, PolarVolume, SweepMode};
 use squall::{Error, Result};
 
@@ -202,18 +202,19 @@ fn write_maps(volume: &PolarVolume, dir: &Path, out: &Path) -> Result<Vec<PathBu
     let mut written = Vec::with_capacity(planned.len());
     for (file, moment, title, unit, scale) in planned {
         let image = render_ppi(sweep, moment, &scale, 800, max_range_m)?;
-        let entries: Vec<(Rgb, String)> = if moment == names::HCLASS {
-            scale
-                .colours
-                .iter()
-                .zip(HYDROMETEOR_CLASS_NAMES)
-                .map(|(&c, n)| (c, n.to_owned()))
-                .collect()
-        } else {
-            scale.legend(unit)
+        // Class k's step starts at k − 0.5: its label is the class name; other steps show their lower bound.
+        let label = |bound: f32| {
+            if moment == names::HCLASS {
+                let k = (bound + 0.5).round() as usize;
+                HYDROMETEOR_CLASS_NAMES
+                    .get(k.wrapping_sub(1))
+                    .map_or(String::new(), |n| (*n).to_owned())
+            } else {
+                format!("{bound} {unit}")
+            }
         };
         let heading = format!("{title}, {:.1} deg", sweep.fixed_angle_deg);
-        image.with_legend(&heading, &entries).write_png(&file)?;
+        with_legend(&image, &scale, &heading, &label).write_png(&file)?;
         written.push(file);
     }
     Ok(written)
