@@ -27,7 +27,9 @@ def CRPS(X_f, X_o):
     X_o = as_float32("X_o", X_o)
     if X_f.ndim < 2 or X_f.shape[1:] != X_o.shape:
         raise ValueError(f"X_f must be (members, *X_o.shape); got {X_f.shape} for X_o {X_o.shape}")
-    return _squall.verification_crps(X_f.reshape(X_f.shape[0], 1, -1), X_o.reshape(1, -1))
+    # Rows are the unit of parallel work in Rust: keep the first grid axis as rows rather than one long row.
+    rows = X_o.shape[0] if X_o.ndim >= 2 else 1
+    return _squall.verification_crps(X_f.reshape(X_f.shape[0], rows, -1), X_o.reshape(rows, -1))
 
 
 def reldiag(P_f, X_o, X_min, n_bins=10, min_count=10):
