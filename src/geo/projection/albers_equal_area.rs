@@ -93,16 +93,10 @@ mod tests {
 
     /// `(lon, lat, x, y)` from pyproj 3.7.2 (PROJ 9.5.1); forward to 1 mm, inverse to 1e-9°.
     fn check(p: &AlbersEqualArea, cases: &[(f64, f64, f64, f64)]) {
-        for &(lon, lat, x, y) in cases {
-            let (fx, fy) = p.forward(lon, lat);
-            assert!(
-                (fx - x).abs() < 1e-3 && (fy - y).abs() < 1e-3,
-                "({lon}, {lat}): ({fx}, {fy}) vs ({x}, {y})"
-            );
-            let (ilon, ilat) = p.inverse(x, y);
-            assert_relative_eq!(ilon, lon, epsilon = 1e-9);
-            assert_relative_eq!(ilat, lat, epsilon = 1e-9);
-        }
+        crate::geo::projection::assert_matches_proj(
+            &crate::geo::Projection::AlbersEqualArea(p.clone()),
+            cases,
+        );
     }
 
     #[test]

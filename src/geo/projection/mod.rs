@@ -166,6 +166,22 @@ fn conic_inverse(x: f64, y: f64, rho0: f64, n: f64) -> (f64, f64) {
     (s * x.hypot(dy), (s * x).atan2(s * dy))
 }
 
+/// Checks a projection against points projected by pyproj 3.7.2 (PROJ 9.5.1): `cases` are `(lon, lat, x, y)`;
+/// forward to 1 mm, inverse to 1e-9°.
+#[cfg(test)]
+fn assert_matches_proj(p: &Projection, cases: &[(f64, f64, f64, f64)]) {
+    for &(lon, lat, x, y) in cases {
+        let (fx, fy) = p.forward(lon, lat).expect("a projection Squall transforms");
+        assert!(
+            (fx - x).abs() < 1e-3 && (fy - y).abs() < 1e-3,
+            "{p:?} ({lon}, {lat}): ({fx}, {fy}) vs ({x}, {y})"
+        );
+        let (ilon, ilat) = p.inverse(x, y).expect("a projection Squall transforms");
+        approx::assert_relative_eq!(ilon, lon, epsilon = 1e-9);
+        approx::assert_relative_eq!(ilat, lat, epsilon = 1e-9);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
