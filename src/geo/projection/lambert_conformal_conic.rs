@@ -89,7 +89,6 @@ struct Constants {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use approx::assert_relative_eq;
 
     /// `(lon, lat, x, y)` from pyproj 3.7.2 (PROJ 9.5.1); forward to 1 mm, inverse to 1e-9°.
     fn check(p: &LambertConformalConic, cases: &[(f64, f64, f64, f64)]) {

@@ -148,7 +148,6 @@ impl Stereographic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use approx::assert_relative_eq;
 
     fn stere(
         lat0: f64,
