@@ -68,14 +68,8 @@ def motion_lucaskanade(
     k_outlier: int = 30,
     size_opening: int = 3,
     decl_scale: int = 20,
-) -> npt.NDArray[np.float32]: ...
-def motion_lucaskanade_sparse(
-    input_images: npt.NDArray[np.float32],
-    nr_std_outlier: float = 3.0,
-    k_outlier: int = 30,
-    size_opening: int = 3,
-    decl_scale: int = 20,
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+    dense: bool = True,
+) -> npt.NDArray[np.float32] | tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
 def motion_vet(
     input_images: npt.NDArray[np.float32],
     sectors: list[int] = ...,
@@ -108,7 +102,7 @@ def motion_constant(
 
 # Verification (squall.verification wraps these with pysteps' signatures); fields are 2-D float32.
 def verification_det_cat(
-    pred: npt.NDArray[np.float32], obs: npt.NDArray[np.float32], thr: float
+    pred: npt.NDArray[np.float32], obs: npt.NDArray[np.float32], thr: float, counts: bool = True
 ) -> dict[str, float]: ...
 def verification_det_cont(
     pred: npt.NDArray[np.float32],

@@ -1,7 +1,5 @@
 //! Scores from merged accumulator state, for runs split over many processes (`squall.dask`).
 
-use std::collections::HashMap;
-
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -11,37 +9,25 @@ use squall::verify::{
 };
 
 use crate::errors::to_py;
+use crate::verification::scores_dict;
 
 /// Every categorical score (pysteps' names, as `verification_det_cat`) of a contingency table given by its
 /// counts, e.g. the sum of the counts of many forecasts.
 #[pyfunction]
 fn contingency_scores(
+    py: Python<'_>,
     hits: u64,
     misses: u64,
     false_alarms: u64,
     correct_negatives: u64,
-) -> HashMap<&'static str, f64> {
+) -> PyResult<Bound<'_, PyDict>> {
     let table = ContingencyTable {
         hits,
         misses,
         false_alarms,
         correct_negatives,
     };
-    let s = table.scores();
-    HashMap::from([
-        ("POD", s.pod),
-        ("FAR", s.far),
-        ("FA", s.pofd),
-        ("ACC", s.acc),
-        ("CSI", s.csi),
-        ("BIAS", s.bias),
-        ("HSS", s.hss),
-        ("HK", s.hk),
-        ("GSS", s.gss),
-        ("SEDI", s.sedi),
-        ("MCC", s.mcc),
-        ("F1", s.f1),
-    ])
+    scores_dict(py, &table, false)
 }
 
 /// Accumulator state of an ensemble `members (m, y, x)` against `observation (y, x)`, as plain arrays that add up

@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 mod accumulators;
+mod args;
 mod cascade;
 mod cells;
 mod dualpol;

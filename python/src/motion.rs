@@ -1,7 +1,7 @@
 //! Motion estimation bindings: each takes frames `(t, y, x)` float32 (oldest first, NaN = no data) and returns
 //! the motion `(2, y, x)` = (u, v) in pixels per step, computed with the GIL released.
 
-use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray3};
+use numpy::{IntoPyArray, PyArray3, PyReadonlyArray3};
 use pyo3::prelude::*;
 use squall::motion::MotionEstimator;
 use squall::motion::constant::ConstantMotion;
@@ -25,9 +25,11 @@ fn estimate<'py>(
     Ok(motion.into_pyarray(py))
 }
 
-/// Dense Lucas–Kanade (pysteps `dense_lucaskanade` defaults and parameters).
+/// Lucas–Kanade (pysteps `dense_lucaskanade` defaults and parameters): the dense motion `(2, y, x)`, or with
+/// `dense=False` the sparse vectors after outlier removal, positions `(n, 2)` as (x, y) and displacements
+/// `(n, 2)` as (u, v), float32.
 #[pyfunction]
-#[pyo3(signature = (input_images, nr_std_outlier=3.0, k_outlier=30, size_opening=3, decl_scale=20))]
+#[pyo3(signature = (input_images, nr_std_outlier=3.0, k_outlier=30, size_opening=3, decl_scale=20, dense=true))]
 fn motion_lucaskanade<'py>(
     py: Python<'py>,
     input_images: PyReadonlyArray3<'py, f32>,
@@ -35,7 +37,8 @@ fn motion_lucaskanade<'py>(
     k_outlier: usize,
     size_opening: usize,
     decl_scale: usize,
-) -> PyResult<Bound<'py, PyArray3<f32>>> {
+    dense: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     let lk = LucasKanade {
         nr_std_outlier,
         k_outlier,
@@ -43,29 +46,9 @@ fn motion_lucaskanade<'py>(
         decl_scale,
         ..LucasKanade::default()
     };
-    estimate(py, &lk, &input_images)
-}
-
-/// The sparse Lucas–Kanade vectors after outlier removal (pysteps `dense=False`): positions `(n, 2)` as
-/// (x, y) and displacements `(n, 2)` as (u, v), float32.
-#[pyfunction]
-#[pyo3(signature = (input_images, nr_std_outlier=3.0, k_outlier=30, size_opening=3, decl_scale=20))]
-#[allow(clippy::type_complexity)]
-fn motion_lucaskanade_sparse<'py>(
-    py: Python<'py>,
-    input_images: PyReadonlyArray3<'py, f32>,
-    nr_std_outlier: f32,
-    k_outlier: usize,
-    size_opening: usize,
-    decl_scale: usize,
-) -> PyResult<(Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<f32>>)> {
-    let lk = LucasKanade {
-        nr_std_outlier,
-        k_outlier,
-        size_opening,
-        decl_scale,
-        ..LucasKanade::default()
-    };
+    if dense {
+        return Ok(estimate(py, &lk, &input_images)?.into_any());
+    }
     let view = input_images.as_array();
     let sparse = py
         .detach(|| lk.sparse_vectors(view))
@@ -76,7 +59,8 @@ fn motion_lucaskanade_sparse<'py>(
             .map(|a| a.into_pyarray(py))
             .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
     };
-    Ok((to_array(sparse.points)?, to_array(sparse.vectors)?))
+    let pair = (to_array(sparse.points)?, to_array(sparse.vectors)?);
+    Ok(pair.into_pyobject(py)?.into_any())
 }
 
 /// Variational echo tracking (pysteps `vet`); `sectors` are the sectors per axis of each scale.
@@ -169,7 +153,6 @@ fn motion_constant<'py>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(motion_lucaskanade, m)?)?;
-    m.add_function(wrap_pyfunction!(motion_lucaskanade_sparse, m)?)?;
     m.add_function(wrap_pyfunction!(motion_vet, m)?)?;
     m.add_function(wrap_pyfunction!(motion_darts, m)?)?;
     m.add_function(wrap_pyfunction!(motion_trec, m)?)?;

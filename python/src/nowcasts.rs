@@ -8,14 +8,8 @@ use squall::nowcast::steps::{
     MaskMethod, NoiseMethod, NowcastInput, ProbMatching, Steps, StepsConfig,
 };
 
+use crate::args::choice;
 use crate::errors::to_py;
-
-fn parameter(py: Python<'_>, name: &str, value: &str, valid: &str) -> PyErr {
-    to_py(
-        py,
-        squall::Error::parameter(name, value, format!("valid values: {valid}")),
-    )
-}
 
 /// STEPS ensemble of transformed (dB) fields `(t, y, x)` → `(members, timesteps, y, x)` float32.
 #[pyfunction]
@@ -39,36 +33,34 @@ fn steps_forecast<'py>(
     seed: u64,
     ar_order: usize,
 ) -> PyResult<Bound<'py, PyArray4<f32>>> {
-    let noise = match noise_method.as_deref() {
-        Some("nonparametric") => NoiseMethod::Nonparametric,
-        None => NoiseMethod::None,
-        Some(other) => {
-            return Err(parameter(
-                py,
-                "noise_method",
-                other,
-                "'nonparametric', None",
-            ));
-        }
-    };
-    let mask = match mask_method.as_deref() {
-        Some("incremental") => MaskMethod::default(),
-        None => MaskMethod::None,
-        Some(other) => return Err(parameter(py, "mask_method", other, "'incremental', None")),
-    };
-    let prob_matching = match probmatching_method.as_deref() {
-        Some("cdf") => ProbMatching::Cdf,
-        Some("mean") => ProbMatching::Mean,
-        None => ProbMatching::None,
-        Some(other) => {
-            return Err(parameter(
-                py,
-                "probmatching_method",
-                other,
-                "'cdf', 'mean', None",
-            ));
-        }
-    };
+    let noise = choice(
+        py,
+        "noise_method",
+        noise_method.as_deref(),
+        &[
+            (Some("nonparametric"), NoiseMethod::Nonparametric),
+            (None, NoiseMethod::None),
+        ],
+    )?;
+    let mask = choice(
+        py,
+        "mask_method",
+        mask_method.as_deref(),
+        &[
+            (Some("incremental"), MaskMethod::default()),
+            (None, MaskMethod::None),
+        ],
+    )?;
+    let prob_matching = choice(
+        py,
+        "probmatching_method",
+        probmatching_method.as_deref(),
+        &[
+            (Some("cdf"), ProbMatching::Cdf),
+            (Some("mean"), ProbMatching::Mean),
+            (None, ProbMatching::None),
+        ],
+    )?;
     let steps = Steps::new(StepsConfig {
         members: n_ens_members,
         n_cascade_levels,

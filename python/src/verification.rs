@@ -4,61 +4,72 @@
 use std::collections::HashMap;
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyReadonlyArray3};
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use squall::verify::{
     Conditioning, ContingencyTable, ContinuousAccumulator, Crps, FssAccumulator,
     ReliabilityDiagram, RocCurve, scatter, spearman_correlation,
 };
 
+use crate::args::choice;
 use crate::errors::to_py;
 
-/// Counts of the contingency table (event = value > `thr`) and every categorical score, with pysteps' names
-/// (`POD`, `FAR`, `FA`, `ACC`, `CSI`, `BIAS`, `HSS`, `HK`, `GSS`, `SEDI`, `MCC`, `F1`, and the counts `hits`,
-/// `misses`, `false_alarms`, `correct_negatives`).
+/// Every categorical score of `table` with pysteps' names (`POD`, `FAR`, `FA`, `ACC`, `CSI`, `BIAS`, `HSS`,
+/// `HK`, `GSS`, `SEDI`, `MCC`, `F1`, in this order), then, if `counts`, the counts `hits`, `misses`,
+/// `false_alarms`, `correct_negatives`. The names are interned Python strings (made once per process).
+pub fn scores_dict<'py>(
+    py: Python<'py>,
+    table: &ContingencyTable,
+    counts: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let s = table.scores();
+    let dict = PyDict::new(py);
+    for (name, value) in [
+        (intern!(py, "POD"), s.pod),
+        (intern!(py, "FAR"), s.far),
+        (intern!(py, "FA"), s.pofd),
+        (intern!(py, "ACC"), s.acc),
+        (intern!(py, "CSI"), s.csi),
+        (intern!(py, "BIAS"), s.bias),
+        (intern!(py, "HSS"), s.hss),
+        (intern!(py, "HK"), s.hk),
+        (intern!(py, "GSS"), s.gss),
+        (intern!(py, "SEDI"), s.sedi),
+        (intern!(py, "MCC"), s.mcc),
+        (intern!(py, "F1"), s.f1),
+    ] {
+        dict.set_item(name, value)?;
+    }
+    if counts {
+        for (name, value) in [
+            (intern!(py, "hits"), table.hits),
+            (intern!(py, "misses"), table.misses),
+            (intern!(py, "false_alarms"), table.false_alarms),
+            (intern!(py, "correct_negatives"), table.correct_negatives),
+        ] {
+            dict.set_item(name, value as f64)?;
+        }
+    }
+    Ok(dict)
+}
+
+/// The contingency table (event = value > `thr`) of a field pair as [`scores_dict`]: every categorical score
+/// and, if `counts`, the four counts.
 #[pyfunction]
+#[pyo3(signature = (pred, obs, thr, counts=true))]
 fn verification_det_cat<'py>(
     py: Python<'py>,
     pred: PyReadonlyArray2<'py, f32>,
     obs: PyReadonlyArray2<'py, f32>,
     thr: f64,
-) -> PyResult<HashMap<&'static str, f64>> {
+    counts: bool,
+) -> PyResult<Bound<'py, PyDict>> {
     let (pred, obs) = (pred.as_array(), obs.as_array());
     let table = py
         .detach(|| ContingencyTable::from_fields(pred, obs, thr))
         .map_err(|e| to_py(py, e))?;
-    let s = table.scores();
-    Ok(HashMap::from([
-        ("POD", s.pod),
-        ("FAR", s.far),
-        ("FA", s.pofd),
-        ("ACC", s.acc),
-        ("CSI", s.csi),
-        ("BIAS", s.bias),
-        ("HSS", s.hss),
-        ("HK", s.hk),
-        ("GSS", s.gss),
-        ("SEDI", s.sedi),
-        ("MCC", s.mcc),
-        ("F1", s.f1),
-        ("hits", table.hits as f64),
-        ("misses", table.misses as f64),
-        ("false_alarms", table.false_alarms as f64),
-        ("correct_negatives", table.correct_negatives as f64),
-    ]))
-}
-
-/// The pair selection from pysteps' `conditioning` (None, "single", "double") and `thr`.
-fn conditioning(name: Option<&str>, thr: f64) -> squall::Result<Conditioning> {
-    match name {
-        None => Ok(Conditioning::None),
-        Some("single") => Ok(Conditioning::Single { threshold: thr }),
-        Some("double") => Ok(Conditioning::Double { threshold: thr }),
-        Some(other) => Err(squall::Error::parameter(
-            "conditioning",
-            other,
-            "must be None, 'single' or 'double'",
-        )),
-    }
+    scores_dict(py, &table, counts)
 }
 
 /// Continuous scores with pysteps' names (`ME`, `MAE`, `MSE`, `NMSE`, `RMSE`, `corr_p`, `beta1`, `beta2`,
@@ -74,7 +85,16 @@ fn verification_det_cont<'py>(
     offline: bool,
 ) -> PyResult<HashMap<&'static str, f64>> {
     let (pred, obs) = (pred.as_array(), obs.as_array());
-    let selection = self::conditioning(conditioning, thr).map_err(|e| to_py(py, e))?;
+    let selection = choice(
+        py,
+        "conditioning",
+        conditioning,
+        &[
+            (None, Conditioning::None),
+            (Some("single"), Conditioning::Single { threshold: thr }),
+            (Some("double"), Conditioning::Double { threshold: thr }),
+        ],
+    )?;
     let result = py.detach(|| -> squall::Result<HashMap<&'static str, f64>> {
         let mut accumulator = ContinuousAccumulator::new(selection)?;
         accumulator.accumulate(pred, obs)?;

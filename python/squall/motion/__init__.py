@@ -47,10 +47,8 @@ def dense_lucaskanade(
     if kwargs:
         raise TypeError(f"dense_lucaskanade: unsupported arguments {sorted(kwargs)}")
     frames = _frames(input_images)
-    args = (frames, float(nr_std_outlier), int(k_outlier), int(size_opening), int(decl_scale))
-    if dense:
-        return _squall.motion_lucaskanade(*args)
-    return _squall.motion_lucaskanade_sparse(*args)
+    return _squall.motion_lucaskanade(
+        frames, float(nr_std_outlier), int(k_outlier), int(size_opening), int(decl_scale), bool(dense))
 
 
 def vet(input_images, sectors=((32, 16, 4, 2), (32, 16, 4, 2)), smooth_gain=1e6, verbose=False, **kwargs):

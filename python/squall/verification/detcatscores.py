@@ -39,7 +39,9 @@ def det_cat_fct(pred, obs, thr, scores="", axis=None):
     if axis is not None:
         raise ValueError("axis: only None (integrate all elements) is supported")
     pred, obs = _pairs(pred, obs)
-    table = _squall.verification_det_cat(pred, obs, float(thr))
+    table = _squall.verification_det_cat(pred, obs, float(thr), False)
+    if scores == "":
+        return table  # every score, in _NAMES order, made in Rust
     result = {}
     for name in _names(scores):
         if name is None:
