@@ -2,6 +2,8 @@
 // Each integration test binary uses a subset of these helpers.
 #![allow(dead_code)]
 
+pub mod nowcaster_toml;
+
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
