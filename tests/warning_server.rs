@@ -427,10 +427,6 @@ fn paths_of(events: &[&Value]) -> Vec<String> {
         .collect()
 }
 
-fn minutes(v: &WarningVerification) -> Vec<i64> {
-    v.lead_times_s.iter().map(|s| s / 60).collect()
-}
-
 #[test]
 fn storm_day_gives_timely_warnings_and_survives_bad_files() {
     let server = server_binary();
@@ -545,16 +541,8 @@ fn storm_day_gives_timely_warnings_and_survives_bad_files() {
             })
             .collect();
         eprintln!(
-            "{event}: events {} warned {} warnings {} verified {}: POD {:.2} FAR {:.2} CSI {:.2}, \
-             lead times of the warned events (min) {:?}, of the first event per district {first:?}",
-            v.events,
-            v.warned_events,
-            v.warnings,
-            v.verified_warnings,
-            v.pod(),
-            v.far(),
-            v.csi(),
-            minutes(&v)
+            "{event}: {}; lead time of the first event per district {first:?}",
+            common::verification_line(&v)
         );
         all.events += v.events;
         all.warned_events += v.warned_events;
@@ -563,14 +551,8 @@ fn storm_day_gives_timely_warnings_and_survives_bad_files() {
         all.lead_times_s.extend(v.lead_times_s);
     }
     all.lead_times_s.sort_unstable();
-    let leads = minutes(&all);
-    eprintln!(
-        "all hazards: POD {:.2} FAR {:.2} CSI {:.2}, lead times (min) {leads:?}, median {:.0} min",
-        all.pod(),
-        all.far(),
-        all.csi(),
-        all.median_lead_time_s() / 60.0
-    );
+    eprintln!("all hazards: {}", common::verification_line(&all));
+    let leads: Vec<i64> = all.lead_times_s.iter().map(|s| s / 60).collect();
     // Every event warned, and warned ahead: the first events of the two districts 24 and 30 min ahead.
     assert_eq!(all.pod(), 1.0, "{caps:?}");
     assert!(*leads.first().unwrap() >= 24, "{leads:?}");
