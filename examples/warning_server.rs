@@ -1,13 +1,23 @@
 //! A warning server: radar volumes in, products and CAP warnings out, one [`Nowcaster`] update at a time.
 //!
 //! ```text
-//! warning_server --config nowcaster.toml --out OUT --watch INCOMING [--poll-ms 500] [--idle-exit-s 30] [--png]
+//! warning_server --config nowcaster.toml --out OUT --watch INCOMING [--poll-ms 500] [--settle-ms 1000]
+//!                [--idle-exit-s 30] [--png]
 //! find day/ -name '*.bin*' | sort | warning_server --config nowcaster.toml --out OUT --stdin --png
 //! ```
 //!
-//! Volumes come from a folder that is polled (a file is taken once its size has stayed the same for one poll; names
-//! starting with `.` or ending in `.part`/`.tmp` are ignored) or as paths on standard input, one per line. Each is
-//! read with [`squall::io::open_volume`] (any supported format, compressed or not) and given to
+//! Volumes come from a folder that is polled, or as paths on standard input, one per line. In the folder:
+//!
+//! - a file is taken once its size and modification time have not changed for `--settle-ms`, so a file still being
+//!   written is not read (a writer that pauses longer than that should write under a temporary name and rename);
+//! - names starting with `.` or ending in `.part`/`.tmp` (files being written under a temporary name) and
+//!   sub-folders are ignored;
+//! - files are taken oldest first (modification time, then name); each file is taken once. A file that could not
+//!   be read is taken again only if it changes afterwards (a writer that paused longer than `--settle-ms`);
+//!   a file that was read is never read again, even if it is rewritten;
+//! - files present at start are taken too (the backlog).
+//!
+//! Each volume is read with [`squall::io::open_volume`] (any supported format, compressed or not) and given to
 //! [`Nowcaster::ingest`]; every update it completes writes, under `OUT`:
 //!
 //! - `products/products_<time>.nc`: composite reflectivity, echo top, VIL, MESH, POSH and rain rate (CF-NetCDF);
@@ -23,7 +33,7 @@
 //! without a new file) the cycles still pending are computed with the radars they have. With `--state FILE` the
 //! Nowcaster's state is saved after every update and restored at start.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -63,7 +73,10 @@ struct Args {
     /// Polling interval of --watch, ms.
     #[arg(long, default_value_t = 500)]
     poll_ms: u64,
-    /// Stop watching after this many seconds without a new file (default: run until killed).
+    /// Time a file in the watched folder must stay unchanged (size and modification time) before it is read, ms.
+    #[arg(long, default_value_t = 1000)]
+    settle_ms: u64,
+    /// Stop watching after this many seconds without a new or changing file (default: run until killed).
     #[arg(long)]
     idle_exit_s: Option<f64>,
     /// Also write PNG maps.
@@ -136,18 +149,25 @@ impl Server {
         }
     }
 
-    /// Takes one volume file; never fails: problems are logged and the file skipped.
-    fn take(&mut self, path: &Path) {
+    /// Takes one volume file; never fails: problems are logged and the file skipped. Returns whether the volume
+    /// was read.
+    fn take(&mut self, path: &Path) -> bool {
         let started = Instant::now();
         let volume = match squall::io::open_volume(path) {
             Ok(v) => v,
-            Err(e) => return self.skip(path, "read", &e),
+            Err(e) => {
+                self.skip(path, "read", &e);
+                return false;
+            }
         };
         let read_s = started.elapsed().as_secs_f64();
         let (radar, scan_time) = (volume.site.id.clone(), volume.start_time);
         let ingested = match self.nowcaster.ingest(volume) {
             Ok(i) => i,
-            Err(e) => return self.skip(path, "ingest", &e),
+            Err(e) => {
+                self.skip(path, "ingest", &e);
+                return true;
+            }
         };
         if let Some(reason) = &ingested.dropped {
             self.skipped += 1;
@@ -155,7 +175,7 @@ impl Server {
                 json!({"event": "dropped", "path": path, "radar": radar, "scan_time": scan_time,
                             "reason": reason.to_string()}),
             );
-            return;
+            return true;
         }
         self.volumes += 1;
         self.log(
@@ -166,6 +186,7 @@ impl Server {
         for update in &ingested.updates {
             self.publish(update);
         }
+        true
     }
 
     fn skip(&mut self, path: &Path, stage: &str, error: &Error) {
@@ -373,41 +394,70 @@ fn ignored(name: &str) -> bool {
     name.starts_with('.') || name.ends_with(".part") || name.ends_with(".tmp")
 }
 
-/// Polls `dir`: files whose size did not change since the previous poll are taken, in name order.
+/// What a file in the watched folder looks like: size, bytes, and modification time.
+type Signature = (u64, Option<std::time::SystemTime>);
+
+/// Polls `dir` and takes each file once it has settled (see the module documentation), oldest first.
 fn watch(
     server: &mut Server,
     dir: &Path,
     poll: Duration,
+    settle: Duration,
     idle_exit: Option<Duration>,
 ) -> Result<()> {
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut sizes: BTreeMap<PathBuf, u64> = BTreeMap::new();
-    let mut last_new = Instant::now();
+    // Files taken (read, or failed with this signature), and files waiting to settle (signature, since when).
+    let mut taken: BTreeMap<PathBuf, (Signature, bool)> = BTreeMap::new();
+    let mut waiting: BTreeMap<PathBuf, (Signature, Instant)> = BTreeMap::new();
+    let mut listing: BTreeMap<PathBuf, Signature> = BTreeMap::new();
+    let mut last_activity = Instant::now();
     loop {
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-        let mut ready = Vec::new();
-        let mut current = BTreeMap::new();
+        let mut now_listed = BTreeMap::new();
         for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if seen.contains(&path) || ignored(&name) || !path.is_file() {
+            let Ok(meta) = std::fs::metadata(entry.path()) else {
+                continue;
+            };
+            if !meta.is_file() {
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            if sizes.get(&path) == Some(&size) {
-                ready.push(path.clone());
+            now_listed.insert(entry.path(), (meta.len(), meta.modified().ok()));
+        }
+        // Any new, growing, renamed or removed file counts as activity for --idle-exit-s.
+        if now_listed != listing {
+            last_activity = Instant::now();
+        }
+        listing = now_listed;
+        taken.retain(|path, _| listing.contains_key(path));
+        waiting.retain(|path, _| listing.contains_key(path));
+        let now = Instant::now();
+        let mut ready: Vec<(Signature, PathBuf)> = Vec::new();
+        for (path, &signature) in &listing {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let done = taken
+                .get(path)
+                .is_some_and(|&(s, read)| read || s == signature);
+            if ignored(&name) || done {
+                continue;
             }
-            current.insert(path, size);
+            match waiting.get(path) {
+                Some(&(s, since)) if s == signature => {
+                    if now.duration_since(since) >= settle {
+                        ready.push((signature, path.clone()));
+                    }
+                }
+                _ => {
+                    waiting.insert(path.clone(), (signature, now));
+                }
+            }
         }
-        sizes = current;
-        ready.sort();
-        for path in ready {
-            sizes.remove(&path);
-            seen.insert(path.clone());
-            server.take(&path);
-            last_new = Instant::now();
+        ready.sort_by(|a, b| (a.0.1, &a.1).cmp(&(b.0.1, &b.1)));
+        for (signature, path) in ready {
+            waiting.remove(&path);
+            let read = server.take(&path);
+            taken.insert(path, (signature, read));
+            last_activity = Instant::now();
         }
-        if idle_exit.is_some_and(|limit| last_new.elapsed() >= limit) {
+        if idle_exit.is_some_and(|limit| last_activity.elapsed() >= limit) {
             return Ok(());
         }
         std::thread::sleep(poll);
@@ -443,6 +493,7 @@ fn run(args: &Args) -> Result<()> {
             &mut server,
             dir,
             Duration::from_millis(args.poll_ms.max(10)),
+            Duration::from_millis(args.settle_ms),
             args.idle_exit_s.map(Duration::from_secs_f64),
         )?,
         None => {

@@ -14,6 +14,9 @@ use squall::synth::{
 };
 use squall::warn::{Hazard, MsgType};
 
+mod common;
+use common::nowcaster_toml::{NowcasterToml, RuleToml};
+
 /// Cycle length of the scenario, s (= the scene's frame step).
 const CYCLE_S: f64 = 300.0;
 /// Cycles in the scenario.
@@ -101,62 +104,36 @@ fn scenario() -> &'static Scenario {
     })
 }
 
-/// The scenario's configuration, with `extra` TOML appended.
+/// The scenario's configuration.
 fn config_text() -> String {
     let s = scenario();
     let spec = squall::geo::GridSpec::centred_on(23.0, 113.0, 120, 1000.0).unwrap();
-    let mut text = String::new();
-    for &(id, x, y, band, _) in &RADARS {
-        let site = site_at(&spec, x, y, id).unwrap();
-        text += &format!(
-            "[[radar]]\nid = \"{id}\"\nlatitude_deg = {}\nlongitude_deg = {}\nband = \"{band}\"\n\n",
-            site.latitude_deg, site.longitude_deg
-        );
+    let rule = RuleToml {
+        p_on: 0.3,
+        p_off: 0.1,
+        max_lead_s: 1800.0,
+        valid_for_s: 1800.0,
+    };
+    let regions = s.dir.join("regions.geojson");
+    NowcasterToml {
+        radars: RADARS
+            .iter()
+            .map(|&(id, x, y, band, _)| (id, site_at(&spec, x, y, id).unwrap(), band))
+            .collect(),
+        centre_deg: (23.0, 113.0),
+        n: 120,
+        heights_m: &[
+            1000.0, 2000.0, 3000.0, 4000.0, 5000.0, 6000.0, 7000.0, 8000.0, 10000.0, 12000.0,
+        ],
+        cycle_s: CYCLE_S,
+        tolerance_s: 400.0,
+        nowcast: "members = 8\nlead_time_min = 30.0\ncascade_levels = 4\nseed = 3",
+        regions: &regions.display().to_string(),
+        heavy_rain: rule,
+        hail: rule,
+        extra: "[qc]\nfreezing_level_m = 4500.0\n",
     }
-    text += &format!(
-        r#"
-[grid]
-centre_latitude_deg = 23.0
-centre_longitude_deg = 113.0
-nx = 120
-ny = 120
-spacing_m = 1000.0
-heights_m = [1000.0, 2000.0, 3000.0, 4000.0, 5000.0, 6000.0, 7000.0, 8000.0, 10000.0, 12000.0]
-
-[cycle]
-length_s = {CYCLE_S}
-wait_s = 60.0
-tolerance_s = 400.0
-
-[qc]
-freezing_level_m = 4500.0
-
-[nowcast]
-members = 8
-lead_time_min = 30.0
-cascade_levels = 4
-seed = 3
-
-[warnings]
-regions = "{}"
-sender = "test@example.org"
-status = "Test"
-
-[warnings.heavy_rain]
-levels = [{{ level = "warning", p_on = 0.3, p_off = 0.1 }}]
-max_lead_s = 1800.0
-cancel_after = 2
-valid_for_s = 1800.0
-
-[warnings.hail]
-levels = [{{ level = "warning", p_on = 0.3, p_off = 0.1 }}]
-max_lead_s = 1800.0
-cancel_after = 2
-valid_for_s = 1800.0
-"#,
-        s.dir.join("regions.geojson").display()
-    );
-    text
+    .render()
 }
 
 fn config() -> NowcasterConfig {

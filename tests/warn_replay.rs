@@ -3,6 +3,7 @@
 //! events, not flap, be cancelled after the storm has passed, and leave the untouched district alone; POD, FAR,
 //! CSI and the lead times come from `squall::verify::warning`.
 
+mod common;
 mod warn_scene;
 
 use chrono::{DateTime, Utc};
@@ -132,17 +133,8 @@ fn storm_crossing_a_district_is_warned_ahead_without_flapping() {
     let v = &report.verification;
     let leads_min: Vec<i64> = v.lead_times_s.iter().map(|s| s / 60).collect();
     println!(
-        "events {} warned {} warnings {} verified {} POD {:.3} FAR {:.3} CSI {:.3} lead times (min) {:?} \
-         median {:.1} min, reissues {}",
-        v.events,
-        v.warned_events,
-        v.warnings,
-        v.verified_warnings,
-        v.pod(),
-        v.far(),
-        v.csi(),
-        leads_min,
-        v.median_lead_time_s() / 60.0,
+        "{}, reissues {}",
+        common::verification_line(v),
         report.reissues
     );
     for m in &report.messages {

@@ -2,6 +2,8 @@
 // Each integration test binary uses a subset of these helpers.
 #![allow(dead_code)]
 
+pub mod nowcaster_toml;
+
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
@@ -39,6 +41,23 @@ pub fn nowcast_dir(relative: &str) -> Option<PathBuf> {
         );
         None
     }
+}
+
+/// Counts, POD, FAR, CSI and lead times of a warning verification, on one line.
+pub fn verification_line(v: &squall::verify::WarningVerification) -> String {
+    let leads: Vec<i64> = v.lead_times_s.iter().map(|s| s / 60).collect();
+    format!(
+        "events {} warned {} warnings {} verified {}: POD {:.3} FAR {:.3} CSI {:.3}, lead times (min) {leads:?}, \
+         median {:.1} min",
+        v.events,
+        v.warned_events,
+        v.warnings,
+        v.verified_warnings,
+        v.pod(),
+        v.far(),
+        v.csi(),
+        v.median_lead_time_s() / 60.0
+    )
 }
 
 /// A reference fixture from `testdata/reference/`, parsed as JSON.

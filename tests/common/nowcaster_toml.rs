@@ -1,0 +1,81 @@
+//! The Nowcaster configuration of a synthetic multi-radar scene, as TOML text (`tests/nowcaster.rs`,
+//! `tests/warning_server.rs`).
+
+use squall::volume::Site;
+
+/// One level of a hazard's warning rule.
+#[derive(Clone, Copy)]
+pub struct RuleToml {
+    /// Issue probability.
+    pub p_on: f32,
+    /// Cancel probability.
+    pub p_off: f32,
+    /// Longest lead time looked at, s.
+    pub max_lead_s: f64,
+    /// Validity of a message, s.
+    pub valid_for_s: f64,
+}
+
+/// The parts of a Nowcaster configuration that differ between the synthetic scenes.
+pub struct NowcasterToml<'a> {
+    /// Radars: id, site, band letter (`'S'`, `'C'`, `'X'`).
+    pub radars: Vec<(&'a str, Site, char)>,
+    /// Grid centre, degrees (latitude, longitude).
+    pub centre_deg: (f64, f64),
+    /// Grid cells along x and y (1 km each).
+    pub n: usize,
+    /// Heights of the grid levels, m.
+    pub heights_m: &'a [f64],
+    /// Cycle length, s.
+    pub cycle_s: f64,
+    /// How late a volume may come and still recompute its cycle, s.
+    pub tolerance_s: f64,
+    /// The body of the `[nowcast]` section.
+    pub nowcast: &'a str,
+    /// Path of the GeoJSON warning regions.
+    pub regions: &'a str,
+    /// Heavy-rain rule.
+    pub heavy_rain: RuleToml,
+    /// Hail rule.
+    pub hail: RuleToml,
+    /// Further sections appended as they are (e.g. `[qc]`).
+    pub extra: &'a str,
+}
+
+fn rule(name: &str, r: &RuleToml) -> String {
+    format!(
+        "[warnings.{name}]\nlevels = [{{ level = \"warning\", p_on = {:?}, p_off = {:?} }}]\nmax_lead_s = {:?}\n\
+         cancel_after = 2\nvalid_for_s = {:?}\n\n",
+        r.p_on, r.p_off, r.max_lead_s, r.valid_for_s
+    )
+}
+
+impl NowcasterToml<'_> {
+    /// The configuration text.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        for (id, site, band) in &self.radars {
+            text += &format!(
+                "[[radar]]\nid = \"{id}\"\nlatitude_deg = {}\nlongitude_deg = {}\naltitude_m = {}\nband = \"{band}\"\n\n",
+                site.latitude_deg, site.longitude_deg, site.altitude_m
+            );
+        }
+        text += &format!(
+            "[grid]\ncentre_latitude_deg = {:?}\ncentre_longitude_deg = {:?}\nnx = {n}\nny = {n}\nspacing_m = 1000.0\n\
+             heights_m = {:?}\n\n[cycle]\nlength_s = {}\nwait_s = 60.0\ntolerance_s = {:?}\n\n[nowcast]\n{}\n\n\
+             [warnings]\nregions = \"{}\"\nsender = \"test@example.org\"\nstatus = \"Test\"\n\n",
+            self.centre_deg.0,
+            self.centre_deg.1,
+            self.heights_m,
+            self.cycle_s,
+            self.tolerance_s,
+            self.nowcast.trim(),
+            self.regions,
+            n = self.n,
+        );
+        text += &rule("heavy_rain", &self.heavy_rain);
+        text += &rule("hail", &self.hail);
+        text += self.extra;
+        text
+    }
+}
