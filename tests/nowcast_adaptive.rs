@@ -262,8 +262,9 @@ fn adaptive_beats_steps_and_extrapolation_on_held_out_cases() {
         crps_adaptive < crps_steps,
         "CRPS adaptive {crps_adaptive} >= STEPS {crps_steps}"
     );
-    for li in 0..2 {
-        let [extrapolation, steps, adaptive] = [0, 1, 2].map(|mi| csi[0][mi][li].csi());
+    let [extrapolation, steps, adaptive] = &csi[0];
+    for (li, ((e, s), a)) in extrapolation.iter().zip(steps).zip(adaptive).enumerate() {
+        let [extrapolation, steps, adaptive] = [e, s, a].map(ContingencyTable::csi);
         assert!(
             adaptive > steps && adaptive > extrapolation,
             "CSI(≥ 5) at lead {li}: adaptive {adaptive} vs STEPS {steps}, extrapolation {extrapolation}"
