@@ -212,13 +212,7 @@ impl Steps {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Array4<f32>> {
         let c = &self.config;
-        if c.members == 0 || n_lead_times == 0 {
-            return Err(Error::parameter(
-                "members × lead times",
-                format!("{} × {n_lead_times}", c.members),
-                "both must be at least 1",
-            ));
-        }
+        check_counts(c.members, n_lead_times)?;
         let mut analysis = Analysis::new(
             input,
             c.ar_order,
@@ -475,6 +469,18 @@ impl<'a> MemberAdvection<'a> {
             &mut self.buffers,
         )
     }
+}
+
+/// [`Error::Parameter`] unless an ensemble has at least one member and one lead time.
+pub(crate) fn check_counts(members: usize, n_lead_times: usize) -> Result<()> {
+    if members == 0 || n_lead_times == 0 {
+        return Err(Error::parameter(
+            "members × lead times",
+            format!("{members} × {n_lead_times}"),
+            "both must be at least 1",
+        ));
+    }
+    Ok(())
 }
 
 /// The random stream `stream` of `seed` (ChaCha8: independent streams, identical on every platform).
