@@ -237,10 +237,17 @@ fn steps_with_pysteps_draws_matches_pysteps() {
                     theirs.push(mean(&list(&run["fss"][format!("{t}")][format!("{sc}")])));
                     labels.push(format!("FSS {t} mm/h {sc} px"));
                 }
+                let per_lead: Vec<String> = ours
+                    .crps
+                    .iter()
+                    .zip(list(&run["crps"]))
+                    .map(|(o, t)| format!("{:+.0}", 100.0 * (o - t) / t))
+                    .collect();
                 println!(
-                    "{service} {end} seed {seed}: CRPS squall {:.4} pysteps {:.4}",
+                    "{service} {end} seed {seed}: CRPS squall {:.4} pysteps {:.4}; per lead time (%): {}",
                     mean(&ours.crps),
-                    theirs[0]
+                    theirs[0],
+                    per_lead.join(" ")
                 );
                 pairs.push((run_means(&ours), theirs));
             }
