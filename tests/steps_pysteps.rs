@@ -10,9 +10,10 @@
 //!
 //! Asserted: the lag-1/lag-2 correlations of every level within 0.01 of pysteps'; per case, S-PROG's MAE and
 //! FSS averaged over the 12 lead times within ±3 % of pysteps'; STEPS' CRPS and FSS (lead-time means, averaged
-//! over 3 seeds) within 3 % of pysteps' (mean over its recorded seeds) plus twice the seed-to-seed standard
-//! deviation, because a single 12-member run varies by more than 3 % with its random draws. Skips (with a message) when
-//! `../shared/data/nowcast` is absent.
+//! over `SEEDS` seeds) within 3 % of pysteps' mean over its recorded seeds plus twice the standard error of the
+//! difference of the two means (a single 12-member run varies by more than 3 % with its random draws); with
+//! pysteps' own Bowler deviates (cases that record them), the mean paired difference within 3 % plus twice its
+//! standard error. Skips (with a message) when `../shared/data/nowcast` is absent.
 
 mod common;
 
@@ -94,42 +95,189 @@ fn check(label: &str, ours: &[f64], theirs: &[f64], tolerance: f64, failures: &m
 /// Seeds of Squall's STEPS per case.
 const SEEDS: u64 = 3;
 
-/// Population standard deviation.
-fn sd(v: &[f64]) -> f64 {
+/// Sum of squared deviations from the mean.
+fn squares(v: &[f64]) -> f64 {
     let m = mean(v);
-    (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+    v.iter().map(|x| (x - m).powi(2)).sum()
 }
 
-/// Squall's lead-time means over seeds against pysteps' (one or more seeds): the means must agree within 3 % plus
-/// twice the single-run standard deviation (pooled over both sides when pysteps has several seeds).
+/// Squall's lead-time means over its seeds against pysteps' over its recorded seeds: the means must agree within
+/// 3 % plus the sampling allowance, twice the standard error of the difference of the two means,
+/// `2 s √(1/n_squall + 1/n_pysteps)` with `s` the seed-to-seed standard deviation of one run pooled over both
+/// sides (each side about its own mean; with one pysteps seed, Squall's alone).
 fn check_spread(label: &str, ours: &[f64], theirs: &[f64], failures: &mut Vec<String>) {
     let (m, t) = (mean(ours), mean(theirs));
-    let spread = if theirs.len() > 1 {
-        ((sd(ours).powi(2) + sd(theirs).powi(2)) / 2.0).sqrt()
-    } else {
-        sd(ours)
-    };
-    let allowed = 0.03 * t.abs() + 2.0 * spread;
+    let (n_s, n_p) = (ours.len() as f64, theirs.len() as f64);
+    let spread = ((squares(ours) + squares(theirs)) / (n_s + n_p - 2.0)).sqrt();
+    let sampling = 2.0 * spread * (1.0 / n_s + 1.0 / n_p).sqrt();
+    let allowed = 0.03 * t.abs() + sampling;
     println!(
-        "{label:<40} squall {m:.4} ({} seeds)  pysteps {t:.4} ({} seeds)  sd {spread:.4}  {:+.2} %  (allowed ±{:.2} %)",
+        "{label:<40} squall {m:.4} ({} seeds)  pysteps {t:.4} ({} seeds)  sd {spread:.4}  {:+.2} %  (allowed ±3 % + {:.2} %)",
         ours.len(),
         theirs.len(),
         100.0 * (m - t) / t,
-        100.0 * allowed / t
+        100.0 * sampling / t
     );
-    // Known deviation, documented in testdata/reference/README.md: on BoM 20 Squall's STEPS CRPS is 15–20 %
-    // above pysteps' (pysteps 0.277/0.321/0.271 for seeds 24/25/26, Squall 0.308–0.420 over six seeds) while its
-    // FSS agrees within 3–6 %. Chiefly the sampling of the per-member Bowler draws (with pysteps' own draws Squall
-    // is +6 %; without motion perturbations +1.5 %, asserted in `steps_noise_only_matches_pysteps_on_bom_20`);
-    // it is held to 25 %.
-    let allowed = if label == "bom 20 STEPS CRPS" {
-        allowed.max(0.25 * t.abs())
-    } else {
-        allowed
-    };
     if (m - t).abs() > allowed {
         failures.push(format!("{label}: {m:.4} vs {t:.4} (sd {spread:.4})"));
     }
+}
+
+/// Rain rate (mm/h) of a sequence folder; FMI's dBZ by Marshall–Palmer a = 200, b = 1.6.
+fn rain_mmh(dir: &std::path::Path) -> Array3<f32> {
+    let sequence = open_sequence_dir(dir).unwrap();
+    let mut rain = sequence.values;
+    if sequence.units == "dBZ" {
+        rain.mapv_inplace(|z| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6));
+    }
+    rain
+}
+
+/// The three dB frames ending at `end`, the `n_lead` observed frames that follow (mm/h) and Squall's LK motion.
+fn case_input(
+    rain: &Array3<f32>,
+    end: usize,
+    n_lead: usize,
+) -> (Array3<f32>, Array3<f32>, Array3<f32>) {
+    let transform = DbTransform::default();
+    let frames_db = rain
+        .slice(s![end - 2..=end, .., ..])
+        .mapv(|r| transform.forward(r));
+    let observed = rain.slice(s![end + 1..end + 1 + n_lead, .., ..]).to_owned();
+    let velocity = LucasKanade::default().estimate(frames_db.view()).unwrap();
+    (frames_db, observed, velocity)
+}
+
+/// The lead-time means of CRPS and of each FSS (threshold, scale) of one run, in the fixture's order.
+fn run_means(run: &Scores) -> Vec<f64> {
+    std::iter::once(mean(&run.crps))
+        .chain(run.fss.iter().map(|(_, v)| mean(v)))
+        .collect()
+}
+
+/// STEPS with pysteps' own Bowler deviates, member by member, on every case whose fixture records them
+/// (`bps_deviates` of each run, from pysteps' seed chain; `benches/compare/steps_reference.py --extra-seeds`).
+///
+/// With the motion perturbations identical, the scores of Squall and pysteps differ only by their noise (a
+/// different random stream, the same distribution), so the run-to-run differences are far smaller than between
+/// seeds: per pysteps seed, Squall runs with that seed's deviates, and the mean of the paired differences of the
+/// lead-time-mean CRPS and FSS must be within 3 % of pysteps' mean plus twice its standard error
+/// (`2 sd(d) / √n`).
+///
+/// Open (issue 6), hence ignored: on BoM 20 (8 pysteps seeds) the FSS agree (+0.6 %, +0.7 %, +3.9 %, +3.5 %,
+/// each within its allowance) but Squall's CRPS is higher for every seed, by +7.5 % on average (allowed 3 % +
+/// 1.6 %), although the perturbed advection itself equals pysteps' (`nowcast::steps` unit test
+/// `perturbed_advection_matches_pysteps_main_loop`) and without motion perturbations the CRPS agrees to +1.5 %.
+/// Run with `cargo test --release --test steps_pysteps -- --ignored`.
+#[test]
+#[ignore = "open: CRPS +7.5 % with pysteps' own Bowler draws on BoM 20 (issue 6)"]
+fn steps_with_pysteps_draws_matches_pysteps() {
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (service, folder) in SERVICES {
+        let Some(dir) = common::nowcast_dir(folder) else {
+            return;
+        };
+        let reference = common::reference_json(&format!("steps_{service}_pysteps.json"));
+        let settings = &reference["settings"];
+        let n_levels = settings["n_cascade_levels"].as_u64().unwrap() as usize;
+        let members = settings["n_ens_members"].as_u64().unwrap() as usize;
+        let n_lead = settings["lead_times"].as_u64().unwrap() as usize;
+        let thresholds = list(&reference["thresholds_mmh"]);
+        let scales: Vec<usize> = list(&reference["scales_px"])
+            .iter()
+            .map(|&s| s as usize)
+            .collect();
+        let rain = rain_mmh(&dir);
+        let transform = DbTransform::default();
+        for case in reference["cases"].as_array().unwrap() {
+            let mut pysteps_runs = vec![&case["steps"]];
+            if let Some(extra) = case["steps_extra_seeds"].as_array() {
+                pysteps_runs.extend(extra.iter());
+            }
+            pysteps_runs.retain(|r| r["bps_deviates"].is_array());
+            if pysteps_runs.len() < 2 {
+                continue;
+            }
+            let end = case["end_index"].as_u64().unwrap() as usize;
+            let (frames_db, observed, velocity) = case_input(&rain, end, n_lead);
+            let input = NowcastInput {
+                fields: frames_db.view(),
+                velocity: velocity.view(),
+                km_per_pixel: reference["km_per_pixel"].as_f64().unwrap(),
+                timestep_minutes: reference["timestep_minutes"].as_f64().unwrap(),
+            };
+            // Per pysteps run: (Squall's means, pysteps' means), CRPS first, then each FSS.
+            let mut pairs: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+            let mut labels = vec!["CRPS".to_string()];
+            for run in &pysteps_runs {
+                let seed = run["seed"]
+                    .as_u64()
+                    .unwrap_or(settings["seed"].as_u64().unwrap());
+                let deviates: Vec<(f64, f64)> = run["bps_deviates"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| (d[0].as_f64().unwrap(), d[1].as_f64().unwrap()))
+                    .collect();
+                let config = StepsConfig {
+                    members,
+                    n_cascade_levels: n_levels,
+                    seed,
+                    ..StepsConfig::default()
+                };
+                let mut fc = Steps::new(config)
+                    .forecast_db_with_deviates(&input, n_lead, &deviates, &|_, _| ())
+                    .unwrap();
+                fc.mapv_inplace(|v| transform.inverse(v));
+                let ours = scores(&fc, &observed, &thresholds, &scales);
+                let mut theirs = vec![mean(&list(&run["crps"]))];
+                labels.truncate(1);
+                for ((t, sc), _) in &ours.fss {
+                    theirs.push(mean(&list(&run["fss"][format!("{t}")][format!("{sc}")])));
+                    labels.push(format!("FSS {t} mm/h {sc} px"));
+                }
+                let per_lead: Vec<String> = ours
+                    .crps
+                    .iter()
+                    .zip(list(&run["crps"]))
+                    .map(|(o, t)| format!("{:+.0}", 100.0 * (o - t) / t))
+                    .collect();
+                println!(
+                    "{service} {end} seed {seed}: CRPS squall {:.4} pysteps {:.4}; per lead time (%): {}",
+                    mean(&ours.crps),
+                    theirs[0],
+                    per_lead.join(" ")
+                );
+                pairs.push((run_means(&ours), theirs));
+            }
+            for (i, label) in labels.iter().enumerate() {
+                let d: Vec<f64> = pairs.iter().map(|(o, t)| o[i] - t[i]).collect();
+                let t = mean(&pairs.iter().map(|(_, t)| t[i]).collect::<Vec<_>>());
+                let n = d.len() as f64;
+                let sampling = 2.0 * (squares(&d) / (n - 1.0)).sqrt() / n.sqrt();
+                println!(
+                    "{service} {end} STEPS, pysteps' draws, {label:<22} mean difference {:+.2} %  (allowed ±3 % + {:.2} %, {} seeds)",
+                    100.0 * mean(&d) / t,
+                    100.0 * sampling / t,
+                    d.len()
+                );
+                if mean(&d).abs() > 0.03 * t.abs() + sampling {
+                    failures.push(format!(
+                        "{service} {end} {label}: mean difference {:+.4} vs {t:.4}",
+                        mean(&d)
+                    ));
+                }
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 0, "no fixture records pysteps' Bowler deviates");
+    assert!(
+        failures.is_empty(),
+        "outside ±3 %:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -152,19 +300,11 @@ fn sprog_and_steps_match_pysteps_scores() {
             .collect();
         let km = reference["km_per_pixel"].as_f64().unwrap();
         let minutes = reference["timestep_minutes"].as_f64().unwrap();
-        let sequence = open_sequence_dir(&dir).unwrap();
-        let mut rain = sequence.values.clone();
-        if sequence.units == "dBZ" {
-            rain.mapv_inplace(|z| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6));
-        }
+        let rain = rain_mmh(&dir);
         let transform = DbTransform::default();
         for case in reference["cases"].as_array().unwrap() {
             let end = case["end_index"].as_u64().unwrap() as usize;
-            let frames_db = rain
-                .slice(s![end - 2..=end, .., ..])
-                .mapv(|r| transform.forward(r));
-            let observed = rain.slice(s![end + 1..end + 1 + n_lead, .., ..]).to_owned();
-            let velocity = LucasKanade::default().estimate(frames_db.view()).unwrap();
+            let (frames_db, observed, velocity) = case_input(&rain, end, n_lead);
             let input = NowcastInput {
                 fields: frames_db.view(),
                 velocity: velocity.view(),
@@ -218,9 +358,9 @@ fn sprog_and_steps_match_pysteps_scores() {
             }
 
             // STEPS: the scores of one 12-member ensemble vary with the random draws (the Bowler motion
-            // perturbation of each member above all), by up to ±15 % in CRPS between seeds on BoM 20. Squall is
-            // run with SEEDS seeds; its mean must be within 3 % of pysteps' plus twice the seed-to-seed standard
-            // deviation (the sampling uncertainty of pysteps' single run).
+            // perturbation of each member above all), by ≈ 12 % (sd) in CRPS between seeds on BoM 20. Squall is
+            // run with SEEDS seeds; its mean must be within 3 % of pysteps' mean over its seeds plus the sampling
+            // allowance of `check_spread`.
             let runs: Vec<Scores> = (0..SEEDS)
                 .map(|k| {
                     let config = StepsConfig {
@@ -313,14 +453,9 @@ fn steps_noise_only_matches_pysteps_on_bom_20() {
     let end = case["end_index"].as_u64().unwrap() as usize;
     let n_lead = case["n_lead"].as_u64().unwrap() as usize;
     let members = reference["members"].as_u64().unwrap() as usize;
-    let sequence = open_sequence_dir(&dir).unwrap();
-    let rain = sequence.values.clone();
+    let rain = rain_mmh(&dir);
     let transform = DbTransform::default();
-    let frames_db = rain
-        .slice(s![end - 2..=end, .., ..])
-        .mapv(|r| transform.forward(r));
-    let observed = rain.slice(s![end + 1..end + 1 + n_lead, .., ..]).to_owned();
-    let velocity = LucasKanade::default().estimate(frames_db.view()).unwrap();
+    let (frames_db, observed, velocity) = case_input(&rain, end, n_lead);
     let input = NowcastInput {
         fields: frames_db.view(),
         velocity: velocity.view(),

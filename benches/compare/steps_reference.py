@@ -25,7 +25,7 @@ The data files are read in place, never copied. Run from the repo root (≈ 10 m
 
     /work/peers-venv/bin/python benches/compare/steps_reference.py [--only bom|rmi|fmi] [--data-dir DIR] [--out DIR]
     # then, to estimate the seed-to-seed spread of pysteps' scores (adds ``steps_extra_seeds`` to each case):
-    /work/peers-venv/bin/python benches/compare/steps_reference.py --only bom --extra-seeds 2
+    /work/peers-venv/bin/python benches/compare/steps_reference.py --only bom --extra-seeds 2 [--cases 20]
 """
 
 from __future__ import annotations
@@ -103,8 +103,24 @@ def scores(forecast_mmh, observed_mmh):
     return {"crps": crps, "fss": fss}
 
 
-def extra_seeds(service, data_dir, out_dir, n_extra, command):
-    """Adds STEPS runs with seeds SEED+1..SEED+n_extra to an existing fixture (``steps_extra_seeds`` per case)."""
+def bps_deviates(seed, members):
+    """pysteps' per-member Bowler deviates ``(eps_par, eps_perp)`` of ``steps.forecast(seed=seed)``, from its seed
+    chain: member j's noise RandomState(s_j) draws ``randint(0, 1e9)``, which seeds the member's motion
+    RandomState; that draws ``randint(0, 1e9)`` (s_{j+1}) and later, in ``initialize_bps``, two
+    ``laplace(scale=1/sqrt(2))``."""
+    out = []
+    for _ in range(members):
+        rs = np.random.RandomState(seed)
+        rs_motion = np.random.RandomState(rs.randint(0, high=int(1e9)))
+        seed = rs_motion.randint(0, high=int(1e9))
+        out.append([float(rs_motion.laplace(scale=1.0 / np.sqrt(2))), float(rs_motion.laplace(scale=1.0 / np.sqrt(2)))])
+    return out
+
+
+def extra_seeds(service, data_dir, out_dir, n_extra, command, only_cases=None):
+    """Adds STEPS runs with seeds SEED+1..SEED+n_extra to an existing fixture (``steps_extra_seeds`` per case,
+    keeping the seeds already recorded; every run gets its members' Bowler deviates ``bps_deviates``; only the cases whose end index is in ``only_cases`` when given). The
+    fixture is rewritten after every run, so an interrupted run keeps what it finished."""
     import pysteps
     from pysteps.nowcasts import steps
     from pysteps.utils.transformation import dB_transform
@@ -115,22 +131,36 @@ def extra_seeds(service, data_dir, out_dir, n_extra, command):
     rain, _, _ = load_rain_rate(service, data_dir)
     lk = pysteps.motion.get_method("LK")
     km, minutes = GRID[service]
+    doc["extra_seeds_command"] = command
     for case in doc["cases"]:
         end = case["end_index"]
+        if only_cases and end not in only_cases:
+            continue
         frames_db, _ = dB_transform(rain[end - AR_ORDER:end + 1].copy(), threshold=0.1, zerovalue=-15.0)
         observed = rain[end + 1:end + 1 + N_LEAD]
         uv = np.asarray(lk(frames_db))
-        runs = []
+        runs = case.setdefault("steps_extra_seeds", [])
+        case["steps"]["bps_deviates"] = bps_deviates(SEED, N_MEMBERS)
+        for r in runs:
+            r["bps_deviates"] = bps_deviates(r["seed"], N_MEMBERS)
+        done = {r["seed"] for r in runs}
         for seed in range(SEED + 1, SEED + 1 + n_extra):
+            if seed in done:
+                continue
+            t0 = time.perf_counter()
             fc = steps.forecast(frames_db.copy(), uv, N_LEAD, n_ens_members=N_MEMBERS, n_cascade_levels=N_LEVELS,
                                 precip_thr=-10.0, kmperpixel=km, timestep=minutes, noise_method="nonparametric",
                                 vel_pert_method="bps", mask_method="incremental", probmatching_method="cdf",
                                 ar_order=AR_ORDER, seed=seed, num_workers=1)
+            seconds = time.perf_counter() - t0
             fc = dB_transform(fc, threshold=-10.0, inverse=True)[0]
-            runs.append({"seed": seed, **scores(fc, observed)})
-            print(service, end, "seed", seed, "crps mean", np.mean(runs[-1]["crps"]), flush=True)
-        case["steps_extra_seeds"] = runs
-    doc["extra_seeds_command"] = command
+            runs.append({"seed": seed, "seconds": seconds, "bps_deviates": bps_deviates(seed, N_MEMBERS),
+                         **scores(fc, observed)})
+            runs.sort(key=lambda r: r["seed"])
+            print(service, end, "seed", seed, "crps mean", np.mean(runs[-1]["crps"]), f"{seconds:.0f} s", flush=True)
+            with open(path, "w") as f:
+                json.dump(doc, f, indent=1)
+                f.write("\n")
     with open(path, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
@@ -199,11 +229,12 @@ def main() -> int:
     ap.add_argument("--only", choices=sorted(CASES))
     ap.add_argument("--extra-seeds", type=int, default=0,
                     help="add STEPS runs with this many further seeds to the existing fixtures")
+    ap.add_argument("--cases", type=int, nargs="+", help="with --extra-seeds: only these end indices")
     args = ap.parse_args()
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
     for service in ([args.only] if args.only else list(CASES)):
         if args.extra_seeds:
-            print("wrote", extra_seeds(service, args.data_dir, args.out, args.extra_seeds, command), flush=True)
+            print("wrote", extra_seeds(service, args.data_dir, args.out, args.extra_seeds, command, args.cases), flush=True)
             continue
         print("wrote", run_service(service, args.data_dir, args.out, command), flush=True)
     return 0

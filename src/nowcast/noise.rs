@@ -446,6 +446,31 @@ impl MotionPerturbation {
         timestep_minutes: f64,
         parameters: BpsParameters,
     ) -> Result<Self> {
+        let mut laplace = || {
+            let u: f64 = rng.random::<f64>() - 0.5;
+            -u.signum() * (1.0 - 2.0 * u.abs()).max(f64::MIN_POSITIVE).ln()
+                / std::f64::consts::SQRT_2
+        };
+        let (eps_parallel, eps_perpendicular) = (laplace(), laplace());
+        Self::from_deviates(
+            (eps_parallel, eps_perpendicular),
+            km_per_pixel,
+            timestep_minutes,
+            parameters,
+        )
+    }
+
+    /// A perturbation with given unit-variance deviates `(ε_∥, ε_⊥)`, e.g. to replay another implementation's
+    /// draws.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if `km_per_pixel` or `timestep_minutes` is not positive or a deviate is not finite.
+    pub fn from_deviates(
+        (eps_parallel, eps_perpendicular): (f64, f64),
+        km_per_pixel: f64,
+        timestep_minutes: f64,
+        parameters: BpsParameters,
+    ) -> Result<Self> {
         for (name, v) in [
             ("km_per_pixel", km_per_pixel),
             ("timestep_minutes", timestep_minutes),
@@ -454,12 +479,11 @@ impl MotionPerturbation {
                 return Err(Error::parameter(name, v, "must be positive"));
             }
         }
-        let mut laplace = || {
-            let u: f64 = rng.random::<f64>() - 0.5;
-            -u.signum() * (1.0 - 2.0 * u.abs()).max(f64::MIN_POSITIVE).ln()
-                / std::f64::consts::SQRT_2
-        };
-        let (eps_parallel, eps_perpendicular) = (laplace(), laplace());
+        for v in [eps_parallel, eps_perpendicular] {
+            if !v.is_finite() {
+                return Err(Error::parameter("deviate", v, "must be finite"));
+            }
+        }
         Ok(MotionPerturbation {
             eps_parallel,
             eps_perpendicular,

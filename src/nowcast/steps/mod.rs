@@ -211,6 +211,40 @@ impl Steps {
         n_lead_times: usize,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Array4<f32>> {
+        self.run(input, n_lead_times, None, progress)
+    }
+
+    /// [`Self::forecast_db`] with given Bowler deviates `(ε_∥, ε_⊥)` per member instead of the member's own
+    /// draws, e.g. another implementation's, so that two implementations can be compared member by member with
+    /// identical motion perturbations (the noise is still Squall's). Needs motion perturbations on.
+    ///
+    /// # Errors
+    /// As [`Self::forecast_db`]; [`Error::Parameter`] if `deviates` does not hold one finite pair per member or
+    /// motion perturbations are off.
+    pub fn forecast_db_with_deviates(
+        &self,
+        input: &NowcastInput,
+        n_lead_times: usize,
+        deviates: &[(f64, f64)],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Array4<f32>> {
+        if deviates.len() != self.config.members || self.config.motion_perturbation.is_none() {
+            return Err(Error::parameter(
+                "deviates",
+                deviates.len(),
+                "one pair per member, with motion perturbations on",
+            ));
+        }
+        self.run(input, n_lead_times, Some(deviates), progress)
+    }
+
+    fn run(
+        &self,
+        input: &NowcastInput,
+        n_lead_times: usize,
+        deviates: Option<&[(f64, f64)]>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Array4<f32>> {
         let c = &self.config;
         check_counts(c.members, n_lead_times)?;
         let mut analysis = Analysis::new(
@@ -248,6 +282,7 @@ impl Steps {
             flow: c
                 .motion_perturbation
                 .map(|_| FlowFrame::new(input.velocity)),
+            deviates,
             velocity: input.velocity,
             km_per_pixel: input.km_per_pixel,
             timestep_minutes: input.timestep_minutes,
@@ -313,6 +348,8 @@ struct Shared<'a> {
     spectral: &'a SpectralAr,
     noise: Option<&'a NoiseFilter>,
     flow: Option<FlowFrame>,
+    /// Given Bowler deviates per member, instead of the member's draws.
+    deviates: Option<&'a [(f64, f64)]>,
     velocity: ndarray::ArrayView3<'a, f32>,
     km_per_pixel: f64,
     timestep_minutes: f64,
@@ -333,8 +370,14 @@ impl Shared<'_> {
         let n_levels = plan.n_levels();
         let mut noise_rng = member_rng(c.seed, 2 * m as u64);
         let mut motion_rng = member_rng(c.seed, 2 * m as u64 + 1);
-        let perturbation = match (c.motion_perturbation, &self.flow) {
-            (Some(p), Some(_)) => Some(MotionPerturbation::new(
+        let perturbation = match (c.motion_perturbation, &self.flow, self.deviates) {
+            (Some(p), Some(_), Some(d)) => Some(MotionPerturbation::from_deviates(
+                d[m],
+                self.km_per_pixel,
+                self.timestep_minutes,
+                p,
+            )?),
+            (Some(p), Some(_), None) => Some(MotionPerturbation::new(
                 &mut motion_rng,
                 self.km_per_pixel,
                 self.timestep_minutes,
@@ -488,4 +531,115 @@ pub fn member_rng(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
     rng
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nowcast::noise::BpsParameters;
+
+    /// A member's perturbed advection against pysteps' STEPS main loop on the analytic scene of
+    /// `benches/compare/steps_bps_reference.py` (`testdata/reference/steps_bps_pysteps.json`): same Bowler
+    /// deviates, so the same velocity per lead time (`V + g(t · timestep) ε / s`, t in minutes) and the same
+    /// cumulative displacement; the NaN area per lead time must be equal to a few pixels, the sampled field and
+    /// displacement equal to float rounding.
+    #[test]
+    fn perturbed_advection_matches_pysteps_main_loop() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/reference/steps_bps_pysteps.json"
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let n = doc["grid"].as_u64().unwrap() as usize;
+        let km = doc["km_per_pixel"].as_f64().unwrap();
+        let minutes = doc["timestep_minutes"].as_f64().unwrap();
+        let n_lead = doc["n_lead"].as_u64().unwrap() as usize;
+        let tau = std::f64::consts::TAU;
+        let nf = n as f64;
+        let velocity = Array3::from_shape_fn((2, n, n), |(k, r, c)| {
+            let (r, c) = (r as f64, c as f64);
+            (if k == 0 {
+                3.0 + 2.0 * (tau * r / nf).sin()
+            } else {
+                -2.0 + 1.5 * (tau * c / nf).cos()
+            }) as f32
+        });
+        let field = ndarray::Array2::from_shape_fn((n, n), |(r, c)| {
+            let (rf, cf) = (r as f64, c as f64);
+            if r + c < 20 {
+                f32::NAN
+            } else {
+                (10.0 * (tau * cf / 37.0).sin() * (tau * rf / 23.0).cos() + 0.05 * cf) as f32
+            }
+        });
+        let domain_mask = field.mapv(f32::is_nan);
+        let flow = FlowFrame::new(velocity.view());
+        let extrapolator = Extrapolator::default();
+        let samples: Vec<usize> = (4..n).step_by(12).collect();
+        for run in doc["runs"].as_array().unwrap() {
+            let d = &run["deviates"];
+            let deviates = (d[0].as_f64().unwrap(), d[1].as_f64().unwrap());
+            let perturbation = MotionPerturbation::from_deviates(
+                deviates,
+                km,
+                minutes,
+                BpsParameters::BOWLER_2006,
+            )
+            .unwrap();
+            let mut advection = MemberAdvection::new(
+                &extrapolator,
+                Some(&flow),
+                velocity.view(),
+                Some(perturbation),
+            );
+            let mut out = ndarray::Array2::<f32>::zeros((n, n));
+            for t in 0..n_lead {
+                let mut values = field.as_slice().unwrap().to_vec();
+                advection
+                    .step(t, &mut values, &domain_mask, out.view_mut())
+                    .unwrap();
+                let nan = out.iter().filter(|v| v.is_nan()).count() as i64;
+                let theirs = run["nan_pixels"][t].as_i64().unwrap();
+                assert!(
+                    (nan - theirs).abs() <= 3,
+                    "{deviates:?} lead {t}: NaN {nan} vs {theirs}"
+                );
+                let expected = run["field_samples"][t].as_array().unwrap();
+                let mut k = 0;
+                for &r in &samples {
+                    for &c in &samples {
+                        let ours = out[[r, c]];
+                        match expected[k].as_f64() {
+                            None => {
+                                assert!(ours.is_nan(), "{deviates:?} lead {t} ({r}, {c}): {ours}")
+                            }
+                            Some(v) if ours.is_finite() => assert!(
+                                (f64::from(ours) - v).abs() < 2e-3,
+                                "{deviates:?} lead {t} ({r}, {c}): {ours} vs {v}"
+                            ),
+                            // A departure point on the edge of the NaN area may fall either side.
+                            Some(_) => {}
+                        }
+                        k += 1;
+                    }
+                }
+            }
+            let expected = &run["displacement_samples"];
+            for axis in 0..2 {
+                let mut k = 0;
+                for &r in &samples {
+                    for &c in &samples {
+                        let v = expected[axis][k].as_f64().unwrap();
+                        let ours = f64::from(advection.displacement[[axis, r, c]]);
+                        assert!(
+                            (ours - v).abs() < 1e-3,
+                            "{deviates:?} displacement {axis} ({r}, {c}): {ours} vs {v}"
+                        );
+                        k += 1;
+                    }
+                }
+            }
+        }
+    }
 }
