@@ -752,23 +752,22 @@ fn map_runs(
                 // A local vector: its length stays in a register while the pairs are written.
                 let mut pairs = std::mem::take(&mut level.pairs);
                 let before = pairs.len();
-                for (row, &y_cell) in (row0..=row1).zip(&ys[row0..=row1]) {
+                // Slice iterators: inclusive ranges cost an extra test per step.
+                for (row, &y_cell) in (row0..).zip(&ys[row0..=row1]) {
                     let dy = y_cell - y;
                     let dyz2 = dz2 + dy * dy;
                     if dyz2 > r2 {
                         continue;
                     }
-                    for (col, &x_cell) in (col0..=col1).zip(&xs[col0..=col1]) {
+                    let first_cell = (row * nx + col0) as u32;
+                    for (cell, &x_cell) in (first_cell..).zip(&xs[col0..=col1]) {
                         let dx = x_cell - x;
                         let d2 = dyz2 + dx * dx;
                         if d2 > r2 {
                             continue;
                         }
                         if let Some(weight) = weigh(d2, inv_r2) {
-                            pairs.push(CellWeight {
-                                cell: (row * nx + col) as u32,
-                                weight,
-                            });
+                            pairs.push(CellWeight { cell, weight });
                         }
                     }
                 }
@@ -786,8 +785,9 @@ fn map_runs(
 /// A weighting function tabulated over d²/R² ∈ \[0, 1\] (linear interpolation between 4097 samples; the
 /// tabulation error is below 10⁻⁶ of the peak weight for the Barnes Gaussians).
 struct WeightTable {
-    /// Per interval: the weight at its start and the difference to the next sample.
-    samples: Vec<[f32; 2]>,
+    /// Per interval: the weight at its start and the difference to the next sample (a fixed size, so that the
+    /// clamped index needs no bounds check).
+    samples: Box<[[f32; 2]; WeightTable::STEPS]>,
 }
 
 impl WeightTable {
@@ -796,9 +796,7 @@ impl WeightTable {
     fn new(weighting: Weighting) -> WeightTable {
         let at = |i: usize| weighting.weight(i as f64 / Self::STEPS as f64, 1.0) as f32;
         WeightTable {
-            samples: (0..Self::STEPS)
-                .map(|i| [at(i), at(i + 1) - at(i)])
-                .collect(),
+            samples: Box::new(std::array::from_fn(|i| [at(i), at(i + 1) - at(i)])),
         }
     }
 
