@@ -448,28 +448,23 @@ impl GridMapping {
     }
 }
 
-/// Adds every bin's weighted sums to the `[Σ w·sum, Σ w·valid]` of its cells in one level, in bin order; marks
-/// the cells reached by no-echo gates in `no_echo` when it is not empty. Bins without a valid gate add nothing
-/// (their terms would be zeros).
-fn weigh_level(
+/// Calls `apply(bin sums, pairs)` for every bin of one level with a valid gate, in bin order; marks the cells
+/// reached by no-echo gates in `no_echo` when it is not empty. Bins without a valid gate add nothing to a
+/// weighted mean (their terms would be zeros) and have no mean for the nearest value.
+fn for_each_bin(
     level: &[LevelPairs],
     sums: &[BinSum],
-    accumulators: &mut [[f32; 2]],
     no_echo: &mut [bool],
+    mut apply: impl FnMut(BinSum, &[CellWeight]),
 ) {
     for pairs in level {
         let mut start = 0;
         for (&bin, &end) in pairs.bins.iter().zip(&pairs.ends) {
-            let (start_now, end) = (start, end as usize);
-            start = end;
+            let cells = &pairs.pairs[start..end as usize];
+            start = end as usize;
             let b = sums[bin as usize];
-            let cells = &pairs.pairs[start_now..end];
             if b.valid > 0.0 {
-                for &CellWeight { cell, weight } in cells {
-                    let acc = &mut accumulators[cell as usize];
-                    acc[0] += weight * b.sum;
-                    acc[1] += weight * b.valid;
-                }
+                apply(b, cells);
             }
             if b.no_echo > 0.0 && !no_echo.is_empty() {
                 for p in cells {
@@ -480,37 +475,38 @@ fn weigh_level(
     }
 }
 
-/// Keeps, per cell of one level, the mean of the nearest bin with a valid gate as `[value, squared distance]`;
-/// marks the cells reached by no-echo gates in `no_echo` when it is not empty.
+/// Adds every bin's weighted sums to the `[Σ w·sum, Σ w·valid]` of its cells in one level, in bin order.
+fn weigh_level(
+    level: &[LevelPairs],
+    sums: &[BinSum],
+    accumulators: &mut [[f32; 2]],
+    no_echo: &mut [bool],
+) {
+    for_each_bin(level, sums, no_echo, |b, cells| {
+        for &CellWeight { cell, weight } in cells {
+            let acc = &mut accumulators[cell as usize];
+            acc[0] += weight * b.sum;
+            acc[1] += weight * b.valid;
+        }
+    });
+}
+
+/// Keeps, per cell of one level, the mean of the nearest bin with a valid gate as `[value, squared distance]`.
 fn nearest_level(
     level: &[LevelPairs],
     sums: &[BinSum],
     accumulators: &mut [[f32; 2]],
     no_echo: &mut [bool],
 ) {
-    for pairs in level {
-        let mut start = 0;
-        for (&bin, &end) in pairs.bins.iter().zip(&pairs.ends) {
-            let (start_now, end) = (start, end as usize);
-            start = end;
-            let b = sums[bin as usize];
-            let cells = &pairs.pairs[start_now..end];
-            if b.valid > 0.0 {
-                let mean = b.sum / b.valid;
-                for &CellWeight { cell, weight: d2 } in cells {
-                    let acc = &mut accumulators[cell as usize];
-                    if d2 < acc[1] {
-                        *acc = [mean, d2];
-                    }
-                }
-            }
-            if b.no_echo > 0.0 && !no_echo.is_empty() {
-                for p in cells {
-                    no_echo[p.cell as usize] = true;
-                }
+    for_each_bin(level, sums, no_echo, |b, cells| {
+        let mean = b.sum / b.valid;
+        for &CellWeight { cell, weight: d2 } in cells {
+            let acc = &mut accumulators[cell as usize];
+            if d2 < acc[1] {
+                *acc = [mean, d2];
             }
         }
-    }
+    });
 }
 
 /// Circular difference of two azimuths in degrees, in \[0, 180\].
