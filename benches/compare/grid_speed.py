@@ -9,12 +9,14 @@ times in-process after one warm-up, the volume read once beforehand.
 Squall: ``target/release/examples/grid_timing FILE RUNS barnes2 [BIN_FRACTION]`` (build it first with
 ``cargo build --release --example grid_timing``), same grid, same weighting and radius of influence, the volume
 read once beforehand; it reports the median of RUNS cold runs (mapping built, then applied) and of RUNS warm runs
-(the mapping reused). Both are run in this one invocation, alternately, so that the machine's load affects both.
-Prints the medians and the ratios Py-ART / Squall.
+(the mapping reused), RUNS = ``--squall-runs`` per call. Both are run in this one invocation, alternately, so that
+the machine's load affects both. Prints the medians and the ratios Py-ART / Squall. With ``--baseline OTHER`` another
+``grid_timing`` build (e.g. the main branch's, copied aside) is run alternately too, and its medians and the ratios
+baseline / Squall are printed: that ratio depends little on the load.
 
 Run from the repo root::
 
-    /work/peers-venv/bin/python benches/compare/grid_speed.py [--runs 5] [--bin-fraction 0.7]
+    /work/peers-venv/bin/python benches/compare/grid_speed.py [--runs 5] [--bin-fraction 0.7] [--baseline PATH]
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--bin-fraction", default=None, help="Squall's GridConfig::bin_fraction (default: its default)")
     ap.add_argument("--squall", default=os.path.join(REPO_ROOT, "target", "release", "examples", "grid_timing"))
+    ap.add_argument("--squall-runs", type=int, default=3, help="cold and warm runs per grid_timing call (median)")
+    ap.add_argument("--baseline", default=None, help="another grid_timing binary to time alternately")
     args = ap.parse_args()
     import pyart
 
@@ -54,24 +58,33 @@ def main() -> int:
         )
         return time.perf_counter() - t0
 
-    def squall_once() -> dict:
-        cmd = [args.squall, path, "1", "barnes2"] + ([args.bin_fraction] if args.bin_fraction else [])
+    def squall_once(binary: str) -> dict:
+        cmd = [binary, path, str(args.squall_runs), "barnes2"] + ([args.bin_fraction] if args.bin_fraction else [])
         return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
 
     pyart_once()
-    squall_once()
-    py, cold, warm, info = [], [], [], {}
+    squall_once(args.squall)
+    py, cold, warm, base_cold, base_warm, info = [], [], [], [], [], {}
     for _ in range(args.runs):
         py.append(pyart_once())
-        info = squall_once()
+        info = squall_once(args.squall)
         cold.append(info["cold_median_s"])
         warm.append(info["warm_median_s"])
+        if args.baseline:
+            base = squall_once(args.baseline)
+            base_cold.append(base["cold_median_s"])
+            base_warm.append(base["warm_median_s"])
     py_m, cold_m, warm_m = statistics.median(py), statistics.median(cold), statistics.median(warm)
     print(f"KLBB -> 41 x 201 x 201 at 1 km, Barnes2, median of {args.runs} alternating runs "
           f"(Squall: {info.get('threads')} threads, {info.get('bins')} bins, {info.get('weights')} weights)")
     print(f"  Py-ART grid_from_radars        {py_m:8.3f} s")
     print(f"  Squall cold (build + apply)    {cold_m:8.3f} s   ratio {py_m / cold_m:6.1f}x")
     print(f"  Squall warm (mapping reused)   {warm_m:8.3f} s   ratio {py_m / warm_m:6.1f}x")
+    if args.baseline:
+        bc, bw = statistics.median(base_cold), statistics.median(base_warm)
+        print(f"  baseline cold                  {bc:8.3f} s   baseline / Squall {bc / cold_m:5.2f}x")
+        print(f"  baseline warm                  {bw:8.3f} s   baseline / Squall {bw / warm_m:5.2f}x")
+    print(f"  load average {os.getloadavg()[0]:.1f} (1 min)")
     return 0
 
 

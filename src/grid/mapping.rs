@@ -97,15 +97,6 @@ impl ScanGeometry {
     }
 }
 
-/// One mapped (cell, bin, weight) triple: cell index `row · nx + col` in its level, bin index, and the weight
-/// (for [`Weighting::Nearest`] the squared distance, m²).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Pair {
-    cell: u32,
-    bin: u32,
-    weight: f32,
-}
-
 /// The polar → Cartesian mapping of one radar's scan geometry onto a 3-D grid.
 ///
 /// Gates are grouped in small polar bins ([`GridConfig::bin_fraction`]); every bin spreads its values to the grid
@@ -142,7 +133,7 @@ pub struct GridMapping {
     azimuths_deg: Vec<Vec<f32>>,
     sweeps: Vec<SweepBins>,
     n_bins: usize,
-    /// Per level, the pairs found by each build task.
+    /// Per level, the weights found by each build task.
     levels: Vec<Vec<LevelPairs>>,
     radar_xy_m: (f64, f64),
     radar_altitude_m: f64,
@@ -341,7 +332,11 @@ impl GridMapping {
 
     /// Number of (cell, bin) weights stored.
     pub fn n_weights(&self) -> usize {
-        self.levels.iter().flatten().map(Vec::len).sum()
+        self.levels
+            .iter()
+            .flatten()
+            .map(|level| level.pairs.len())
+            .sum()
     }
 
     /// The radar's position in grid projection coordinates, m.
@@ -404,57 +399,114 @@ impl GridMapping {
             .collect()
     }
 
-    /// Weighted means (or nearest values) per cell from the bin sums.
+    /// Weighted means (or nearest values) per cell from the bin sums, level by level on all threads.
     fn interpolate(&self, sums: &[BinSum], no_echo_value: Option<f32>) -> Array3<f32> {
         let (ny, nx) = self.spec.shape();
+        let n = ny * nx;
         let nearest = self.config.weighting == Weighting::Nearest;
         let mut values = Array3::from_elem((self.heights_m.len(), ny, nx), f32::NAN);
         values
             .axis_iter_mut(Axis(0))
             .into_par_iter()
             .zip(self.levels.par_iter())
-            .for_each(|(mut plane, level)| {
-                let n = ny * nx;
-                let mut numerator = vec![0.0f32; n];
-                let mut denominator = vec![if nearest { f32::INFINITY } else { 0.0 }; n];
-                let mut no_echo = vec![false; n];
-                for pair in level.iter().flatten() {
-                    let (c, b, w) = (pair.cell as usize, sums[pair.bin as usize], pair.weight);
-                    if b.valid == 0.0 && b.no_echo == 0.0 {
-                        continue;
+            .for_each_init(
+                || (Vec::new(), Vec::new()),
+                |(accumulators, no_echo), (mut plane, level)| {
+                    // Cells reached by no-echo gates matter only when they get a value.
+                    no_echo.clear();
+                    if no_echo_value.is_some() {
+                        no_echo.resize(n, false);
                     }
-                    no_echo[c] |= b.no_echo > 0.0;
+                    accumulators.clear();
                     if nearest {
-                        if b.valid > 0.0 && w < denominator[c] {
-                            denominator[c] = w;
-                            numerator[c] = b.sum / b.valid;
-                        }
+                        accumulators.resize(n, [f32::NAN, f32::INFINITY]);
+                        nearest_level(level, sums, accumulators, no_echo);
                     } else {
-                        numerator[c] += w * b.sum;
-                        denominator[c] += w * b.valid;
+                        accumulators.resize(n, [0.0, 0.0]);
+                        weigh_level(level, sums, accumulators, no_echo);
                     }
-                }
-                for (c, out) in plane.iter_mut().enumerate() {
-                    let has_value = if nearest {
-                        denominator[c].is_finite()
-                    } else {
-                        denominator[c] > 0.0
-                    };
-                    *out = if has_value {
-                        if nearest {
-                            numerator[c]
+                    let empty = no_echo_value.unwrap_or(f32::NAN);
+                    for (c, (out, &[value, weight])) in
+                        plane.iter_mut().zip(accumulators.iter()).enumerate()
+                    {
+                        let has_value = if nearest {
+                            weight.is_finite()
                         } else {
-                            numerator[c] / denominator[c]
-                        }
-                    } else if no_echo[c] {
-                        no_echo_value.unwrap_or(f32::NAN)
-                    } else {
-                        f32::NAN
-                    };
-                }
-            });
+                            weight > 0.0
+                        };
+                        *out = if has_value {
+                            if nearest { value } else { value / weight }
+                        } else if no_echo.get(c).copied().unwrap_or(false) {
+                            empty
+                        } else {
+                            f32::NAN
+                        };
+                    }
+                },
+            );
         values
     }
+}
+
+/// Calls `apply(bin sums, pairs)` for every bin of one level with a valid gate, in bin order; marks the cells
+/// reached by no-echo gates in `no_echo` when it is not empty. Bins without a valid gate add nothing to a
+/// weighted mean (their terms would be zeros) and have no mean for the nearest value.
+fn for_each_bin(
+    level: &[LevelPairs],
+    sums: &[BinSum],
+    no_echo: &mut [bool],
+    mut apply: impl FnMut(BinSum, &[CellWeight]),
+) {
+    for pairs in level {
+        let mut start = 0;
+        for (&bin, &end) in pairs.bins.iter().zip(&pairs.ends) {
+            let cells = &pairs.pairs[start..end as usize];
+            start = end as usize;
+            let b = sums[bin as usize];
+            if b.valid > 0.0 {
+                apply(b, cells);
+            }
+            if b.no_echo > 0.0 && !no_echo.is_empty() {
+                for p in cells {
+                    no_echo[p.cell as usize] = true;
+                }
+            }
+        }
+    }
+}
+
+/// Adds every bin's weighted sums to the `[Σ w·sum, Σ w·valid]` of its cells in one level, in bin order.
+fn weigh_level(
+    level: &[LevelPairs],
+    sums: &[BinSum],
+    accumulators: &mut [[f32; 2]],
+    no_echo: &mut [bool],
+) {
+    for_each_bin(level, sums, no_echo, |b, cells| {
+        for &CellWeight { cell, weight } in cells {
+            let acc = &mut accumulators[cell as usize];
+            acc[0] += weight * b.sum;
+            acc[1] += weight * b.valid;
+        }
+    });
+}
+
+/// Keeps, per cell of one level, the mean of the nearest bin with a valid gate as `[value, squared distance]`.
+fn nearest_level(
+    level: &[LevelPairs],
+    sums: &[BinSum],
+    accumulators: &mut [[f32; 2]],
+    no_echo: &mut [bool],
+) {
+    for_each_bin(level, sums, no_echo, |b, cells| {
+        let mean = b.sum / b.valid;
+        for &CellWeight { cell, weight: d2 } in cells {
+            let acc = &mut accumulators[cell as usize];
+            if d2 < acc[1] {
+                *acc = [mean, d2];
+            }
+        }
+    });
 }
 
 /// Circular difference of two azimuths in degrees, in \[0, 180\].
@@ -559,8 +611,25 @@ fn index_span(centre: f64, half: f64, n: usize) -> Option<(usize, usize)> {
 /// Bins handled by one parallel task while the mapping is built (at least: tasks hold whole runs).
 const BINS_PER_TASK: usize = 16_384;
 
-/// The pairs of one grid level found by one build task, in bin order.
-type LevelPairs = Vec<Pair>;
+/// The weights of one grid level found by one build task, grouped by bin in bin order: applying the mapping
+/// streams 8 bytes per weight and reads each bin's sums once per level.
+#[derive(Debug, Clone, Default)]
+struct LevelPairs {
+    /// The bins reaching the level, increasing.
+    bins: Vec<u32>,
+    /// Per bin, the end of its pairs in `pairs` (they start at the previous bin's end).
+    ends: Vec<u32>,
+    /// The cells the bins reach, with their weights.
+    pairs: Vec<CellWeight>,
+}
+
+/// One cell a bin reaches: its index `row · nx + col` in the level and the weight (for [`Weighting::Nearest`]
+/// the squared distance, m²).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CellWeight {
+    cell: u32,
+    weight: f32,
+}
 
 /// The grid as the build tasks see it.
 struct Lattice<'a> {
@@ -627,7 +696,7 @@ fn map_bins(
         (0..nz).map(|_| Vec::with_capacity(chunks.len())).collect();
     for chunk in chunks {
         for (level, pairs) in levels.iter_mut().zip(chunk) {
-            if !pairs.is_empty() {
+            if !pairs.bins.is_empty() {
                 level.push(pairs);
             }
         }
@@ -652,7 +721,7 @@ fn map_runs(
     } = lattice;
     let (ny, nx) = (ys.len(), xs.len());
     let (inv_dx, inv_dy) = (1.0 / spec.dx, 1.0 / spec.dy);
-    let mut levels: Vec<LevelPairs> = vec![Vec::new(); heights_m.len()];
+    let mut levels: Vec<LevelPairs> = vec![LevelPairs::default(); heights_m.len()];
     for run in runs {
         let r = run.roi_m;
         let r2 = r * r;
@@ -677,29 +746,32 @@ fn map_runs(
                 }
                 let dz2 = (z - c.height_m).powi(2);
                 // A local vector: its length stays in a register while the pairs are written.
-                let mut pairs = std::mem::take(level);
-                for (row, &y_cell) in (row0..=row1).zip(&ys[row0..=row1]) {
+                let mut pairs = std::mem::take(&mut level.pairs);
+                let before = pairs.len();
+                // Slice iterators: inclusive ranges cost an extra test per step.
+                for (row, &y_cell) in (row0..).zip(&ys[row0..=row1]) {
                     let dy = y_cell - y;
                     let dyz2 = dz2 + dy * dy;
                     if dyz2 > r2 {
                         continue;
                     }
-                    for (col, &x_cell) in (col0..=col1).zip(&xs[col0..=col1]) {
+                    let first_cell = (row * nx + col0) as u32;
+                    for (cell, &x_cell) in (first_cell..).zip(&xs[col0..=col1]) {
                         let dx = x_cell - x;
                         let d2 = dyz2 + dx * dx;
                         if d2 > r2 {
                             continue;
                         }
                         if let Some(weight) = weigh(d2, inv_r2) {
-                            pairs.push(Pair {
-                                cell: (row * nx + col) as u32,
-                                bin: bin as u32,
-                                weight,
-                            });
+                            pairs.push(CellWeight { cell, weight });
                         }
                     }
                 }
-                *level = pairs;
+                if pairs.len() > before {
+                    level.bins.push(bin as u32);
+                    level.ends.push(pairs.len() as u32);
+                }
+                level.pairs = pairs;
             }
         }
     }
@@ -709,8 +781,9 @@ fn map_runs(
 /// A weighting function tabulated over d²/R² ∈ \[0, 1\] (linear interpolation between 4097 samples; the
 /// tabulation error is below 10⁻⁶ of the peak weight for the Barnes Gaussians).
 struct WeightTable {
-    /// Per interval: the weight at its start and the difference to the next sample.
-    samples: Vec<[f32; 2]>,
+    /// Per interval: the weight at its start and the difference to the next sample (a fixed size, so that the
+    /// clamped index needs no bounds check).
+    samples: Box<[[f32; 2]; WeightTable::STEPS]>,
 }
 
 impl WeightTable {
@@ -719,9 +792,7 @@ impl WeightTable {
     fn new(weighting: Weighting) -> WeightTable {
         let at = |i: usize| weighting.weight(i as f64 / Self::STEPS as f64, 1.0) as f32;
         WeightTable {
-            samples: (0..Self::STEPS)
-                .map(|i| [at(i), at(i + 1) - at(i)])
-                .collect(),
+            samples: Box::new(std::array::from_fn(|i| [at(i), at(i + 1) - at(i)])),
         }
     }
 

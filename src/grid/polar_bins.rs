@@ -1,6 +1,8 @@
 //! Gates grouped into small polar bins (a few neighbouring rays × a few gates) no larger than a set fraction of
 //! the radius of influence, so that the grid mapping weighs bins rather than every single gate.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -299,18 +301,36 @@ pub(crate) fn aggregate(
         for (position, &ray) in order.iter().enumerate() {
             let values = moment.values.row(ray as usize);
             let status = moment.status.row(ray as usize);
+            let values = values
+                .as_slice()
+                .map_or_else(|| Cow::Owned(values.to_vec()), Cow::Borrowed);
+            let status = status
+                .as_slice()
+                .map_or_else(|| Cow::Owned(status.to_vec()), Cow::Borrowed);
             for run in &bins.runs {
                 let bin = &mut out[(run.first_bin + position as u32 / run.rays_per_bin) as usize];
-                for g in run.gate_start as usize..run.gate_end as usize {
-                    match status[g] {
-                        GateStatus::Valid if values[g].is_finite() => {
-                            bin.sum += values[g];
-                            bin.valid += 1.0;
-                        }
-                        GateStatus::NoEcho => bin.no_echo += 1.0,
-                        _ => {}
-                    }
+                let gates = run.gate_start as usize..run.gate_end as usize;
+                // Without branches: the other gates add +0, which leaves the sums (never −0) unchanged.
+                let BinSum {
+                    mut sum,
+                    mut valid,
+                    mut no_echo,
+                } = *bin;
+                for (&value, &status) in values[gates.clone()].iter().zip(&status[gates]) {
+                    let ok = status == GateStatus::Valid && value.is_finite();
+                    sum += if ok { value } else { 0.0 };
+                    valid += if ok { 1.0 } else { 0.0 };
+                    no_echo += if status == GateStatus::NoEcho {
+                        1.0
+                    } else {
+                        0.0
+                    };
                 }
+                *bin = BinSum {
+                    sum,
+                    valid,
+                    no_echo,
+                };
             }
         }
     });
