@@ -344,7 +344,7 @@ impl Nowcaster {
                 scan_time,
             }));
         }
-        let share = self.process_volume(&volume, &radar)?;
+        let share = self.process_volume(volume, &radar)?;
         self.snapshot.clock = Some(clock);
         let mut updates = Vec::new();
         if late {
@@ -438,10 +438,10 @@ impl Nowcaster {
     }
 
     /// QC and gridding of one volume.
-    fn process_volume(&mut self, volume: &PolarVolume, radar: &RadarEntry) -> Result<Share> {
+    fn process_volume(&mut self, mut volume: PolarVolume, radar: &RadarEntry) -> Result<Share> {
         let clock = Instant::now();
         let qc = &self.config.qc;
-        let (processed, moment) = if qc.enabled {
+        let moment = if qc.enabled {
             let config = dualpol::Config {
                 band: Some(radar.band),
                 temperature: TemperatureProfile::StandardAtmosphere {
@@ -451,28 +451,24 @@ impl Nowcaster {
                     dbzh: qc.reflectivity.clone(),
                     ..dualpol::MomentNames::default()
                 },
+                // the mosaic reads the corrected reflectivity and the PIA (its quality) only
+                outputs: dualpol::Outputs::REFLECTIVITY,
                 ..dualpol::Config::default()
             };
-            let mut processed = dualpol::process(volume, &config)?;
+            dualpol::process_in_place(&mut volume, &config)?;
             if radar.band != Band::S {
-                add_attenuation_quality(
-                    &mut processed,
-                    qc.pia_full_weight_db,
-                    qc.pia_zero_weight_db,
-                );
+                add_attenuation_quality(&mut volume, qc.pia_full_weight_db, qc.pia_zero_weight_db);
             }
-            (Some(processed), DBZH_CORRECTED)
+            DBZH_CORRECTED
         } else {
             volume.validate()?;
-            (None, qc.reflectivity.as_str())
+            qc.reflectivity.as_str()
         };
         let qc_s = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let contribution = self.mosaic.contribution(
-            processed.as_ref().unwrap_or(volume),
-            moment,
-            Some(NO_ECHO_DBZ),
-        )?;
+        let contribution = self
+            .mosaic
+            .contribution(&volume, moment, Some(NO_ECHO_DBZ))?;
         Ok(Share {
             scan_time: volume.start_time,
             qc_s,
