@@ -206,5 +206,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  latency  {:6.2} s (from the last volume's arrival to the update: its decode, QC, gridding and the cycle)",
         med(&|r| r.3)
     );
+    let n_radars = config.radars.len() as f64;
+    println!(
+        "  latency CPU ≈ {:.2} s (the cycle's stages after gridding + one volume's mean QC and gridding; decode not \
+         included)",
+        med(&|r| r.0.cpu_s[2..].iter().sum::<f64>() + (r.0.cpu_s[0] + r.0.cpu_s[1]) / n_radars)
+    );
     Ok(())
 }
