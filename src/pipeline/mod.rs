@@ -244,7 +244,7 @@ impl Nowcaster {
         &self.spec
     }
 
-    /// The cell tracker (all tracks so far).
+    /// The cell tracker: the active tracks and those ended within `history.ended_tracks_s`.
     pub fn tracker(&self) -> &Tracker {
         &self.snapshot.core.tracker
     }
