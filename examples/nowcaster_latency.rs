@@ -10,7 +10,9 @@
 //! and fed to the Nowcaster. Printed per cycle: the time of each stage, the decoding, and the wall-clock time of
 //! the whole cycle (all volumes ingested one after another, as if they all arrived at once); then the medians over
 //! the cycles with an ensemble (cycle 3 on; cycle 1 also builds the grid mappings), and the latency: the time from the
-//! last volume's arrival to the update.
+//! last volume's arrival to the update. The medians give each stage's wall-clock time and its CPU time (all
+//! threads, user + system): on a shared machine the wall-clock figures grow with the load, the CPU figures much
+//! less, and the time on an idle machine lies between CPU / cores and CPU.
 
 use std::time::Instant;
 
@@ -31,6 +33,17 @@ fn median(mut v: Vec<f64>) -> f64 {
     } else {
         v[v.len() / 2]
     }
+}
+
+/// The load averages of `/proc/loadavg` (1, 5, 15 min), or "unknown".
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or("unknown".to_owned(), |s| {
+        s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    })
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -161,14 +174,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("no cycle with a nowcast: give at least 3 cycles".into());
     }
     let med = |f: &dyn Fn(&Row) -> f64| median(rows.iter().map(f).collect());
-    println!("\nmedian over {} cycles with an ensemble:", rows.len());
-    println!("  decode   {:6.2} s", med(&|r| r.1));
-    for (i, (name, _)) in rows[0].0.stages().iter().enumerate() {
-        println!("  {name:<8} {:6.2} s", med(&|r| r.0.stages()[i].1));
-    }
     println!(
-        "  stages   {:6.2} s (sum of the stages)",
-        med(&|r| r.0.total_s())
+        "\nmedian over {} cycles with an ensemble (load average {}):",
+        rows.len(),
+        load_average()
+    );
+    println!("  {:<11} {:>7} {:>7}", "stage", "wall s", "CPU s");
+    println!("  {:<11} {:7.2}", "decode", med(&|r| r.1));
+    for (i, (name, _)) in rows[0].0.stages().iter().enumerate() {
+        println!(
+            "  {name:<11} {:7.2} {:7.2}",
+            med(&|r| r.0.stages()[i].1),
+            med(&|r| r.0.cpu_s[i])
+        );
+    }
+    let cpu_total = med(&|r| r.0.cpu_s.iter().sum());
+    println!(
+        "  {:<11} {:7.2} {:7.2} (sum of the stages; on an idle {}-core machine between {:.2} and {:.2} s)",
+        "stages",
+        med(&|r| r.0.total_s()),
+        cpu_total,
+        cores(),
+        cpu_total / cores() as f64,
+        cpu_total
     );
     println!(
         "  wall     {:6.2} s (decode + ingest of all volumes of a cycle)",
@@ -177,6 +205,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "  latency  {:6.2} s (from the last volume's arrival to the update: its decode, QC, gridding and the cycle)",
         med(&|r| r.3)
+    );
+    let n_radars = config.radars.len() as f64;
+    println!(
+        "  latency CPU ≈ {:.2} s (the cycle's stages after gridding + one volume's mean QC and gridding; decode not \
+         included)",
+        med(&|r| r.0.cpu_s[2..].iter().sum::<f64>() + (r.0.cpu_s[0] + r.0.cpu_s[1]) / n_radars)
     );
     Ok(())
 }

@@ -620,6 +620,19 @@ impl Tracker {
         Ok(ids)
     }
 
+    /// Forgets the ended tracks last seen before `before` (with their history) and the merge and split events
+    /// before it, so that a long-running tracker's state stays bounded; returns how many tracks were removed.
+    /// Active tracks are untouched (their links, velocities and histories do not depend on ended tracks), so the
+    /// next scans are linked as without pruning; only the lookups of removed tracks ([`Tracker::track`]) and the
+    /// ids in the remaining tracks' `parents`/`children` that point to them change.
+    pub fn prune_ended(&mut self, before: DateTime<Utc>) -> usize {
+        let n = self.tracks.len();
+        self.tracks
+            .retain(|t| t.is_active() || t.last().time.is_none_or(|last| last >= before));
+        self.events.retain(|e| e.time >= before);
+        n - self.tracks.len()
+    }
+
     fn track_mut(&mut self, id: u64) -> Option<&mut Track> {
         self.tracks
             .binary_search_by_key(&id, |t| t.id)

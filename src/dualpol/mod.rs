@@ -20,5 +20,5 @@ pub mod rainrate;
 /// Gate temperature from a sounding or a standard atmosphere.
 pub mod temperature;
 
-pub use process::{Config, MomentNames, process};
+pub use process::{Config, MomentNames, Outputs, process, process_in_place};
 pub use temperature::TemperatureProfile;

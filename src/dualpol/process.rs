@@ -85,6 +85,53 @@ pub struct Config {
     pub weights: HydroclassWeights,
     /// Rain-rate estimator.
     pub rain: RainEstimator,
+    /// Which of the optional moments to derive (all by default); leaving out the ones a caller does not read
+    /// saves their computation (the classification and the rain rate are most of the chain's cost).
+    pub outputs: Outputs,
+}
+
+/// The optional moments of [`process`]: `PIA` and `DBZH_CORR` are always derived; each flag adds one more.
+/// KDP is estimated when any of `kdp`, `classification` or `rain_rate` is set. The moments derived are the same
+/// whichever others are left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Outputs {
+    /// `PHIDP_CORR`.
+    pub phidp: bool,
+    /// `KDP`.
+    pub kdp: bool,
+    /// `ZDR_CORR`.
+    pub zdr: bool,
+    /// `HCLASS`.
+    pub classification: bool,
+    /// `RATE`.
+    pub rain_rate: bool,
+}
+
+impl Outputs {
+    /// Every optional moment.
+    pub const ALL: Outputs = Outputs {
+        phidp: true,
+        kdp: true,
+        zdr: true,
+        classification: true,
+        rain_rate: true,
+    };
+
+    /// Only the attenuation-corrected reflectivity and the path-integrated attenuation.
+    pub const REFLECTIVITY: Outputs = Outputs {
+        phidp: false,
+        kdp: false,
+        zdr: false,
+        classification: false,
+        rain_rate: false,
+    };
+}
+
+impl Default for Outputs {
+    fn default() -> Self {
+        Outputs::ALL
+    }
 }
 
 impl Default for Config {
@@ -102,12 +149,14 @@ impl Default for Config {
             },
             weights: HydroclassWeights::default(),
             rain: RainEstimator::Blended,
+            outputs: Outputs::ALL,
         }
     }
 }
 
 /// Runs the dual-polarisation chain on every sweep and returns a copy of the volume with the derived moments added
-/// ([`names`]): `PHIDP_CORR`, `KDP`, `PIA`, `DBZH_CORR`, `ZDR_CORR`, `HCLASS`, `RATE`. The input is not modified.
+/// ([`names`]): `PHIDP_CORR`, `KDP`, `PIA`, `DBZH_CORR`, `ZDR_CORR`, `HCLASS`, `RATE` (those of
+/// [`Config::outputs`]). The input is not modified ([`process_in_place`] adds them to a volume the caller owns).
 ///
 /// Per sweep: the echo mask ([`filter::echo_mask`]); ΦDP unfolding, offset and smoothing
 /// ([`phidp::process_phidp`]); KDP ([`phidp::kdp`]) with negative values removed in rain
@@ -134,6 +183,17 @@ impl Default for Config {
 /// # Ok::<(), squall::Error>(())
 /// ```
 pub fn process(volume: &PolarVolume, config: &Config) -> Result<PolarVolume> {
+    let mut out = volume.clone();
+    process_in_place(&mut out, config)?;
+    Ok(out)
+}
+
+/// [`process`] on a volume the caller owns: the derived moments ([`Config::outputs`]) are added to `volume`
+/// (replacing moments of the same names), saving the copy of the volume. On error the volume is unchanged.
+///
+/// # Errors
+/// As [`process`].
+pub fn process_in_place(volume: &mut PolarVolume, config: &Config) -> Result<()> {
     volume.validate()?;
     config.temperature.validate()?;
     let band = match config.band.or(volume.band()) {
@@ -148,20 +208,20 @@ pub fn process(volume: &PolarVolume, config: &Config) -> Result<PolarVolume> {
     };
     // fail early on an unsupported band
     AttenuationCoefficients::for_band(band)?;
+    let altitude_m = volume.site.altitude_m;
     let derived = volume
         .sweeps
         .par_iter()
         .enumerate()
-        .map(|(i, s)| process_sweep(s, i, band, volume.site.altitude_m, config))
+        .map(|(i, s)| process_sweep(s, i, band, altitude_m, config))
         .collect::<Result<Vec<Vec<Moment>>>>()?;
-    let mut out = volume.clone();
-    for (sweep, moments) in out.sweeps.iter_mut().zip(derived) {
+    for (sweep, moments) in volume.sweeps.iter_mut().zip(derived) {
         for m in moments {
             sweep.moments.retain(|old| old.name != m.name);
             sweep.moments.push(m);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The derived moments of one sweep.
@@ -204,13 +264,6 @@ fn process_sweep(
     )?;
     let temperature = config.temperature.sweep_temperature_c(sweep, altitude_m);
     let processed = phidp::process_phidp(phidp_in.values.view(), mask.view(), &config.phidp)?;
-    let kdp_raw = phidp::kdp(
-        &processed,
-        Some(dbzh.values.view()),
-        sweep.gate_spacing_m,
-        &config.kdp,
-    )?;
-    let kdp = phidp::nonnegative_in_rain(kdp_raw.view(), temperature.view())?;
     let rain = Zip::from(&mask)
         .and(&temperature)
         .map_collect(|&m, &t| m && t > 0.0);
@@ -238,41 +291,77 @@ fn process_sweep(
             config.min_delta_phidp_deg,
         )?
     };
+    let outputs = config.outputs;
     let dbzh_corrected = masked(&correction.dbzh, &mask);
-    let zdr_corrected = masked(correction.zdr.as_ref().unwrap_or(&zdr.values), &mask);
-    let classes = hydroclass::classify(
-        &ClassifyInputs {
-            dbzh: dbzh_corrected.view(),
-            zdr: zdr_corrected.view(),
-            kdp: kdp.view(),
-            rhohv: rhohv.values.view(),
-            temperature_c: Some(temperature.view()),
-        },
-        band,
-        &config.weights,
-    )?;
-    let rate = rainrate::rain_rate(
-        &RainInputs {
-            dbzh: dbzh_corrected.view(),
-            zdr: Some(zdr_corrected.view()),
-            kdp: Some(kdp.view()),
-            specific_attenuation_db_per_km: Some(correction.specific_db_per_km.view()),
-        },
-        config.rain,
-        &RainCoefficients::for_band(band)?,
-    )?;
+    let zdr_corrected = (outputs.zdr || outputs.classification || outputs.rain_rate)
+        .then(|| masked(correction.zdr.as_ref().unwrap_or(&zdr.values), &mask));
+    let kdp = if outputs.kdp || outputs.classification || outputs.rain_rate {
+        let kdp_raw = phidp::kdp(
+            &processed,
+            Some(dbzh.values.view()),
+            sweep.gate_spacing_m,
+            &config.kdp,
+        )?;
+        Some(phidp::nonnegative_in_rain(
+            kdp_raw.view(),
+            temperature.view(),
+        )?)
+    } else {
+        None
+    };
+    let classes = match (&zdr_corrected, &kdp) {
+        (Some(zdr_corrected), Some(kdp)) if outputs.classification => Some(hydroclass::classify(
+            &ClassifyInputs {
+                dbzh: dbzh_corrected.view(),
+                zdr: zdr_corrected.view(),
+                kdp: kdp.view(),
+                rhohv: rhohv.values.view(),
+                temperature_c: Some(temperature.view()),
+            },
+            band,
+            &config.weights,
+        )?),
+        _ => None,
+    };
+    let rate = match (&zdr_corrected, &kdp) {
+        (Some(zdr_corrected), Some(kdp)) if outputs.rain_rate => Some(rainrate::rain_rate(
+            &RainInputs {
+                dbzh: dbzh_corrected.view(),
+                zdr: Some(zdr_corrected.view()),
+                kdp: Some(kdp.view()),
+                specific_attenuation_db_per_km: Some(correction.specific_db_per_km.view()),
+            },
+            config.rain,
+            &RainCoefficients::for_band(band)?,
+        )?),
+        _ => None,
+    };
     let moment = |name: &str, units: &str, values: Array2<f32>| {
         derived(name, units, values, &mask, &dbzh.status)
     };
-    Ok(vec![
-        moment(names::PHIDP_CORRECTED, "degrees", processed.phidp_deg),
-        moment(names::KDP, "degrees/km", kdp),
-        moment(names::PIA, "dB", correction.pia_db),
-        moment(names::DBZH_CORRECTED, "dBZ", dbzh_corrected),
-        moment(names::ZDR_CORRECTED, "dB", zdr_corrected),
-        moment(names::HCLASS, "unitless", classes.mapv(f32::from)),
-        moment(names::RATE, "mm/h", rate),
-    ])
+    let mut moments = Vec::with_capacity(7);
+    if outputs.phidp {
+        moments.push(moment(
+            names::PHIDP_CORRECTED,
+            "degrees",
+            processed.phidp_deg,
+        ));
+    }
+    if let Some(kdp) = kdp.filter(|_| outputs.kdp) {
+        moments.push(moment(names::KDP, "degrees/km", kdp));
+    }
+    moments.push(moment(names::PIA, "dB", correction.pia_db));
+    moments.push(moment(names::DBZH_CORRECTED, "dBZ", dbzh_corrected));
+    if let Some(zdr_corrected) = zdr_corrected.filter(|_| outputs.zdr) {
+        moments.push(moment(names::ZDR_CORRECTED, "dB", zdr_corrected));
+    }
+    if let Some(classes) = classes {
+        moments.push(moment(names::HCLASS, "unitless", classes.mapv(f32::from)));
+    }
+    if let Some(rate) = rate {
+        moments.push(moment(names::RATE, "mm/h", rate));
+    }
+    Ok(moments)
 }
 
 /// Values at weather gates, `NaN` elsewhere.

@@ -41,6 +41,12 @@ pub struct NowcasterConfig {
     /// Cell tracking (`[tracker]`, as [`TrackerConfig`]).
     #[serde(default)]
     pub tracker: TrackerConfig,
+    /// Optional polarimetric products.
+    #[serde(default)]
+    pub products: ProductSection,
+    /// How long the state remembers the past.
+    #[serde(default)]
+    pub history: HistorySection,
     /// Warning regions and rules (absent: no warnings).
     #[serde(default)]
     pub warnings: Option<WarningSection>,
@@ -119,6 +125,42 @@ impl Default for CycleSection {
             offset_s: 0.0,
             wait_s: 120.0,
             tolerance_s: 600.0,
+        }
+    }
+}
+
+/// Optional polarimetric products of each cycle (they need `qc.enabled`: they grid the attenuation-corrected ZDR
+/// as well as the reflectivity, which adds one gridding per volume).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProductSection {
+    /// ZDR-column depth ([`crate::products::ZdrColumn`] at the QC freezing level) (false).
+    pub zdr_column: bool,
+    /// Hail differential reflectivity on the 3-D grid ([`crate::products::hdr()`]) (false).
+    pub hdr: bool,
+}
+
+impl ProductSection {
+    /// Whether a product needs the gridded ZDR.
+    pub fn need_zdr(&self) -> bool {
+        self.zdr_column || self.hdr
+    }
+}
+
+/// How long the state keeps what it no longer needs for the next cycles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistorySection {
+    /// Cell tracks that ended (last seen) more than this long before the current cycle are forgotten with their
+    /// history, and so are merge and split events older than this, s (3600): the state stays bounded over a long
+    /// run. Active tracks are kept whatever their age.
+    pub ended_tracks_s: f64,
+}
+
+impl Default for HistorySection {
+    fn default() -> Self {
+        HistorySection {
+            ended_tracks_s: 3600.0,
         }
     }
 }
@@ -393,6 +435,14 @@ impl NowcasterConfig {
         positive("cycle.length_s", c.length_s)?;
         non_negative("cycle.wait_s", c.wait_s)?;
         non_negative("cycle.tolerance_s", c.tolerance_s)?;
+        non_negative("history.ended_tracks_s", self.history.ended_tracks_s)?;
+        if self.products.need_zdr() && !self.qc.enabled {
+            return Err(Error::parameter(
+                "products",
+                format!("{:?}", self.products),
+                "the ZDR column and HDR need qc.enabled = true (they read the attenuation-corrected ZDR)",
+            ));
+        }
         if !c.offset_s.is_finite() {
             return Err(Error::parameter(
                 "cycle.offset_s",

@@ -42,24 +42,24 @@ pub mod config;
 mod motion;
 mod quality;
 mod state;
+mod stopwatch;
 /// What a cycle produces and how.
 pub mod update;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::path::Path;
-use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 pub use config::{
-    CycleSection, GridSection, Method, NowcastSection, NowcasterConfig, QcSection, RadarEntry,
-    ThresholdSection, WarningSection,
+    CycleSection, GridSection, HistorySection, Method, NowcastSection, NowcasterConfig,
+    ProductSection, QcSection, RadarEntry, ThresholdSection, WarningSection,
 };
 pub use update::{NowcastProducts, Products, Timings, Update};
 
 use crate::cells::Tracker;
-use crate::dualpol::process::names::DBZH_CORRECTED;
+use crate::dualpol::process::names::{DBZH_CORRECTED, ZDR_CORRECTED};
 use crate::dualpol::{self, TemperatureProfile};
 use crate::error::{Error, Result};
 use crate::geo::GridSpec;
@@ -68,6 +68,7 @@ use crate::volume::{Band, PolarVolume};
 use crate::warn::WarningState;
 use quality::add_attenuation_quality;
 use state::{Core, LastCycle, Snapshot};
+use stopwatch::Stopwatch;
 use update::{Share, compute_cycle};
 
 /// Reflectivity of the mosaic cells where the radars measured no echo, dBZ (no rain, but seen).
@@ -243,7 +244,7 @@ impl Nowcaster {
         &self.spec
     }
 
-    /// The cell tracker (all tracks so far).
+    /// The cell tracker: the active tracks and those ended within `history.ended_tracks_s`.
     pub fn tracker(&self) -> &Tracker {
         &self.snapshot.core.tracker
     }
@@ -344,7 +345,7 @@ impl Nowcaster {
                 scan_time,
             }));
         }
-        let share = self.process_volume(&volume, &radar)?;
+        let share = self.process_volume(volume, &radar)?;
         self.snapshot.clock = Some(clock);
         let mut updates = Vec::new();
         if late {
@@ -438,10 +439,10 @@ impl Nowcaster {
     }
 
     /// QC and gridding of one volume.
-    fn process_volume(&mut self, volume: &PolarVolume, radar: &RadarEntry) -> Result<Share> {
-        let clock = Instant::now();
+    fn process_volume(&mut self, mut volume: PolarVolume, radar: &RadarEntry) -> Result<Share> {
+        let clock = Stopwatch::start();
         let qc = &self.config.qc;
-        let (processed, moment) = if qc.enabled {
+        let moment = if qc.enabled {
             let config = dualpol::Config {
                 band: Some(radar.band),
                 temperature: TemperatureProfile::StandardAtmosphere {
@@ -451,33 +452,41 @@ impl Nowcaster {
                     dbzh: qc.reflectivity.clone(),
                     ..dualpol::MomentNames::default()
                 },
+                // the mosaic reads the corrected reflectivity and the PIA (its quality), the ZDR products the ZDR
+                outputs: dualpol::Outputs {
+                    zdr: self.config.products.need_zdr(),
+                    ..dualpol::Outputs::REFLECTIVITY
+                },
                 ..dualpol::Config::default()
             };
-            let mut processed = dualpol::process(volume, &config)?;
+            dualpol::process_in_place(&mut volume, &config)?;
             if radar.band != Band::S {
-                add_attenuation_quality(
-                    &mut processed,
-                    qc.pia_full_weight_db,
-                    qc.pia_zero_weight_db,
-                );
+                add_attenuation_quality(&mut volume, qc.pia_full_weight_db, qc.pia_zero_weight_db);
             }
-            (Some(processed), DBZH_CORRECTED)
+            DBZH_CORRECTED
         } else {
             volume.validate()?;
-            (None, qc.reflectivity.as_str())
+            qc.reflectivity.as_str()
         };
-        let qc_s = clock.elapsed().as_secs_f64();
-        let clock = Instant::now();
-        let contribution = self.mosaic.contribution(
-            processed.as_ref().unwrap_or(volume),
-            moment,
-            Some(NO_ECHO_DBZ),
-        )?;
+        let (qc_s, qc_cpu_s) = clock.lap();
+        let clock = Stopwatch::start();
+        let contribution = self
+            .mosaic
+            .contribution(&volume, moment, Some(NO_ECHO_DBZ))?;
+        let zdr = if qc.enabled && self.config.products.need_zdr() {
+            Some(self.mosaic.contribution(&volume, ZDR_CORRECTED, None)?)
+        } else {
+            None
+        };
+        let (grid_s, grid_cpu_s) = clock.lap();
         Ok(Share {
             scan_time: volume.start_time,
             qc_s,
-            grid_s: clock.elapsed().as_secs_f64(),
+            grid_s,
+            qc_cpu_s,
+            grid_cpu_s,
             contribution,
+            zdr,
         })
     }
 

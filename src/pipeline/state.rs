@@ -111,6 +111,10 @@ struct StoredShare {
     scan_time: DateTime<Utc>,
     qc_s: f64,
     grid_s: f64,
+    #[serde(default)]
+    qc_cpu_s: f64,
+    #[serde(default)]
+    grid_cpu_s: f64,
     name: String,
     units: String,
     time: Option<DateTime<Utc>>,
@@ -118,6 +122,18 @@ struct StoredShare {
     /// First row, rows, first column, columns of the crop.
     window: [usize; 4],
     /// `(nz, rows, cols)` of the crop.
+    weighted_sum: Vec<f32>,
+    weight: Vec<f32>,
+    /// The ZDR share (same crop; it has weight only where the reflectivity has a value), when products need it.
+    #[serde(default)]
+    zdr: Option<StoredZdr>,
+}
+
+/// The ZDR share of a [`StoredShare`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StoredZdr {
+    name: String,
+    units: String,
     weighted_sum: Vec<f32>,
     weight: Vec<f32>,
 }
@@ -152,6 +168,8 @@ impl StoredShare {
             scan_time: share.scan_time,
             qc_s: share.qc_s,
             grid_s: share.grid_s,
+            qc_cpu_s: share.qc_cpu_s,
+            grid_cpu_s: share.grid_cpu_s,
             name: c.name.clone(),
             units: c.units.clone(),
             time: c.time,
@@ -159,6 +177,12 @@ impl StoredShare {
             window,
             weighted_sum: crop(&c.weighted_sum),
             weight: crop(&c.weight),
+            zdr: share.zdr.as_ref().map(|z| StoredZdr {
+                name: z.name.clone(),
+                units: z.units.clone(),
+                weighted_sum: crop(&z.weighted_sum),
+                weight: crop(&z.weight),
+            }),
         }
     }
 
@@ -178,6 +202,19 @@ impl StoredShare {
                 .assign(&crop);
             Ok(full)
         };
+        let zdr = self
+            .zdr
+            .map(|z| {
+                Ok::<_, Error>(Contribution {
+                    name: z.name,
+                    units: z.units,
+                    time: self.time,
+                    no_echo_value: None,
+                    weighted_sum: expand(z.weighted_sum)?,
+                    weight: expand(z.weight)?,
+                })
+            })
+            .transpose()?;
         let contribution = Contribution {
             name: self.name,
             units: self.units,
@@ -192,7 +229,10 @@ impl StoredShare {
                 scan_time: self.scan_time,
                 qc_s: self.qc_s,
                 grid_s: self.grid_s,
+                qc_cpu_s: self.qc_cpu_s,
+                grid_cpu_s: self.grid_cpu_s,
                 contribution,
+                zdr,
             },
         ))
     }

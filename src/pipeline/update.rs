@@ -1,9 +1,7 @@
 //! What one scan cycle produces ([`Update`]) and how: mosaic → products → motion → cells → ensemble →
 //! probabilities → warnings.
 
-use std::time::Instant;
-
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use ndarray::{Array2, Array3, Array4, Axis, Zip, s};
 use serde::Serialize;
 
@@ -11,6 +9,7 @@ use super::NO_ECHO_DBZ;
 use super::config::{Method, NowcasterConfig};
 use super::motion::{block_mean, coarse_motion, upsample};
 use super::state::{Core, Frame};
+use super::stopwatch::Stopwatch;
 use crate::cells::{CellFields, FrameCells, Tracker, assess, forecast, identify_2d, measure};
 use crate::error::{Error, Result};
 use crate::geo::{Grid2, Grid3};
@@ -21,7 +20,8 @@ use crate::nowcast::probability::{ensemble_mean, exceedance_probability};
 use crate::nowcast::steps::{NowcastInput, Nowcaster as _, Steps, StepsConfig};
 use crate::nowcast::transform::DbTransform;
 use crate::products::{
-    HailHeights, echo_top, mesh, posh, rain_rate_from_reflectivity, severe_hail_index, vil,
+    HailHeights, ZdrColumn, echo_top, hdr, mesh, posh, rain_rate_from_reflectivity,
+    severe_hail_index, vil,
 };
 use crate::warn::{CellThreat, ProbabilityForecast, WarningInputs, WarningMessage};
 
@@ -51,6 +51,10 @@ pub struct Timings {
     pub probability_s: f64,
     /// Warning update.
     pub warnings_s: f64,
+    /// CPU time of each stage (user + system, all threads of the process), in the order of [`Timings::stages`], s.
+    /// Independent of the machine's load, unlike the wall-clock figures: on an idle machine with `n` cores a stage
+    /// takes between `cpu / n` and `cpu` seconds. `NaN` where the platform does not report it.
+    pub cpu_s: [f64; 9],
 }
 
 impl Timings {
@@ -81,6 +85,15 @@ impl Timings {
             ("warnings", self.warnings_s),
         ]
     }
+
+    /// `(name, CPU seconds)` of every stage, in pipeline order (see [`Timings::cpu_s`]).
+    pub fn cpu_stages(&self) -> [(&'static str, f64); 9] {
+        let mut out = self.stages();
+        for (o, &c) in out.iter_mut().zip(&self.cpu_s) {
+            o.1 = c;
+        }
+        out
+    }
 }
 
 /// The gridded products of one cycle, all on the Nowcaster's grid, `NaN` where no radar sees (the reflectivity is
@@ -102,6 +115,11 @@ pub struct Products {
     /// Rain rate from the lowest level with data (Marshall–Palmer, reflectivity capped at 55 dBZ; 0 where the
     /// radars saw no echo), mm h⁻¹.
     pub rain_rate_mm_h: Grid2,
+    /// ZDR-column depth above the freezing level ([`crate::products::ZdrColumn`]: 1 dB, 40 dBZ), m; with
+    /// `products.zdr_column`.
+    pub zdr_column_m: Option<Grid2>,
+    /// Hail differential reflectivity `(nz, ny, nx)` ([`crate::products::hdr()`]), dB; with `products.hdr`.
+    pub hdr_db: Option<Grid3>,
 }
 
 /// The ensemble nowcast of one cycle and its probabilities.
@@ -161,8 +179,14 @@ pub(crate) struct Share {
     pub qc_s: f64,
     /// Gridding time, s.
     pub grid_s: f64,
+    /// CPU time of the QC, s.
+    pub qc_cpu_s: f64,
+    /// CPU time of the gridding, s.
+    pub grid_cpu_s: f64,
     /// The radar's share of the mosaic.
     pub contribution: Contribution,
+    /// Its share of the ZDR mosaic (attenuation-corrected ZDR), when a product needs it.
+    pub zdr: Option<Contribution>,
 }
 
 /// Computes one cycle from its radars' shares (in configuration order) and advances `core`.
@@ -179,17 +203,27 @@ pub(crate) fn compute_cycle(
         grid_s: shares.iter().map(|(_, s)| s.grid_s).sum(),
         ..Timings::default()
     };
-    let clock = Instant::now();
+    timings.cpu_s[0] = shares.iter().map(|(_, s)| s.qc_cpu_s).sum();
+    timings.cpu_s[1] = shares.iter().map(|(_, s)| s.grid_cpu_s).sum();
+    let clock = Stopwatch::start();
     let parts: Vec<&Contribution> = shares.iter().map(|(_, s)| &s.contribution).collect();
     let mut reflectivity = mosaic.merge(&parts)?;
     reflectivity.time = Some(time);
-    timings.mosaic_s = clock.elapsed().as_secs_f64();
+    let zdr_parts: Vec<&Contribution> = shares.iter().filter_map(|(_, s)| s.zdr.as_ref()).collect();
+    let zdr = if config.products.need_zdr() && !zdr_parts.is_empty() {
+        let mut zdr = mosaic.merge(&zdr_parts)?;
+        zdr.time = Some(time);
+        Some(zdr)
+    } else {
+        None
+    };
+    (timings.mosaic_s, timings.cpu_s[2]) = clock.lap();
 
-    let clock = Instant::now();
-    let products = products_of(config, reflectivity)?;
-    timings.products_s = clock.elapsed().as_secs_f64();
+    let clock = Stopwatch::start();
+    let products = products_of(config, reflectivity, zdr.as_ref())?;
+    (timings.products_s, timings.cpu_s[3]) = clock.lap();
 
-    let clock = Instant::now();
+    let clock = Stopwatch::start();
     let length_s = config.cycle.length_s;
     core.push_frame(
         Frame {
@@ -206,22 +240,22 @@ pub(crate) fn compute_cycle(
         }
         _ => None,
     };
-    timings.motion_s = clock.elapsed().as_secs_f64();
+    (timings.motion_s, timings.cpu_s[4]) = clock.lap();
 
-    let clock = Instant::now();
+    let clock = Stopwatch::start();
     let cells = track_cells(config, &mut core.tracker, &products, time, motion.as_ref())?;
-    timings.cells_s = clock.elapsed().as_secs_f64();
+    (timings.cells_s, timings.cpu_s[5]) = clock.lap();
 
     let mut nowcast = None;
     let mut nowcast_note = None;
     match (&frames_db, &motion) {
         (Some(frames), Some(velocity)) if frames.dim().0 >= 3 => {
-            let clock = Instant::now();
+            let clock = Stopwatch::start();
             let ensemble = run_ensemble(config, frames, velocity, &transform)?;
-            timings.ensemble_s = clock.elapsed().as_secs_f64();
-            let clock = Instant::now();
+            (timings.ensemble_s, timings.cpu_s[6]) = clock.lap();
+            let clock = Stopwatch::start();
             nowcast = Some(probabilities(config, ensemble, velocity.clone())?);
-            timings.probability_s = clock.elapsed().as_secs_f64();
+            (timings.probability_s, timings.cpu_s[7]) = clock.lap();
         }
         _ => {
             nowcast_note = Some(format!(
@@ -231,7 +265,7 @@ pub(crate) fn compute_cycle(
         }
     }
 
-    let clock = Instant::now();
+    let clock = Stopwatch::start();
     let mut warnings = Vec::new();
     if let Some(state) = &mut core.warnings {
         let threats = cells
@@ -247,7 +281,7 @@ pub(crate) fn compute_cycle(
         };
         warnings = state.update(time, &inputs)?;
     }
-    timings.warnings_s = clock.elapsed().as_secs_f64();
+    (timings.warnings_s, timings.cpu_s[8]) = clock.lap();
 
     let radars_used: Vec<String> = shares.iter().map(|(id, _)| (*id).to_owned()).collect();
     let radars_missing = config
@@ -270,8 +304,13 @@ pub(crate) fn compute_cycle(
     })
 }
 
-/// Composite, echo top, VIL, hail indices and rain rate of the mosaic.
-fn products_of(config: &NowcasterConfig, reflectivity: Grid3) -> Result<Products> {
+/// Composite, echo top, VIL, hail indices and rain rate of the mosaic, and the ZDR products the configuration asks
+/// for (from the ZDR mosaic).
+fn products_of(
+    config: &NowcasterConfig,
+    reflectivity: Grid3,
+    zdr: Option<&Grid3>,
+) -> Result<Products> {
     let heights = &reflectivity.heights_m;
     let values = reflectivity.values.view();
     let field = |name: &str, units: &str, values: Array2<f32>| {
@@ -319,6 +358,25 @@ fn products_of(config: &NowcasterConfig, reflectivity: Grid3) -> Result<Products
                 };
             }
         });
+    let zdr_column_m = match zdr {
+        Some(zdr) if config.products.zdr_column => Some(field(
+            "zdr_column_depth",
+            "m",
+            ZdrColumn::new(freezing).depth(values, zdr.values.view(), heights)?,
+        )?),
+        _ => None,
+    };
+    let hdr_db = match zdr {
+        Some(zdr) if config.products.hdr => Some(Grid3 {
+            spec: zdr.spec.clone(),
+            heights_m: zdr.heights_m.clone(),
+            name: "hdr".to_owned(),
+            units: "dB".to_owned(),
+            time: zdr.time,
+            values: hdr(values, zdr.values.view())?,
+        }),
+        _ => None,
+    };
     Ok(Products {
         composite: composite(&reflectivity),
         echo_top_m: field(
@@ -330,6 +388,8 @@ fn products_of(config: &NowcasterConfig, reflectivity: Grid3) -> Result<Products
         mesh_mm: field("mesh", "mm", mesh_mm)?,
         posh_percent: field("posh", "%", posh_percent)?,
         rain_rate_mm_h: field("rainfall_rate", "mm/h", rain)?,
+        zdr_column_m,
+        hdr_db,
         reflectivity,
     })
 }
@@ -371,12 +431,15 @@ fn track_cells(
         .iter()
         .map(|t| assess(t, &tracks, &threat_config))
         .collect();
+    let events = tracker.events()[n_events..].to_vec();
+    let keep = TimeDelta::milliseconds((config.history.ended_tracks_s * 1000.0).round() as i64);
+    tracker.prune_ended(time - keep);
     Ok(FrameCells {
         time,
         cells,
         forecasts,
         threats,
-        events: tracker.events()[n_events..].to_vec(),
+        events,
     })
 }
 
