@@ -93,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let report = replay(&mut state, &frames, Hazard::HeavyRain, &events, 1800)?;
         println!(
             "{name:<14} {} reissues {}, {:.1} s",
-            line(&report.verification),
+            line(&report.verification, rain.timestep_s * stride as i64),
             report.reissues,
             started.elapsed().as_secs_f64()
         );
@@ -114,16 +114,17 @@ fn rain_rate(seq: GridSequence) -> squall::Result<GridSequence> {
     }
 }
 
-fn line(v: &WarningVerification) -> String {
+fn line(v: &WarningVerification, update_s: i64) -> String {
     let min = |s: Option<&i64>| s.map_or("-".into(), |s| format!("{}", s / 60));
     format!(
-        "events {:>4} warned {:>4} warnings {:>3} verified {:>3}  POD {:.3} FAR {:.3} CSI {:.3}  lead min/median/max \
+        "events {:>4} warned {:>4} warnings {:>3} verified {:>3}  POD {:.3} (≥ 1 update ahead {:.3}) FAR {:.3} CSI {:.3}  lead min/median/max \
          {}/{:.0}/{} min",
         v.events,
         v.warned_events,
         v.warnings,
         v.verified_warnings,
         v.pod(),
+        v.pod_with_lead(update_s),
         v.far(),
         v.csi(),
         min(v.lead_times_s.first()),

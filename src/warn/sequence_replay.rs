@@ -34,7 +34,10 @@ pub fn tile_areas(spec: &GridSpec, tile_px: usize) -> Result<Vec<MappedArea>> {
     let mut out = Vec::new();
     for r0 in (0..spec.ny).step_by(tile_px) {
         for c0 in (0..spec.nx).step_by(tile_px) {
-            let (r1, c1) = ((r0 + tile_px).min(spec.ny) - 1, (c0 + tile_px).min(spec.nx) - 1);
+            let (r1, c1) = (
+                (r0 + tile_px).min(spec.ny) - 1,
+                (c0 + tile_px).min(spec.nx) - 1,
+            );
             let ring = [(r0, c0), (r0, c1), (r1, c1), (r1, c0), (r0, c0)]
                 .iter()
                 .map(|&(r, c)| spec.lonlat(r, c))
@@ -59,11 +62,7 @@ pub fn tile_areas(spec: &GridSpec, tile_px: usize) -> Result<Vec<MappedArea>> {
 
 /// The `quantile` (in [0, 1], 1 = maximum) of the finite values of `field` over an area's cells; `None` when it
 /// has none. The nearest-rank quantile: the smallest value with at least that fraction of the values at or below.
-fn area_quantile(
-    field: ndarray::ArrayView2<f32>,
-    area: &MappedArea,
-    quantile: f64,
-) -> Option<f32> {
+fn area_quantile(field: ndarray::ArrayView2<f32>, area: &MappedArea, quantile: f64) -> Option<f32> {
     let mut values: Vec<f32> = area
         .cells
         .iter()
@@ -219,7 +218,9 @@ pub fn persistence_frames(
             let probability = p
                 .broadcast((n_lead_times, rain.spec.ny, rain.spec.nx))
                 .map(|b| b.to_owned())
-                .ok_or_else(|| Error::parameter("n_lead_times", n_lead_times, "cannot broadcast"))?;
+                .ok_or_else(|| {
+                    Error::parameter("n_lead_times", n_lead_times, "cannot broadcast")
+                })?;
             Ok(ReplayFrame {
                 time: rain.times[start],
                 inputs: WarningInputs {
@@ -267,4 +268,3 @@ pub fn crop(
         .to_owned();
     GridSequence::new(spec, &rain.name, &rain.units, rain.times.clone(), values)
 }
-
