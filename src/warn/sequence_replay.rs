@@ -1,7 +1,7 @@
 //! Warnings replayed over a recorded radar sequence: the domain tiled into square regions, a nowcast run at each
 //! start time and turned into exceedance probabilities, and the events read from the later frames of the same
 //! sequence (a region has an event at a frame when a quantile of its rain rate reaches the warning threshold).
-//! [`replay()`](super::replay()) then scores the warnings with the NWS storm-based scores (POD, FAR, CSI, lead
+//! [`replay`](fn@crate::warn::replay) then scores the warnings with the NWS storm-based scores (POD, FAR, CSI, lead
 //! times).
 
 use ndarray::{Array3, Axis, s};
