@@ -184,6 +184,13 @@ impl WarningVerification {
         }
     }
 
+    /// Fraction of the events warned at least `lead_s` seconds ahead; NaN without events. With `lead_s` = one
+    /// update interval it leaves out the events a warning only caught as they happened (the hits of persistence).
+    pub fn pod_with_lead(&self, lead_s: i64) -> f64 {
+        let ahead = self.lead_times_s.iter().filter(|&&l| l >= lead_s).count();
+        ratio(ahead as f64, self.events as f64)
+    }
+
     /// Mean lead time of the warned events, seconds; NaN without warned events.
     pub fn mean_lead_time_s(&self) -> f64 {
         ratio(
@@ -264,6 +271,15 @@ mod tests {
         assert_eq!(r.mean_lead_time_s(), 1800.0);
         assert_eq!(r.median_lead_time_s(), 1800.0);
         assert_eq!(r.mean_lead_time_all_events_s(), 900.0);
+        // Leads 25 and 35 min of 4 events.
+        assert_eq!(
+            (
+                r.pod_with_lead(0),
+                r.pod_with_lead(30 * 60),
+                r.pod_with_lead(36 * 60)
+            ),
+            (0.5, 0.25, 0.0)
+        );
     }
 
     #[test]

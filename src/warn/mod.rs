@@ -49,6 +49,8 @@ pub mod message;
 pub mod replay;
 /// Per-hazard rules (serde configuration).
 pub mod rules;
+/// Replay over a recorded radar sequence: tiled regions, nowcast probabilities, events from later frames.
+pub mod sequence_replay;
 /// The streaming warning state machine.
 pub mod state;
 
@@ -60,4 +62,5 @@ pub use inputs::{
 pub use message::{Change, MsgType, Reference, WarningMessage};
 pub use replay::{ReplayFrame, ReplayReport, replay, warnings_of};
 pub use rules::{Hazard, HazardRule, Level, LevelRule, WarningConfig};
+pub use sequence_replay::{crop, nowcast_frames, persistence_frames, rain_events, tile_areas};
 pub use state::{ActiveWarning, WarningState};
