@@ -92,11 +92,17 @@ fn median_abs(a: &[f64], b: &[f64]) -> f64 {
 
 struct Comparison {
     kdp_vulpiani_corr: f64,
+    kdp_vulpiani_corr_valid: f64,
+    kdp_maesaka_corr: f64,
     kdp_ls_vs_bringi_corr: f64,
     zphi_within_1db: f64,
     zphi_median_abs_db: f64,
     pyart_within_1db: f64,
     pyart_median_abs_db: f64,
+    pyart_valid_within_1db: f64,
+    pyart_valid_share: f64,
+    maesaka_within_1db: f64,
+    peers_within_1db: f64,
     linear_within_1db: f64,
     class_agreement: f64,
 }
@@ -140,6 +146,27 @@ fn compare(
     );
     let kdp_vulpiani_corr = correlation(&a, &b);
     let n_kdp = a.len();
+    // where the peer's ΦDP is valid: wradlib's reconstruction within 10° of Py-ART's monotonic fit (Maesaka) at
+    // every gate of the ray up to this one that Py-ART kept (`wradlib_consistent`, computed by the peer script)
+    let consistent: Vec<bool> = fixture["sample"]["wradlib_consistent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64() == Some(1))
+        .collect();
+    let (a, b) = pairs(
+        &ours(vulpiani, "KDP", &rays, &gates),
+        &column(fixture, "kdp_wradlib_vulpiani"),
+        |i| rain(i) && consistent[i],
+    );
+    let kdp_vulpiani_corr_valid = correlation(&a, &b);
+    let n_kdp_valid = a.len();
+    let (a, b) = pairs(
+        &ours(vulpiani, "KDP", &rays, &gates),
+        &column(fixture, "kdp_pyart_maesaka"),
+        rain,
+    );
+    let kdp_maesaka_corr = correlation(&a, &b);
     let (a, b) = pairs(
         &ours(zphi, "KDP", &rays, &gates),
         &column(fixture, "kdp_csu_bringi"),
@@ -168,6 +195,29 @@ fn compare(
     );
     let pyart_within_1db = share_within(&a, &b, 1.0);
     let pyart_median = median_abs(&a, &b);
+    let n_pyart = a.len();
+    let (a, b) = pairs(
+        &ours(pyart, "DBZH_CORR", &rays, &gates),
+        &column(fixture, "dbzh_pyart_zphi"),
+        |i| consistent[i],
+    );
+    let pyart_valid_within_1db = share_within(&a, &b, 1.0);
+    let pyart_valid_median = median_abs(&a, &b);
+    let pyart_valid_share = a.len() as f64 / n_pyart as f64;
+    let n_valid = a.len();
+    let (a, b) = pairs(
+        &ours(pyart, "DBZH_CORR", &rays, &gates),
+        &column(fixture, "dbzh_pyart_zphi_maesaka"),
+        |_| true,
+    );
+    let maesaka_within_1db = share_within(&a, &b, 1.0);
+    // the two peers against each other: Py-ART's ZPHI on wradlib's ΦDP and on Py-ART's own (Maesaka) ΦDP
+    let (a, b) = pairs(
+        &column(fixture, "dbzh_pyart_zphi"),
+        &column(fixture, "dbzh_pyart_zphi_maesaka"),
+        |_| true,
+    );
+    let peers_within_1db = share_within(&a, &b, 1.0);
     let peer_classes: Vec<Option<f64>> = hid.iter().map(|&c| Some(c as f64)).collect();
     let (a, b) = pairs(classes, &peer_classes, |i| hid[i] != 0);
     let agree = a.iter().zip(&b).filter(|(x, y)| x == y).count();
@@ -179,6 +229,17 @@ fn compare(
     let mut confusion: Vec<_> = confusion.into_iter().collect();
     confusion.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     confusion.truncate(5);
+    eprintln!(
+        "{label}: end to end, ZPHI with Py-ART's conventions, each its own ΦDP, where the peer's ΦDP is valid: \
+         {:.1} % within 1 dB of Py-ART (on wradlib's ΦDP), median |Δ| {pyart_valid_median:.2} dB ({n_valid} gates, \
+         {:.1} % of {n_pyart}); vs Py-ART on its own Maesaka ΦDP: {:.1} % within 1 dB (all gates); the two peers \
+         agree within 1 dB at {:.1} %; KDP corr in rain vs wradlib where its ΦDP is valid {kdp_vulpiani_corr_valid:.3} \
+         ({n_kdp_valid} gates), vs Py-ART Maesaka {kdp_maesaka_corr:.3}",
+        100.0 * pyart_valid_within_1db,
+        100.0 * pyart_valid_share,
+        100.0 * maesaka_within_1db,
+        100.0 * peers_within_1db,
+    );
     eprintln!(
         "{label}: KDP corr in rain vs wradlib Vulpiani (same method) {kdp_vulpiani_corr:.3} ({n_kdp} gates); \
          adaptive LS vs CSU Bringi {kdp_ls_vs_bringi_corr:.3}; ZPHI Z vs Py-ART: {:.1} % within 1 dB, median \
@@ -193,11 +254,17 @@ fn compare(
     );
     Comparison {
         kdp_vulpiani_corr,
+        kdp_vulpiani_corr_valid,
+        kdp_maesaka_corr,
         kdp_ls_vs_bringi_corr,
         zphi_within_1db,
         zphi_median_abs_db,
         pyart_within_1db,
         pyart_median_abs_db: pyart_median,
+        pyart_valid_within_1db,
+        pyart_valid_share,
+        maesaka_within_1db,
+        peers_within_1db,
         linear_within_1db,
         class_agreement,
     }
