@@ -102,7 +102,6 @@ struct Comparison {
     pyart_valid_within_1db: f64,
     pyart_valid_share: f64,
     maesaka_within_1db: f64,
-    peers_within_1db: f64,
     linear_within_1db: f64,
     class_agreement: f64,
 }
@@ -264,7 +263,6 @@ fn compare(
         pyart_valid_within_1db,
         pyart_valid_share,
         maesaka_within_1db,
-        peers_within_1db,
         linear_within_1db,
         class_agreement,
     }
@@ -359,7 +357,9 @@ fn runs(volume: &PolarVolume, base: &Config, fixture: &Value) -> [PolarVolume; 4
         kdp: KdpMethod::Vulpiani(VulpianiKdp {
             window_m: (winlen - 1.0) * spacing,
             iterations: wradlib["niter"].as_u64().unwrap() as usize,
-            ..VulpianiKdp::default()
+            // wradlib's physical bounds th1, th2 (its defaults, attributed to Vulpiani et al. 2012)
+            min_kdp: -2.0,
+            max_kdp: 20.0,
         }),
         ..base.clone()
     };
@@ -393,8 +393,8 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
         ..Config::default()
     };
     let (all, rain, median) = same_phase("X ZG170", &volume, &base, &fixture);
-    assert!(all >= 0.95 && rain >= 0.95, "{all} {rain}");
-    assert!(median <= 0.15, "{median}");
+    assert!(all >= 0.98 && rain >= 0.98, "{all} {rain}");
+    assert!(median <= 0.1, "{median}");
     let chain = runs(&volume, &base, &fixture);
     // classes from the run whose reflectivity is corrected as Py-ART's (the peer classified Py-ART's Z)
     let classes = ours(
@@ -405,6 +405,21 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
     );
     let c = compare("X ZG170", &fixture, &chain, &classes);
     assert!(c.kdp_vulpiani_corr >= 0.95, "{}", c.kdp_vulpiani_corr);
+    assert!(
+        c.kdp_vulpiani_corr_valid >= 0.98,
+        "{}",
+        c.kdp_vulpiani_corr_valid
+    );
+    assert!(c.kdp_maesaka_corr >= 0.9, "{}", c.kdp_maesaka_corr);
+    // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path):
+    // 94.7 % within 1 dB, short of 95 % (see testdata/reference/README.md)
+    assert!(c.pyart_valid_share >= 0.85, "{}", c.pyart_valid_share);
+    assert!(
+        c.pyart_valid_within_1db >= 0.94,
+        "{}",
+        c.pyart_valid_within_1db
+    );
+    assert!(c.maesaka_within_1db >= 0.75, "{}", c.maesaka_within_1db);
     assert!(
         c.kdp_ls_vs_bringi_corr >= 0.95,
         "{}",
@@ -418,7 +433,7 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
     // Testud's ZPHI differs from Py-ART's by design (see AttenuationMethod::ZphiPyArt): more attenuation
     // near the radar, a median difference of 1.7 dB on this volume
     assert!(c.zphi_median_abs_db <= 2.5, "{}", c.zphi_median_abs_db);
-    assert!(c.class_agreement >= 0.9, "{}", c.class_agreement);
+    assert!(c.class_agreement >= 0.95, "{}", c.class_agreement);
 }
 
 #[test]
@@ -469,7 +484,22 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
         .map(|(&r, g)| (codes[[r, g]] != 0).then_some(f64::from(codes[[r, g]])))
         .collect();
     let c = compare("C MLL", &fixture, &chain, &classes);
-    assert!(c.kdp_vulpiani_corr >= 0.9, "{}", c.kdp_vulpiani_corr);
+    assert!(c.kdp_vulpiani_corr >= 0.905, "{}", c.kdp_vulpiani_corr);
+    assert!(
+        c.kdp_vulpiani_corr_valid >= 0.915,
+        "{}",
+        c.kdp_vulpiani_corr_valid
+    );
+    assert!(c.kdp_maesaka_corr >= 0.83, "{}", c.kdp_maesaka_corr);
+    // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path): the
+    // clutter-built phase of wradlib's reconstruction is left out (about half the sampled gates)
+    assert!(c.pyart_valid_share >= 0.45, "{}", c.pyart_valid_share);
+    assert!(
+        c.pyart_valid_within_1db >= 0.95,
+        "{}",
+        c.pyart_valid_within_1db
+    );
+    assert!(c.maesaka_within_1db >= 0.85, "{}", c.maesaka_within_1db);
     // the CSU FIR filter and our adaptive least squares are different estimators: reported, loosely bounded
     assert!(
         c.kdp_ls_vs_bringi_corr >= 0.65,

@@ -31,6 +31,10 @@ pub struct PhidpConfig {
     pub offset_gates: usize,
     /// Number of preceding unfolded gates whose median is the reference for unfolding the next gate; 5.
     pub reference_gates: usize,
+    /// Runs of fewer consecutive weather gates along a ray than this are left out of the phase (isolated gates of
+    /// noise or clutter that pass the echo filter would otherwise pull the filled phase); 5 by default, 1 keeps
+    /// every weather gate.
+    pub min_run_gates: usize,
     /// Half-width of the azimuthal window, rays, over which the system offset of each ray is estimated (see
     /// [`ray_offsets_deg`]); 5 by default, 0 for one offset for the whole sweep.
     pub offset_rays: usize,
@@ -42,6 +46,7 @@ impl Default for PhidpConfig {
             median_gates: 5,
             offset_gates: 10,
             reference_gates: 5,
+            min_run_gates: 5,
             offset_rays: 5,
         }
     }
@@ -71,6 +76,7 @@ pub struct ProcessedPhidp {
 ///    ([`ray_offsets_deg`]).
 /// 2. Along each ray, each weather gate's phase minus the ray's offset is shifted by the multiple of 360° that
 ///    brings it closest to the median of the `reference_gates` previous unfolded gates (0° at the start of the ray).
+///    Runs of fewer than `min_run_gates` consecutive weather gates are left out.
 /// 3. A median filter of `median_gates` weather gates smooths the result.
 ///
 /// # Shape
@@ -113,10 +119,13 @@ pub fn process_phidp(
             "the median window must be an odd number of gates",
         ));
     }
-    if config.offset_gates == 0 || config.reference_gates == 0 {
+    if config.offset_gates == 0 || config.reference_gates == 0 || config.min_run_gates == 0 {
         return Err(Error::parameter(
-            "offset_gates / reference_gates",
-            format!("{} / {}", config.offset_gates, config.reference_gates),
+            "offset_gates / reference_gates / min_run_gates",
+            format!(
+                "{} / {} / {}",
+                config.offset_gates, config.reference_gates, config.min_run_gates
+            ),
             "must be at least 1",
         ));
     }
@@ -315,9 +324,10 @@ fn process_ray(
     let mut unfolded = vec![f32::NAN; n];
     let mut recent: Vec<f32> = Vec::with_capacity(config.reference_gates);
     let mut scratch = Vec::with_capacity(config.reference_gates.max(config.median_gates));
+    let usable = long_runs(phidp, mask, config.min_run_gates);
     for g in 0..n {
         let v = phidp[g];
-        if !(mask[g] && v.is_finite()) {
+        if !usable[g] {
             continue;
         }
         let reference = if recent.is_empty() {
@@ -369,6 +379,25 @@ fn process_ray(
         Some((lg, lv)) => filled.slice_mut(ndarray::s![lg + 1..]).fill(lv),
         None => filled.fill(0.0),
     }
+}
+
+/// Weather gates with a finite phase that belong to a run of at least `min_run` consecutive such gates.
+fn long_runs(phidp: ArrayView1<f32>, mask: ArrayView1<bool>, min_run: usize) -> Vec<bool> {
+    let n = phidp.len();
+    let mut usable: Vec<bool> = (0..n).map(|g| mask[g] && phidp[g].is_finite()).collect();
+    let mut start = 0;
+    while start < n {
+        if !usable[start] {
+            start += 1;
+            continue;
+        }
+        let end = (start..n).find(|&g| !usable[g]).unwrap_or(n);
+        if end - start < min_run {
+            usable[start..end].fill(false);
+        }
+        start = end;
+    }
+    usable
 }
 
 /// Circular mean of the first run of `run` consecutive weather gates with finite phase, degrees.
@@ -437,6 +466,22 @@ mod tests {
         assert!((offsets[39] - 50.0).abs() < 1e-3, "{}", offsets[39]);
         let sweep = ray_offsets_deg(raw.view(), mask.view(), 10, 0).unwrap();
         assert!((sweep[5] - 40.0).abs() < 1e-3 && (sweep[35] - 50.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn short_runs_are_left_out() {
+        let raw = Array2::from_shape_fn((1, 30), |(_, g)| if g == 3 { 90.0f32 } else { 10.0 });
+        let mut mask = Array2::from_elem((1, 30), true);
+        for g in [2, 4] {
+            mask[[0, g]] = false; // gate 3 is a lone weather gate
+        }
+        let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
+        assert!(out.phidp_deg[[0, 3]].is_nan() && out.phidp_deg[[0, 10]].is_finite());
+        assert!(
+            out.filled_deg[[0, 3]].abs() < 1e-3,
+            "{}",
+            out.filled_deg[[0, 3]]
+        );
     }
 
     #[test]
