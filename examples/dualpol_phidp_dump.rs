@@ -1,5 +1,5 @@
-//! Writes Squall's ΦDP processing of sweep 0 of a radar file as raw little-endian f32 arrays `(rays, gates)`, for
-//! `benches/compare/dualpol_phidp_diagnosis.py`: `<prefix>_mask.f32` (echo mask, 1/0), `<prefix>_phidp.f32`
+//! Writes Squall's ΦDP processing of sweep 0 of a radar file as raw little-endian f32 arrays `(rays, gates)`, to
+//! set beside the peers' ΦDP (`testdata/reference/dualpol_*_wradlib_phidp.i16.gz`, same layout): `<prefix>_mask.f32` (echo mask, 1/0), `<prefix>_phidp.f32`
 //! (unfolded, offset-free, smoothed ΦDP at the weather gates, NaN elsewhere), `<prefix>_filled.f32` (the path phase
 //! the attenuation correction uses), and prints the shape, gate spacing and system offset as JSON.
 //!
