@@ -92,11 +92,16 @@ fn median_abs(a: &[f64], b: &[f64]) -> f64 {
 
 struct Comparison {
     kdp_vulpiani_corr: f64,
+    kdp_vulpiani_corr_valid: f64,
+    kdp_maesaka_corr: f64,
     kdp_ls_vs_bringi_corr: f64,
     zphi_within_1db: f64,
     zphi_median_abs_db: f64,
     pyart_within_1db: f64,
     pyart_median_abs_db: f64,
+    pyart_valid_within_1db: f64,
+    pyart_valid_share: f64,
+    maesaka_within_1db: f64,
     linear_within_1db: f64,
     class_agreement: f64,
 }
@@ -140,6 +145,27 @@ fn compare(
     );
     let kdp_vulpiani_corr = correlation(&a, &b);
     let n_kdp = a.len();
+    // where the peer's ΦDP is valid: wradlib's reconstruction within 10° of Py-ART's monotonic fit (Maesaka) at
+    // every gate of the ray up to this one that Py-ART kept (`wradlib_consistent`, computed by the peer script)
+    let consistent: Vec<bool> = fixture["sample"]["wradlib_consistent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64() == Some(1))
+        .collect();
+    let (a, b) = pairs(
+        &ours(vulpiani, "KDP", &rays, &gates),
+        &column(fixture, "kdp_wradlib_vulpiani"),
+        |i| rain(i) && consistent[i],
+    );
+    let kdp_vulpiani_corr_valid = correlation(&a, &b);
+    let n_kdp_valid = a.len();
+    let (a, b) = pairs(
+        &ours(vulpiani, "KDP", &rays, &gates),
+        &column(fixture, "kdp_pyart_maesaka"),
+        rain,
+    );
+    let kdp_maesaka_corr = correlation(&a, &b);
     let (a, b) = pairs(
         &ours(zphi, "KDP", &rays, &gates),
         &column(fixture, "kdp_csu_bringi"),
@@ -168,6 +194,29 @@ fn compare(
     );
     let pyart_within_1db = share_within(&a, &b, 1.0);
     let pyart_median = median_abs(&a, &b);
+    let n_pyart = a.len();
+    let (a, b) = pairs(
+        &ours(pyart, "DBZH_CORR", &rays, &gates),
+        &column(fixture, "dbzh_pyart_zphi"),
+        |i| consistent[i],
+    );
+    let pyart_valid_within_1db = share_within(&a, &b, 1.0);
+    let pyart_valid_median = median_abs(&a, &b);
+    let pyart_valid_share = a.len() as f64 / n_pyart as f64;
+    let n_valid = a.len();
+    let (a, b) = pairs(
+        &ours(pyart, "DBZH_CORR", &rays, &gates),
+        &column(fixture, "dbzh_pyart_zphi_maesaka"),
+        |_| true,
+    );
+    let maesaka_within_1db = share_within(&a, &b, 1.0);
+    // the two peers against each other: Py-ART's ZPHI on wradlib's ΦDP and on Py-ART's own (Maesaka) ΦDP
+    let (a, b) = pairs(
+        &column(fixture, "dbzh_pyart_zphi"),
+        &column(fixture, "dbzh_pyart_zphi_maesaka"),
+        |_| true,
+    );
+    let peers_within_1db = share_within(&a, &b, 1.0);
     let peer_classes: Vec<Option<f64>> = hid.iter().map(|&c| Some(c as f64)).collect();
     let (a, b) = pairs(classes, &peer_classes, |i| hid[i] != 0);
     let agree = a.iter().zip(&b).filter(|(x, y)| x == y).count();
@@ -179,6 +228,17 @@ fn compare(
     let mut confusion: Vec<_> = confusion.into_iter().collect();
     confusion.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     confusion.truncate(5);
+    eprintln!(
+        "{label}: end to end, ZPHI with Py-ART's conventions, each its own ΦDP, where the peer's ΦDP is valid: \
+         {:.1} % within 1 dB of Py-ART (on wradlib's ΦDP), median |Δ| {pyart_valid_median:.2} dB ({n_valid} gates, \
+         {:.1} % of {n_pyart}); vs Py-ART on its own Maesaka ΦDP: {:.1} % within 1 dB (all gates); the two peers \
+         agree within 1 dB at {:.1} %; KDP corr in rain vs wradlib where its ΦDP is valid {kdp_vulpiani_corr_valid:.3} \
+         ({n_kdp_valid} gates), vs Py-ART Maesaka {kdp_maesaka_corr:.3}",
+        100.0 * pyart_valid_within_1db,
+        100.0 * pyart_valid_share,
+        100.0 * maesaka_within_1db,
+        100.0 * peers_within_1db,
+    );
     eprintln!(
         "{label}: KDP corr in rain vs wradlib Vulpiani (same method) {kdp_vulpiani_corr:.3} ({n_kdp} gates); \
          adaptive LS vs CSU Bringi {kdp_ls_vs_bringi_corr:.3}; ZPHI Z vs Py-ART: {:.1} % within 1 dB, median \
@@ -193,11 +253,16 @@ fn compare(
     );
     Comparison {
         kdp_vulpiani_corr,
+        kdp_vulpiani_corr_valid,
+        kdp_maesaka_corr,
         kdp_ls_vs_bringi_corr,
         zphi_within_1db,
         zphi_median_abs_db,
         pyart_within_1db,
         pyart_median_abs_db: pyart_median,
+        pyart_valid_within_1db,
+        pyart_valid_share,
+        maesaka_within_1db,
         linear_within_1db,
         class_agreement,
     }
@@ -292,7 +357,9 @@ fn runs(volume: &PolarVolume, base: &Config, fixture: &Value) -> [PolarVolume; 4
         kdp: KdpMethod::Vulpiani(VulpianiKdp {
             window_m: (winlen - 1.0) * spacing,
             iterations: wradlib["niter"].as_u64().unwrap() as usize,
-            ..VulpianiKdp::default()
+            // wradlib's physical bounds th1, th2 (its defaults, attributed to Vulpiani et al. 2012)
+            min_kdp: -2.0,
+            max_kdp: 20.0,
         }),
         ..base.clone()
     };
@@ -326,8 +393,8 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
         ..Config::default()
     };
     let (all, rain, median) = same_phase("X ZG170", &volume, &base, &fixture);
-    assert!(all >= 0.95 && rain >= 0.95, "{all} {rain}");
-    assert!(median <= 0.15, "{median}");
+    assert!(all >= 0.98 && rain >= 0.98, "{all} {rain}");
+    assert!(median <= 0.1, "{median}");
     let chain = runs(&volume, &base, &fixture);
     // classes from the run whose reflectivity is corrected as Py-ART's (the peer classified Py-ART's Z)
     let classes = ours(
@@ -338,6 +405,21 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
     );
     let c = compare("X ZG170", &fixture, &chain, &classes);
     assert!(c.kdp_vulpiani_corr >= 0.95, "{}", c.kdp_vulpiani_corr);
+    assert!(
+        c.kdp_vulpiani_corr_valid >= 0.98,
+        "{}",
+        c.kdp_vulpiani_corr_valid
+    );
+    assert!(c.kdp_maesaka_corr >= 0.9, "{}", c.kdp_maesaka_corr);
+    // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path):
+    // 94.7 % within 1 dB, short of 95 % (see testdata/reference/README.md)
+    assert!(c.pyart_valid_share >= 0.85, "{}", c.pyart_valid_share);
+    assert!(
+        c.pyart_valid_within_1db >= 0.94,
+        "{}",
+        c.pyart_valid_within_1db
+    );
+    assert!(c.maesaka_within_1db >= 0.75, "{}", c.maesaka_within_1db);
     assert!(
         c.kdp_ls_vs_bringi_corr >= 0.95,
         "{}",
@@ -351,7 +433,7 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
     // Testud's ZPHI differs from Py-ART's by design (see AttenuationMethod::ZphiPyArt): more attenuation
     // near the radar, a median difference of 1.7 dB on this volume
     assert!(c.zphi_median_abs_db <= 2.5, "{}", c.zphi_median_abs_db);
-    assert!(c.class_agreement >= 0.9, "{}", c.class_agreement);
+    assert!(c.class_agreement >= 0.95, "{}", c.class_agreement);
 }
 
 #[test]
@@ -402,7 +484,22 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
         .map(|(&r, g)| (codes[[r, g]] != 0).then_some(f64::from(codes[[r, g]])))
         .collect();
     let c = compare("C MLL", &fixture, &chain, &classes);
-    assert!(c.kdp_vulpiani_corr >= 0.9, "{}", c.kdp_vulpiani_corr);
+    assert!(c.kdp_vulpiani_corr >= 0.905, "{}", c.kdp_vulpiani_corr);
+    assert!(
+        c.kdp_vulpiani_corr_valid >= 0.915,
+        "{}",
+        c.kdp_vulpiani_corr_valid
+    );
+    assert!(c.kdp_maesaka_corr >= 0.83, "{}", c.kdp_maesaka_corr);
+    // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path): the
+    // clutter-built phase of wradlib's reconstruction is left out (about half the sampled gates)
+    assert!(c.pyart_valid_share >= 0.45, "{}", c.pyart_valid_share);
+    assert!(
+        c.pyart_valid_within_1db >= 0.95,
+        "{}",
+        c.pyart_valid_within_1db
+    );
+    assert!(c.maesaka_within_1db >= 0.85, "{}", c.maesaka_within_1db);
     // the CSU FIR filter and our adaptive least squares are different estimators: reported, loosely bounded
     assert!(
         c.kdp_ls_vs_bringi_corr >= 0.65,

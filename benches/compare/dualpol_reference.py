@@ -171,6 +171,33 @@ def run(short, m, gate_m, ranges, elevation, altitude, frequency_hz, band, tempe
     )
     z_linear = np.ma.filled(lin[2]["data"].astype(np.float64), np.nan)
     a_coef, beta, _, _ = pyart.correct.attenuation._get_param_attzphi(frequency_hz)
+
+    # Py-ART's own ΦDP processing: the variational method of Maesaka et al. (2012) on the measured ΦDP of the same
+    # gates (monotonic ΦDP, forward integration from the fitted near-range phase of each ray), then ZPHI on it
+    radar_m = make_pyart_radar(m, ranges, elevation, altitude, frequency_hz, phidp_in)
+    kdp_m, phif_m, _ = pyart.retrieve.kdp_maesaka(
+        radar_m, gatefilter=gatefilter, psidp_field="corrected_differential_phase"
+    )
+    phif_m = np.ma.filled(phif_m["data"].astype(np.float64), np.nan)
+    kept = ~gatefilter.gate_excluded
+    first = np.where(kept.any(axis=1), kept.argmax(axis=1), 0)
+    phidp_maesaka = phif_m - phif_m[np.arange(phif_m.shape[0]), first][:, None]  # offset-free, per ray
+    kdp_maesaka = np.where(kept, np.ma.filled(kdp_m["data"].astype(np.float64), np.nan), np.nan)
+    radar_m.add_field(
+        "corrected_differential_phase",
+        {"data": np.ma.masked_invalid(np.where(kept, phidp_maesaka, np.nan).astype(np.float32))},
+        replace_existing=True,
+    )
+    zphi_m = pyart.correct.calculate_attenuation_zphi(
+        radar_m, fzl=freezing_m, gatefilter=gatefilter, temp_ref="fixed_fzl",
+        refl_field="reflectivity", phidp_field="corrected_differential_phase",
+        zdr_field="differential_reflectivity",
+    )
+    z_zphi_maesaka = np.ma.filled(zphi_m[2]["data"].astype(np.float64), np.nan)
+    # the wradlib reconstruction is physically plausible where it stays within 10° of Py-ART's monotonic fit to the
+    # measured phase at every gate of the ray up to this one that both keep
+    gap = np.where(kept, np.abs(phidp_used - phidp_maesaka), 0.0)
+    wradlib_consistent = np.maximum.accumulate(np.nan_to_num(gap, nan=0.0), axis=1) <= 10.0
     pia_coef, pida_coef = pyart.correct.attenuation._get_param_attphilinear(frequency_hz)
 
     # classification: CSU summer HID
@@ -213,6 +240,11 @@ def run(short, m, gate_m, ranges, elevation, altitude, frequency_hz, band, tempe
                            "end_gate": int(np.median(end_gates)), "smooth_window_len": 5,
                            "phidp_file": f"dualpol_{short}_wradlib_phidp.i16.gz"},
             "pyart_philinear": {"pia_coef": pia_coef, "pida_coef": pida_coef},
+            "pyart_maesaka": {"call": "retrieve.kdp_maesaka(radar, gatefilter) defaults",
+                              "phidp": "phidp_f minus its value at the ray's first kept gate",
+                              "zphi": "calculate_attenuation_zphi as above on that phase",
+                              "wradlib_consistent": "max |wradlib ΦDP - Maesaka ΦDP| over the kept gates of the "
+                                                    "ray up to the gate <= 10 deg"},
             "csu_fhc_summer": {"method": "hybrid", "band": band, "inputs": "pyart ZPHI Z and ZDR, CSU KDP, RHOHV, T"},
         },
         "summary": {
@@ -221,6 +253,9 @@ def run(short, m, gate_m, ranges, elevation, altitude, frequency_hz, band, tempe
             "dbzh_pyart_zphi": stats(z_zphi),
             "pia_pyart_zphi": stats(pia_zphi),
             "dbzh_pyart_philinear": stats(z_linear),
+            "kdp_pyart_maesaka": stats(kdp_maesaka),
+            "dbzh_pyart_zphi_maesaka": stats(z_zphi_maesaka),
+            "wradlib_consistent_share_of_kept": float(wradlib_consistent[kept].mean()),
             "hid_counts": {str(c): int((hid == c).sum()) for c in range(0, 11)},
         },
         "sample": {
@@ -233,6 +268,11 @@ def run(short, m, gate_m, ranges, elevation, altitude, frequency_hz, band, tempe
             "dbzh_pyart_zphi": col(z_zphi, 2),
             "dbzh_pyart_philinear": col(z_linear, 2),
             "hid_csu": hid[pick[:, 0], pick[:, 1]].tolist(),
+            "kdp_pyart_maesaka": col(kdp_maesaka, 3),
+            "phidp_pyart_maesaka": col(np.where(kept, phidp_maesaka, np.nan), 2),
+            "phidp_wradlib": col(phidp_used, 2),
+            "dbzh_pyart_zphi_maesaka": col(z_zphi_maesaka, 2),
+            "wradlib_consistent": wradlib_consistent[pick[:, 0], pick[:, 1]].astype(int).tolist(),
         },
     }
     return result, phidp_used

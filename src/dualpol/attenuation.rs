@@ -72,9 +72,9 @@ pub enum AttenuationMethod {
     /// warmer than 0 °C; ΦDP is the weather gates' phase with negative values dropped, 0 elsewhere, made
     /// non-decreasing (running maximum); ΔΦ is the median of that phase at the last six weather gates of the path;
     /// the weighting uses every gate of the path with a finite reflectivity (weather or not), linearly pre-corrected
-    /// (Z_a + α·ΦDP, dB) and averaged over 5 gates; integrals are trapezoidal. Not Testud's formulation (which is
-    /// exact for the attenuated reflectivity): the pre-correction moves attenuation towards the far end of the
-    /// path, and echoes that are not rain (clutter, noise) take a share of it.
+    /// (Z_a + α·ΦDP, dB) and averaged over 5 gates; integrals are trapezoidal, the PIA of a gate reaching the next.
+    /// Not Testud's formulation (which is exact for the attenuated reflectivity): the pre-correction moves
+    /// attenuation towards the far end of the path, and echoes that are not rain (clutter, noise) take a share of it.
     ZphiPyArt,
     /// PIA proportional to ΦDP (Bringi et al. 1990).
     Linear,
@@ -150,21 +150,8 @@ pub fn correct(
     method: AttenuationMethod,
     min_delta_phidp_deg: f32,
 ) -> Result<Correction> {
-    let dim = dbzh.dim();
-    check_shape("PHIDP", dim, phidp_deg.dim())?;
-    check_shape("rain mask", dim, rain.dim())?;
-    if let Some(z) = zdr {
-        check_shape("ZDR", dim, z.dim())?;
-    }
-    if !(gate_spacing_m > 0.0 && gate_spacing_m.is_finite()) {
-        return Err(Error::parameter(
-            "gate_spacing_m",
-            gate_spacing_m,
-            "must be a positive number of metres",
-        ));
-    }
-    let dr_km = f64::from(gate_spacing_m) / 1000.0;
-    let mut pia = Array2::zeros(dim);
+    let dr_km = check_inputs(dbzh, zdr, phidp_deg, &[("rain mask", rain)], gate_spacing_m)?;
+    let mut pia = Array2::zeros(dbzh.dim());
     if method != AttenuationMethod::None {
         Zip::from(dbzh.rows())
             .and(phidp_deg.rows())
@@ -222,7 +209,8 @@ fn finish(
 /// ΔΦ = median of Φ at the last six weather gates (rays with fewer, or a path of 5 gates or less, are not
 /// corrected); the weight of each gate is Z'^b with Z' = DBZH + α·Φ averaged over the finite values of the 5
 /// gates centred on it (0 when none); A(r) = Z'^b·C / [I(r0, r1) + C·I(r, r1)] with C = 10^{0.1 b α ΔΦ} − 1 and
-/// trapezoidal integrals; PIA(r) = 2∫_{r0}^{r} A ds (trapezoidal), held beyond the path. Py-ART's ZDR correction
+/// trapezoidal integrals; PIA(r) = 2∫ A ds (trapezoidal) from r0 to the gate after r, as Py-ART's cumulative
+/// trapezoid, held beyond the path. Py-ART's ZDR correction
 /// (A_DP = c·A_H^d) is not reproduced: PIDA = γ·PIA as for the other methods.
 ///
 /// # Shape
@@ -246,10 +234,37 @@ pub fn correct_as_pyart(
     gate_spacing_m: f32,
     coefficients: &AttenuationCoefficients,
 ) -> Result<Correction> {
+    let dr_km = check_inputs(
+        dbzh,
+        zdr,
+        phidp_deg,
+        &[("weather mask", weather), ("warm mask", warm)],
+        gate_spacing_m,
+    )?;
+    let mut pia = Array2::zeros(dbzh.dim());
+    Zip::from(dbzh.rows())
+        .and(phidp_deg.rows())
+        .and(weather.rows())
+        .and(warm.rows())
+        .and(pia.rows_mut())
+        .par_for_each(|z, p, w, t, out| pyart_ray(z, p, w, t, dr_km, coefficients, out));
+    Ok(finish(dbzh, zdr, pia, dr_km, coefficients))
+}
+
+/// Checks that ZDR, ΦDP and the named masks have the shape of DBZH and that the gate spacing is a positive number
+/// of metres; returns the gate spacing in km.
+fn check_inputs(
+    dbzh: ArrayView2<f32>,
+    zdr: Option<ArrayView2<f32>>,
+    phidp_deg: ArrayView2<f32>,
+    masks: &[(&str, ArrayView2<bool>)],
+    gate_spacing_m: f32,
+) -> Result<f64> {
     let dim = dbzh.dim();
     check_shape("PHIDP", dim, phidp_deg.dim())?;
-    check_shape("weather mask", dim, weather.dim())?;
-    check_shape("warm mask", dim, warm.dim())?;
+    for (name, mask) in masks {
+        check_shape(name, dim, mask.dim())?;
+    }
     if let Some(z) = zdr {
         check_shape("ZDR", dim, z.dim())?;
     }
@@ -260,15 +275,7 @@ pub fn correct_as_pyart(
             "must be a positive number of metres",
         ));
     }
-    let dr_km = f64::from(gate_spacing_m) / 1000.0;
-    let mut pia = Array2::zeros(dim);
-    Zip::from(dbzh.rows())
-        .and(phidp_deg.rows())
-        .and(weather.rows())
-        .and(warm.rows())
-        .and(pia.rows_mut())
-        .par_for_each(|z, p, w, t, out| pyart_ray(z, p, w, t, dr_km, coefficients, out));
-    Ok(finish(dbzh, zdr, pia, dr_km, coefficients))
+    Ok(f64::from(gate_spacing_m) / 1000.0)
 }
 
 /// First and last rain gate of a ray.
@@ -407,13 +414,21 @@ fn pyart_ray(
     if total <= 0.0 {
         return;
     }
-    let specific: Vec<f64> = (0..=end)
-        .map(|g| weight[g] * c / (total + c * tail[g]))
+    // Py-ART's cumulative trapezoid of the PIA runs one gate ahead: the PIA of gate g integrates A up to gate
+    // g + 1 (A = 0 beyond the path)
+    let specific: Vec<f64> = (0..n)
+        .map(|g| {
+            if g <= end {
+                weight[g] * c / (total + c * tail[g])
+            } else {
+                0.0
+            }
+        })
         .collect();
     let mut integral = 0.0;
-    for g in 1..n {
-        if g <= end {
-            integral += dr_km * (specific[g - 1] + specific[g]);
+    for g in 0..n {
+        if g + 1 < n {
+            integral += dr_km * (specific[g] + specific[g + 1]);
         }
         pia[g] = integral as f32;
     }

@@ -31,6 +31,13 @@ pub struct PhidpConfig {
     pub offset_gates: usize,
     /// Number of preceding unfolded gates whose median is the reference for unfolding the next gate; 5.
     pub reference_gates: usize,
+    /// Runs of fewer consecutive weather gates along a ray than this are left out of the phase (isolated gates of
+    /// noise or clutter that pass the echo filter would otherwise pull the filled phase); 5 by default, 1 keeps
+    /// every weather gate.
+    pub min_run_gates: usize,
+    /// Half-width of the azimuthal window, rays, over which the system offset of each ray is estimated (see
+    /// [`ray_offsets_deg`]); 5 by default, 0 for one offset for the whole sweep.
+    pub offset_rays: usize,
 }
 
 impl Default for PhidpConfig {
@@ -39,6 +46,8 @@ impl Default for PhidpConfig {
             median_gates: 5,
             offset_gates: 10,
             reference_gates: 5,
+            min_run_gates: 5,
+            offset_rays: 5,
         }
     }
 }
@@ -51,16 +60,23 @@ pub struct ProcessedPhidp {
     /// The same, filled along each ray: linear between weather gates, 0 before the first, the last value after
     /// the last; `(n_rays, n_gates)`, degrees (the path phase used by the attenuation correction).
     pub filled_deg: Array2<f32>,
-    /// The system differential phase removed, degrees in \[0, 360); `None` when no ray has enough weather gates.
+    /// The system differential phase of the sweep, degrees in \[0, 360); `None` when no ray has enough weather
+    /// gates.
     pub system_offset_deg: Option<f32>,
+    /// The offset removed from each ray, degrees in \[0, 360), `n_rays` ([`ray_offsets_deg`]); empty when
+    /// `system_offset_deg` is `None`.
+    pub ray_offsets_deg: Vec<f32>,
 }
 
 /// Unfolds, offsets and smooths ΦDP over the weather gates of `mask`.
 ///
-/// 1. The system offset is the circular median over rays of the circular mean of the first `offset_gates`
-///    consecutive weather gates of each ray ([`system_offset_deg`]).
-/// 2. Along each ray, each weather gate's phase minus the offset is shifted by the multiple of 360° that brings it
-///    closest to the median of the `reference_gates` previous unfolded gates (0° at the start of the ray).
+/// 1. The system offset of the sweep is the circular median over rays of the circular mean of the first
+///    `offset_gates` consecutive weather gates of each ray ([`system_offset_deg`]); each ray's offset is the
+///    lower of that and the circular median of the same estimates over the `offset_rays` rays either side
+///    ([`ray_offsets_deg`]).
+/// 2. Along each ray, each weather gate's phase minus the ray's offset is shifted by the multiple of 360° that
+///    brings it closest to the median of the `reference_gates` previous unfolded gates (0° at the start of the ray).
+///    Runs of fewer than `min_run_gates` consecutive weather gates are left out.
 /// 3. A median filter of `median_gates` weather gates smooths the result.
 ///
 /// # Shape
@@ -86,6 +102,10 @@ pub struct ProcessedPhidp {
 /// Wang, Y. and Chandrasekar, V., 2009: Algorithm for estimation of the specific differential phase.
 /// *J. Atmos. Oceanic Technol.*, **26**, 2565–2578, doi:10.1175/2009JTECHA1358.1 (unfolding against a running
 /// reference, system phase from the first gates of rain).
+/// Hubbert, J. and Bringi, V. N., 1995: An iterative filtering technique for the analysis of copolar differential
+/// phase and dual-frequency radar measurements. *J. Atmos. Oceanic Technol.*, **12**, 643–648,
+/// doi:10.1175/1520-0426(1995)012<0643:AIFTFT>2.0.CO;2 (ΦDP rises monotonically from the system phase along a rain
+/// path: a first-gates estimate is an upper bound of the system phase).
 pub fn process_phidp(
     phidp: ArrayView2<f32>,
     mask: ArrayView2<bool>,
@@ -99,27 +119,35 @@ pub fn process_phidp(
             "the median window must be an odd number of gates",
         ));
     }
-    if config.offset_gates == 0 || config.reference_gates == 0 {
+    if config.offset_gates == 0 || config.reference_gates == 0 || config.min_run_gates == 0 {
         return Err(Error::parameter(
-            "offset_gates / reference_gates",
-            format!("{} / {}", config.offset_gates, config.reference_gates),
+            "offset_gates / reference_gates / min_run_gates",
+            format!(
+                "{} / {} / {}",
+                config.offset_gates, config.reference_gates, config.min_run_gates
+            ),
             "must be at least 1",
         ));
     }
-    let offset = system_offset_deg(phidp, mask, config.offset_gates);
+    let per_ray = first_run_means(phidp, mask, config.offset_gates);
+    let offset = sweep_offset(&per_ray);
+    let ray_offsets =
+        offset.map_or_else(Vec::new, |o| ray_offsets(&per_ray, o, config.offset_rays));
     let mut out = Array2::from_elem(phidp.dim(), f32::NAN);
     let mut filled = Array2::zeros(phidp.dim());
-    if let Some(offset) = offset {
+    if offset.is_some() {
         Zip::from(phidp.rows())
             .and(mask.rows())
             .and(out.rows_mut())
             .and(filled.rows_mut())
-            .par_for_each(|p, m, o, f| process_ray(p, m, offset, config, o, f));
+            .and(ndarray::ArrayView1::from(&ray_offsets))
+            .par_for_each(|p, m, o, f, &offset| process_ray(p, m, offset, config, o, f));
     }
     Ok(ProcessedPhidp {
         phidp_deg: out,
         filled_deg: filled,
         system_offset_deg: offset,
+        ray_offsets_deg: ray_offsets,
     })
 }
 
@@ -130,17 +158,75 @@ pub fn system_offset_deg(
     mask: ArrayView2<bool>,
     run_gates: usize,
 ) -> Option<f32> {
-    let per_ray: Vec<f64> = phidp
+    sweep_offset(&first_run_means(phidp, mask, run_gates))
+}
+
+/// The system offset of each ray, degrees \[0, 360), `n_rays`: the lower (circularly) of the sweep's offset
+/// [`system_offset_deg`] and the circular median of the per-ray estimates (circular mean of the first `run_gates`
+/// consecutive weather gates) of the rays within `half_window` rays either side (clipped at the first and last
+/// ray); the sweep's offset where none of those rays has an estimate. `None` when no ray has an estimate.
+///
+/// The system phase of a radar can vary by a few degrees with azimuth (rotary joint, radome), smoothly from ray to
+/// ray; a single value for the sweep then leaves rays with a propagation phase below 0° from their first gate. A
+/// first-gates estimate is an upper bound of the system phase (ΦDP only grows along a rain path, and the rain within
+/// or before the first run adds to it), so the neighbourhood median can only lower the ray's offset below the
+/// sweep's robust median, never raise it.
+pub fn ray_offsets_deg(
+    phidp: ArrayView2<f32>,
+    mask: ArrayView2<bool>,
+    run_gates: usize,
+    half_window: usize,
+) -> Option<Vec<f32>> {
+    let per_ray = first_run_means(phidp, mask, run_gates);
+    sweep_offset(&per_ray).map(|o| ray_offsets(&per_ray, o, half_window))
+}
+
+/// Per ray: the circular mean of its first run of `run_gates` consecutive weather gates, if any.
+fn first_run_means(
+    phidp: ArrayView2<f32>,
+    mask: ArrayView2<bool>,
+    run_gates: usize,
+) -> Vec<Option<f64>> {
+    phidp
         .rows()
         .into_iter()
         .zip(mask.rows())
-        .filter_map(|(p, m)| first_run_mean(p, m, run_gates))
-        .collect();
-    if per_ray.is_empty() {
+        .map(|(p, m)| first_run_mean(p, m, run_gates))
+        .collect()
+}
+
+/// Circular median of the per-ray estimates, degrees \[0, 360); `None` without any.
+fn sweep_offset(per_ray: &[Option<f64>]) -> Option<f32> {
+    let values: Vec<f64> = per_ray.iter().flatten().copied().collect();
+    circular_median(&values).map(|m| m as f32)
+}
+
+fn ray_offsets(per_ray: &[Option<f64>], sweep: f32, half_window: usize) -> Vec<f32> {
+    let n = per_ray.len();
+    (0..n)
+        .map(|r| {
+            let lo = r.saturating_sub(half_window);
+            let hi = (r + half_window).min(n - 1);
+            let near: Vec<f64> = per_ray[lo..=hi].iter().flatten().copied().collect();
+            match circular_median(&near) {
+                Some(m) => {
+                    let below = wrap180(m - f64::from(sweep)).min(0.0);
+                    (f64::from(sweep) + below).rem_euclid(360.0) as f32
+                }
+                None => sweep,
+            }
+        })
+        .collect()
+}
+
+/// Circular median of angles in degrees, \[0, 360): the median of the values unwrapped around their circular
+/// mean; `None` for an empty slice.
+fn circular_median(degrees: &[f64]) -> Option<f64> {
+    if degrees.is_empty() {
         return None;
     }
-    let centre = circular_mean(&per_ray);
-    let mut unwrapped: Vec<f64> = per_ray
+    let centre = circular_mean(degrees);
+    let mut unwrapped: Vec<f64> = degrees
         .iter()
         .map(|v| centre + wrap180(v - centre))
         .collect();
@@ -151,7 +237,7 @@ pub fn system_offset_deg(
     } else {
         0.5 * (unwrapped[n / 2 - 1] + unwrapped[n / 2])
     };
-    Some(median.rem_euclid(360.0) as f32)
+    Some(median.rem_euclid(360.0))
 }
 
 /// A KDP estimator.
@@ -238,9 +324,10 @@ fn process_ray(
     let mut unfolded = vec![f32::NAN; n];
     let mut recent: Vec<f32> = Vec::with_capacity(config.reference_gates);
     let mut scratch = Vec::with_capacity(config.reference_gates.max(config.median_gates));
+    let usable = long_runs(phidp, mask, config.min_run_gates);
     for g in 0..n {
         let v = phidp[g];
-        if !(mask[g] && v.is_finite()) {
+        if !usable[g] {
             continue;
         }
         let reference = if recent.is_empty() {
@@ -292,6 +379,25 @@ fn process_ray(
         Some((lg, lv)) => filled.slice_mut(ndarray::s![lg + 1..]).fill(lv),
         None => filled.fill(0.0),
     }
+}
+
+/// Weather gates with a finite phase that belong to a run of at least `min_run` consecutive such gates.
+fn long_runs(phidp: ArrayView1<f32>, mask: ArrayView1<bool>, min_run: usize) -> Vec<bool> {
+    let n = phidp.len();
+    let mut usable: Vec<bool> = (0..n).map(|g| mask[g] && phidp[g].is_finite()).collect();
+    let mut start = 0;
+    while start < n {
+        if !usable[start] {
+            start += 1;
+            continue;
+        }
+        let end = (start..n).find(|&g| !usable[g]).unwrap_or(n);
+        if end - start < min_run {
+            usable[start..end].fill(false);
+        }
+        start = end;
+    }
+    usable
 }
 
 /// Circular mean of the first run of `run` consecutive weather gates with finite phase, degrees.
@@ -346,11 +452,45 @@ mod tests {
     }
 
     #[test]
+    fn ray_offsets_follow_a_lower_sector_but_never_rise_above_the_sweep() {
+        // rays 0-9 read 40°, rays 10-29 read 50° (the sweep median), rays 30-39 read 70° (rain before the first run)
+        let raw = Array2::from_shape_fn((40, 20), |(r, _)| match r {
+            0..=9 => 40.0f32,
+            10..=29 => 50.0,
+            _ => 70.0,
+        });
+        let mask = Array2::from_elem((40, 20), true);
+        let offsets = ray_offsets_deg(raw.view(), mask.view(), 10, 2).unwrap();
+        assert!((offsets[0] - 40.0).abs() < 1e-3, "{}", offsets[0]);
+        assert!((offsets[20] - 50.0).abs() < 1e-3, "{}", offsets[20]);
+        assert!((offsets[39] - 50.0).abs() < 1e-3, "{}", offsets[39]);
+        let sweep = ray_offsets_deg(raw.view(), mask.view(), 10, 0).unwrap();
+        assert!((sweep[5] - 40.0).abs() < 1e-3 && (sweep[35] - 50.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn short_runs_are_left_out() {
+        let raw = Array2::from_shape_fn((1, 30), |(_, g)| if g == 3 { 90.0f32 } else { 10.0 });
+        let mut mask = Array2::from_elem((1, 30), true);
+        for g in [2, 4] {
+            mask[[0, g]] = false; // gate 3 is a lone weather gate
+        }
+        let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
+        assert!(out.phidp_deg[[0, 3]].is_nan() && out.phidp_deg[[0, 10]].is_finite());
+        assert!(
+            out.filled_deg[[0, 3]].abs() < 1e-3,
+            "{}",
+            out.filled_deg[[0, 3]]
+        );
+    }
+
+    #[test]
     fn empty_mask_gives_no_offset_and_nan_phase() {
         let raw = Array2::from_elem((2, 20), 10.0f32);
         let mask = Array2::from_elem((2, 20), false);
         let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
         assert!(out.system_offset_deg.is_none());
+        assert!(out.ray_offsets_deg.is_empty());
         assert!(out.phidp_deg.iter().all(|v| v.is_nan()));
         assert!(out.filled_deg.iter().all(|&v| v == 0.0));
     }
