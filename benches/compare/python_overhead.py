@@ -18,8 +18,9 @@ agree; the script fails if not) come from the warm-up calls.
 
 Printed per kernel: medians of the Rust and Python times, the overhead (median over the pairs of Python / Rust
 - 1: each pair sees the same moment of the machine's load) with a 95 % bootstrap interval, and the checksums.
-With ``--float64`` the Python calls get float64 copies of the inputs (pysteps' dtype), which adds the conversion
-to float32 the package does. Run from the repo root with the package built (``make python``)::
+With ``--float64`` the Python calls get float64 copies of the inputs (pysteps' dtype): det_cat, fss and CRPS
+read float64 as it is, in Python and in Rust (``overhead_run_f64`` gets the same float64 arrays); the other
+kernels work in float32, so the package's conversion counts as its overhead. Run from the repo root with the package built (``make python``)::
 
     cargo build --release -p squall-python --example python_overhead
     .venv/bin/python benches/compare/python_overhead.py [--dir ../shared/data/nowcast/radar/bom/prcp-cscn/2/2018/06/16]
@@ -37,6 +38,8 @@ import numpy as np
 import squall
 
 KERNELS = ["extrapolate", "det_cat", "lucas_kanade", "fss", "crps", "steps"]
+# The scores that take float64 as it is (the Rust side then gets the float64 arrays too, with --float64).
+FLOAT64_KERNELS = {"det_cat", "fss", "crps"}
 
 
 def inputs(rate):
@@ -54,10 +57,9 @@ def inputs(rate):
     return {"rate": rate, "db": db, "velocity": velocity, "members": members}
 
 
-def python_calls(arrays, dtype):
+def python_calls(arrays):
     """Each kernel's package call (a function of no argument) and the checksum of its result."""
-    rate, db, velocity, members = (arrays[k].astype(dtype) if dtype != np.float32 else arrays[k]
-                                   for k in ("rate", "db", "velocity", "members"))
+    rate, db, velocity, members = (arrays[k] for k in ("rate", "db", "velocity", "members"))
     previous, last = rate[1], rate[2]
     finite_sum = lambda a: float(np.nansum(a, dtype=np.float64))  # noqa: E731
     return {
@@ -77,7 +79,7 @@ def python_calls(arrays, dtype):
 class RustCalls:
     """The example library on the float32 ``arrays``: ``run(kernel)`` → (seconds of the Rust call, checksum)."""
 
-    def __init__(self, path, folder, arrays):
+    def __init__(self, path, folder, arrays, arrays64=None):
         self.lib = ctypes.CDLL(path)
         # The library reads the sequence too: its thread pool then has the package's history (see the example's
         # docs), and both readers must give the same frames.
@@ -97,9 +99,21 @@ class RustCalls:
             assert a.dtype == np.float32 and a.flags.c_contiguous and a.shape[0] == shape0, name
         self.pointers = [arrays[k].ctypes.data_as(pointer) for k in ("rate", "db", "velocity", "members")]
         self.shape = arrays["rate"].shape[1:]
+        # float64 copies for the scores that read float64 (None: float32 everywhere).
+        self.arrays64 = arrays64
+        if arrays64 is not None:
+            pointer64 = ctypes.POINTER(ctypes.c_double)
+            self.lib.overhead_run_f64.argtypes = [ctypes.c_char_p] + [pointer64] * 2 + [ctypes.c_size_t] * 2 + [
+                ctypes.POINTER(ctypes.c_double)] * 2
+            self.pointers64 = [arrays64[k].ctypes.data_as(pointer64) for k in ("rate", "members")]
 
     def run(self, kernel, checksum=False):
         seconds, total = ctypes.c_double(), ctypes.c_double()
+        if self.arrays64 is not None and kernel in FLOAT64_KERNELS:
+            if self.lib.overhead_run_f64(kernel.encode(), *self.pointers64, *self.shape, ctypes.byref(seconds),
+                                         ctypes.byref(total)):
+                raise SystemExit(f"the Rust call {kernel} (float64) failed")
+            return seconds.value, total.value
         if self.lib.overhead_run(kernel.encode(), *self.pointers, *self.shape, ctypes.byref(seconds),
                                  ctypes.byref(total) if checksum else None):
             raise SystemExit(f"the Rust call {kernel} failed")
@@ -155,8 +169,9 @@ def main():
     rate = np.nan_to_num(values[10:13], nan=0.0).astype(np.float32)
     assert rate.shape[1:] == (512, 512), rate.shape
     arrays = inputs(rate)
-    rust = RustCalls(args.library, args.dir, arrays)
-    calls = python_calls(arrays, np.float64 if args.float64 else np.float32)
+    arrays64 = {k: a.astype(np.float64) for k, a in arrays.items()} if args.float64 else None
+    rust = RustCalls(args.library, args.dir, arrays, arrays64)
+    calls = python_calls(arrays64 if args.float64 else arrays)
     rng = np.random.default_rng(0)
     print(f"load average {os.getloadavg()[0]:.2f}; inputs {'float64' if args.float64 else 'float32'}")
     print(f"{'kernel':13} {'pairs':>5} {'rust ms':>9} {'python ms':>10} {'overhead':>9} {'95 % interval':>17}"

@@ -21,6 +21,9 @@
 //! - `crps`: CRPS of the ensemble `members` against frame 3;
 //! - `steps`: a STEPS ensemble (4 members, 3 lead times, 6 levels, nonparametric noise, BPS motion perturbation,
 //!   incremental mask, CDF matching, seed 1) from `db` with `velocity`, 1 km, 5 min, rain threshold −10 dB.
+//!
+//! `overhead_run_f64(kernel, rate, members, ny, nx, &seconds, &checksum)` runs `det_cat`, `fss` or `crps` on
+//! float64 `rate` and `members` (pysteps' dtype; these scores read float64 as it is, and so do their bindings).
 
 use std::ffi::{CStr, c_char, c_int};
 use std::time::Instant;
@@ -32,7 +35,7 @@ use squall::motion::lucas_kanade::LucasKanade;
 use squall::nowcast::Extrapolator;
 use squall::nowcast::noise::BpsParameters;
 use squall::nowcast::steps::{NowcastInput, Steps, StepsConfig};
-use squall::verify::{ContingencyTable, Crps, fss};
+use squall::verify::{ContingencyTable, Crps, FssAccumulator, Sample, fss};
 
 /// The kernels' inputs (views of the caller's arrays).
 struct Inputs<'a> {
@@ -112,6 +115,38 @@ impl Inputs<'_> {
     }
 }
 
+/// Runs the score `kernel` (`det_cat`, `fss` or `crps`, as [`Inputs::run`]) once on `rate` (3, y, x) and
+/// `members` (8, y, x) of any float type: (wall time of the Rust call in s, checksum).
+fn run_scores<T: Sample>(
+    kernel: &str,
+    rate: ArrayView3<T>,
+    members: ArrayView3<T>,
+) -> squall::Result<(f64, f64)> {
+    let (previous, last) = (rate.index_axis(Axis(0), 1), rate.index_axis(Axis(0), 2));
+    let t = Instant::now();
+    let score = match kernel {
+        "det_cat" => ContingencyTable::from_fields(previous, last, 1.0)?.hits as f64,
+        "fss" => {
+            let mut accumulator = FssAccumulator::new(1.0, &[9])?;
+            accumulator.accumulate(previous, last)?;
+            accumulator.compute()[0]
+        }
+        "crps" => {
+            let mut crps = Crps::new();
+            crps.accumulate(members, last)?;
+            crps.compute()
+        }
+        other => {
+            return Err(squall::Error::parameter(
+                "kernel",
+                other,
+                "det_cat, fss or crps (float64 inputs)",
+            ));
+        }
+    };
+    Ok((t.elapsed().as_secs_f64(), score))
+}
+
 /// Reads the sequence folder `dir` (a NUL-terminated UTF-8 path) and writes the sum of its frames 10–12, NaN
 /// counted as 0, to `checksum`; 0 on success, −1 on error (printed to stderr).
 ///
@@ -181,6 +216,46 @@ pub unsafe extern "C" fn overhead_run(
                 if let Some(checksum) = checksum.as_mut() {
                     *checksum = sum;
                 }
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("python_overhead: {e}");
+            -1
+        }
+    }
+}
+
+/// [`overhead_run`] for the scores that read float64: `kernel` is `det_cat`, `fss` or `crps`; `rate` (3, y, x)
+/// and `members` (8, y, x) are float64. Writes the wall time and the checksum as [`overhead_run`] does.
+///
+/// # Safety
+/// `kernel` must point to a NUL-terminated string; `rate` and `members` to C-contiguous float64 arrays of those
+/// shapes, alive and unchanged during the call; `seconds` and `checksum` to writable `f64`s.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn overhead_run_f64(
+    kernel: *const c_char,
+    rate: *const f64,
+    members: *const f64,
+    ny: usize,
+    nx: usize,
+    seconds: *mut f64,
+    checksum: *mut f64,
+) -> c_int {
+    // SAFETY: the caller passes a NUL-terminated string and arrays of these shapes (see # Safety).
+    let (kernel, rate, members) = unsafe {
+        (
+            CStr::from_ptr(kernel).to_string_lossy(),
+            ArrayView3::from_shape_ptr((3, ny, nx), rate),
+            ArrayView3::from_shape_ptr((8, ny, nx), members),
+        )
+    };
+    match run_scores(&kernel, rate, members) {
+        Ok((t, sum)) => {
+            // SAFETY: the caller passes two writable f64s.
+            unsafe {
+                *seconds = t;
+                *checksum = sum;
             }
             0
         }

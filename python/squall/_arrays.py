@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["as_float32"]
+__all__ = ["as_float", "as_float32"]
 
 _FLOAT32 = np.dtype(np.float32)
+_FLOAT64 = np.dtype(np.float64)
 
 
 def as_float32(name: str, array, ndim: int | None = None, shape: str = "") -> np.ndarray:
@@ -30,3 +31,16 @@ def as_float32(name: str, array, ndim: int | None = None, shape: str = "") -> np
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions {shape}, got shape {array.shape}")
     return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def as_float(name: str, array, ndim: int | None = None, shape: str = "") -> np.ndarray:
+    """``array`` as a C-contiguous float32 or float64 array, keeping its precision: for the scores that read
+    either without a converted copy (pysteps' callers pass float64). Otherwise as :func:`as_float32`."""
+    if (type(array) is np.ndarray and (array.dtype is _FLOAT32 or array.dtype is _FLOAT64)
+            and array.flags["C_CONTIGUOUS"] and (ndim is None or array.ndim == ndim)):
+        return array
+    if isinstance(array, np.ndarray) and array.dtype == _FLOAT64 and not isinstance(array, np.ma.MaskedArray):
+        if ndim is not None and array.ndim != ndim:
+            raise ValueError(f"{name} must have {ndim} dimensions {shape}, got shape {array.shape}")
+        return np.ascontiguousarray(array)
+    return as_float32(name, array, ndim, shape)

@@ -102,7 +102,10 @@ def motion_constant(
 
 # Verification (squall.verification wraps these with pysteps' signatures); fields are 2-D float32.
 def verification_det_cat(
-    pred: npt.NDArray[np.float32], obs: npt.NDArray[np.float32], thr: float, counts: bool = True
+    pred: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    obs: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    thr: float,
+    counts: bool = True,
 ) -> dict[str, float]: ...
 def verification_det_cont(
     pred: npt.NDArray[np.float32],
@@ -112,9 +115,14 @@ def verification_det_cont(
     offline: bool = False,
 ) -> dict[str, float]: ...
 def verification_fss(
-    x_f: npt.NDArray[np.float32], x_o: npt.NDArray[np.float32], thr: float, scales: list[int]
+    x_f: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    x_o: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    thr: float,
+    scales: list[int],
 ) -> list[float]: ...
-def verification_crps(x_f: npt.NDArray[np.float32], x_o: npt.NDArray[np.float32]) -> float: ...
+def verification_crps(
+    x_f: npt.NDArray[np.float32] | npt.NDArray[np.float64], x_o: npt.NDArray[np.float32] | npt.NDArray[np.float64]
+) -> float: ...
 def verification_reldiag(
     p_f: npt.NDArray[np.float32], x_o: npt.NDArray[np.float32], x_min: float, n_bins: int, min_count: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.uint64], float]: ...

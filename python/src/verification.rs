@@ -1,9 +1,10 @@
 //! Verification bindings: every score is computed by `squall::verify` with the GIL released. Fields arrive as
-//! float32 arrays (the Python wrappers flatten shapes the scores do not depend on); NaN = missing.
+//! float32 arrays (the Python wrappers flatten shapes the scores do not depend on), or as float32 or float64
+//! arrays borrowed as they are for the contingency table, FSS and CRPS; NaN = missing.
 
 use std::collections::HashMap;
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2, PyReadonlyArray3};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -12,7 +13,7 @@ use squall::verify::{
     ReliabilityDiagram, RocCurve, scatter, spearman_correlation,
 };
 
-use crate::args::choice;
+use crate::args::{Field2, Field3, choice, with_views};
 use crate::errors::to_py;
 
 /// Every categorical score of `table` with pysteps' names (`POD`, `FAR`, `FA`, `ACC`, `CSI`, `BIAS`, `HSS`,
@@ -60,15 +61,15 @@ pub fn scores_dict<'py>(
 #[pyo3(signature = (pred, obs, thr, counts=true))]
 fn verification_det_cat<'py>(
     py: Python<'py>,
-    pred: PyReadonlyArray2<'py, f32>,
-    obs: PyReadonlyArray2<'py, f32>,
+    pred: &Bound<'py, PyAny>,
+    obs: &Bound<'py, PyAny>,
     thr: f64,
     counts: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (pred, obs) = (pred.as_array(), obs.as_array());
-    let table = py
-        .detach(|| ContingencyTable::from_fields(pred, obs, thr))
-        .map_err(|e| to_py(py, e))?;
+    let (pred, obs) = (Field2::extract("pred", pred)?, Field2::extract("obs", obs)?);
+    let table = with_views!(Field2: &pred, Field2: &obs, |pred, obs| py
+        .detach(|| ContingencyTable::from_fields(pred, obs, thr)))
+    .map_err(|e| to_py(py, e))?;
     scores_dict(py, &table, counts)
 }
 
@@ -124,17 +125,19 @@ fn verification_det_cont<'py>(
 #[pyfunction]
 fn verification_fss<'py>(
     py: Python<'py>,
-    x_f: PyReadonlyArray2<'py, f32>,
-    x_o: PyReadonlyArray2<'py, f32>,
+    x_f: &Bound<'py, PyAny>,
+    x_o: &Bound<'py, PyAny>,
     thr: f64,
     scales: Vec<usize>,
 ) -> PyResult<Vec<f64>> {
-    let (forecast, observation) = (x_f.as_array(), x_o.as_array());
-    py.detach(|| -> squall::Result<Vec<f64>> {
-        let mut accumulator = FssAccumulator::new(thr, &scales)?;
-        accumulator.accumulate(forecast, observation)?;
-        Ok(accumulator.compute())
-    })
+    let (x_f, x_o) = (Field2::extract("x_f", x_f)?, Field2::extract("x_o", x_o)?);
+    with_views!(Field2: &x_f, Field2: &x_o, |forecast, observation| py.detach(
+        || -> squall::Result<Vec<f64>> {
+            let mut accumulator = FssAccumulator::new(thr, &scales)?;
+            accumulator.accumulate(forecast, observation)?;
+            Ok(accumulator.compute())
+        }
+    ))
     .map_err(|e| to_py(py, e))
 }
 
@@ -142,15 +145,16 @@ fn verification_fss<'py>(
 #[pyfunction]
 fn verification_crps<'py>(
     py: Python<'py>,
-    x_f: PyReadonlyArray3<'py, f32>,
-    x_o: PyReadonlyArray2<'py, f32>,
+    x_f: &Bound<'py, PyAny>,
+    x_o: &Bound<'py, PyAny>,
 ) -> PyResult<f64> {
-    let (members, observation) = (x_f.as_array(), x_o.as_array());
-    py.detach(|| -> squall::Result<f64> {
+    let (x_f, x_o) = (Field3::extract("x_f", x_f)?, Field2::extract("x_o", x_o)?);
+    with_views!(Field3: &x_f, Field2: &x_o, |members, observation| py
+    .detach(|| -> squall::Result<f64> {
         let mut crps = Crps::new();
         crps.accumulate(members, observation)?;
         Ok(crps.compute())
-    })
+    }))
     .map_err(|e| to_py(py, e))
 }
 

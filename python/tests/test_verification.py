@@ -89,6 +89,22 @@ def test_crps_equals_pysteps_without_ties_and_the_definition_with_them():
     assert verification.CRPS(two, np.full((1, 1), example["observation"])) == example["definition"]
 
 
+def test_float64_fields_are_scored_in_float64():
+    """det_cat_fct, fss and CRPS read float64 as given (no float32 copy): equal to the float32 path where the
+    values are float32 numbers, and compared in float64 near the threshold, as pysteps does."""
+    f64, o64 = FORECAST[0].astype(np.float64), OBSERVATION[0].astype(np.float64)
+    assert verification.det_cat_fct(f64, o64, 1.0) == verification.det_cat_fct(FORECAST[0], OBSERVATION[0], 1.0)
+    assert verification.fss(f64, o64, 1.0, 5) == verification.fss(FORECAST[0], OBSERVATION[0], 1.0, 5)
+    assert verification.CRPS(ENSEMBLE.astype(np.float64), o64) == verification.CRPS(ENSEMBLE, OBSERVATION[0])
+    # Just below the threshold: no event in float64, while rounding to float32 (0.1f) would make each an event.
+    below = np.full((4, 4), 0.1 - 1e-12)
+    assert verification.det_cat_fct(below, np.zeros((4, 4)), 0.1, "FA")["FA"] == 0.0
+    assert verification.det_cat_fct(below.astype(np.float32), np.zeros((4, 4)), 0.1, "FA")["FA"] == 1.0
+    assert np.isnan(verification.fss(below, np.zeros((4, 4)), 0.1, 1))
+    assert verification.fss(below.astype(np.float32), np.zeros((4, 4)), 0.1, 1) == 0.0
+    assert verification.CRPS(np.full((3, 2, 2), 1.0 + 1e-12), np.ones((2, 2))) == pytest.approx(1e-12, rel=1e-3)
+
+
 def test_reldiag_and_brier_equal_pysteps_and_the_definition():
     for case in REFERENCE["reliability"]:
         r, f = verification.reldiag(PROBABILITY[case["probability"]], OBSERVATION[0], 1.0, n_bins=10, min_count=10)

@@ -17,7 +17,7 @@ use ndarray::{ArrayView2, Zip};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::verify::input::{ratio, same_shape, threshold as check_threshold};
+use crate::verify::input::{Sample, ratio, same_shape, threshold as check_threshold};
 
 /// Counts of the four outcomes of a yes/no forecast, accumulated over any number of fields.
 ///
@@ -87,9 +87,9 @@ impl ContingencyTable {
     }
 
     /// The table of one forecast/observation pair of fields (see [`ContingencyTable::accumulate`]).
-    pub fn from_fields(
-        forecast: ArrayView2<f32>,
-        observation: ArrayView2<f32>,
+    pub fn from_fields<F: Sample, O: Sample>(
+        forecast: ArrayView2<F>,
+        observation: ArrayView2<O>,
         threshold: f64,
     ) -> Result<Self> {
         let mut table = ContingencyTable::new();
@@ -98,24 +98,25 @@ impl ContingencyTable {
     }
 
     /// Adds the pixels of one forecast/observation pair; an event is a value > `threshold` (same unit as the
-    /// fields); pairs with a non-finite value are skipped.
+    /// fields); pairs with a non-finite value are skipped. The fields may be `f32` or `f64` (compared as `f64`).
     ///
     /// # Errors
     /// [`Error::Shape`](crate::Error::Shape) if the fields differ in shape, [`Error::Parameter`](crate::Error::Parameter)
     /// if `threshold` is NaN.
-    pub fn accumulate(
+    pub fn accumulate<F: Sample, O: Sample>(
         &mut self,
-        forecast: ArrayView2<f32>,
-        observation: ArrayView2<f32>,
+        forecast: ArrayView2<F>,
+        observation: ArrayView2<O>,
         threshold: f64,
     ) -> Result<()> {
         same_shape("contingency table", &forecast, &observation)?;
         let threshold = check_threshold("threshold", threshold)?;
         let mut counts = [0_u64; 4];
         Zip::from(&forecast).and(&observation).for_each(|&f, &o| {
+            let (f, o): (f64, f64) = (f.into(), o.into());
             if f.is_finite() && o.is_finite() {
-                let forecast_yes = f64::from(f) > threshold;
-                let observed_yes = f64::from(o) > threshold;
+                let forecast_yes = f > threshold;
+                let observed_yes = o > threshold;
                 counts[usize::from(forecast_yes) * 2 + usize::from(observed_yes)] += 1;
             }
         });

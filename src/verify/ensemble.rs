@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::verify::input::{at_least, ensemble_shape, ratio, threshold as check_threshold};
+use crate::verify::input::{Sample, at_least, ensemble_shape, ratio, threshold as check_threshold};
 
 /// Mean CRPS of ensemble forecasts over pixels, accumulated over fields (pysteps `CRPS_init` / `_accum` /
 /// `_compute`).
@@ -67,10 +67,10 @@ impl Crps {
     ///
     /// # Errors
     /// [`Error::Shape`] if the ensemble has no member or its `(y, x)` differs from the observation's.
-    pub fn accumulate(
+    pub fn accumulate<F: Sample, O: Sample>(
         &mut self,
-        members: ArrayView3<f32>,
-        observation: ArrayView2<f32>,
+        members: ArrayView3<F>,
+        observation: ArrayView2<O>,
     ) -> Result<()> {
         ensemble_shape("CRPS ensemble", &members, &observation)?;
         let m = members.len_of(Axis(0));
@@ -82,11 +82,12 @@ impl Crps {
                 let mut pixels = 0;
                 for (j, &y) in observation.row(i).iter().enumerate() {
                     scratch.clear();
-                    scratch.extend(member_row.column(j).iter().map(|&x| f64::from(x)));
+                    scratch.extend(member_row.column(j).iter().map(|&x| x.into()));
+                    let y: f64 = y.into();
                     if !y.is_finite() || scratch.iter().any(|x| !x.is_finite()) {
                         continue;
                     }
-                    sum += crps_sorted(scratch, f64::from(y), m);
+                    sum += crps_sorted(scratch, y, m);
                     pixels += 1;
                 }
                 (sum, pixels)

@@ -26,7 +26,7 @@ use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::verify::input::{at_least, same_shape, threshold as check_threshold};
+use crate::verify::input::{Sample, at_least, same_shape, threshold as check_threshold};
 
 /// FSS of one forecast/observation pair at one threshold (≥, unit of the fields) and one window size in pixels.
 ///
@@ -119,10 +119,10 @@ impl FssAccumulator {
     ///
     /// # Errors
     /// [`Error::Shape`] if the two fields differ in shape; [`Error::Limits`] for a field of 2³² pixels or more.
-    pub fn accumulate(
+    pub fn accumulate<F: Sample, O: Sample>(
         &mut self,
-        forecast: ArrayView2<f32>,
-        observation: ArrayView2<f32>,
+        forecast: ArrayView2<F>,
+        observation: ArrayView2<O>,
     ) -> Result<()> {
         same_shape("fractions skill score", &forecast, &observation)?;
         if forecast.len() as u64 >= 1 << 32 {
@@ -197,7 +197,7 @@ struct SummedAreaTable {
 }
 
 impl SummedAreaTable {
-    fn new(field: &ArrayView2<f32>, threshold: f64) -> SummedAreaTable {
+    fn new<T: Sample>(field: &ArrayView2<T>, threshold: f64) -> SummedAreaTable {
         let (ny, nx) = field.dim();
         let width = nx + 1;
         let mut counts = vec![0_u64; (ny + 1) * width];
@@ -205,7 +205,8 @@ impl SummedAreaTable {
             let (above, row) = counts[i * width..(i + 2) * width].split_at_mut(width);
             let mut row_sum = 0_u64;
             for (j, &v) in values.iter().enumerate() {
-                row_sum += u64::from(v.is_finite() && f64::from(v) >= threshold);
+                let v: f64 = v.into();
+                row_sum += u64::from(v.is_finite() && v >= threshold);
                 row[j + 1] = above[j + 1] + row_sum;
             }
         }

@@ -5,11 +5,18 @@ use ndarray::{ArrayView2, ArrayView3};
 
 use crate::error::{Error, Result};
 
+/// A field value the scores accept: `f32` (Squall's working precision) or `f64` (pysteps' and numpy's default),
+/// read as `f64` without a converted copy of the field.
+pub trait Sample: Copy + Send + Sync + Into<f64> {}
+
+impl Sample for f32 {}
+impl Sample for f64 {}
+
 /// Checks that a forecast and an observation field have the same `(y, x)` shape.
-pub(crate) fn same_shape(
+pub(crate) fn same_shape<F, O>(
     what: &str,
-    forecast: &ArrayView2<f32>,
-    observation: &ArrayView2<f32>,
+    forecast: &ArrayView2<F>,
+    observation: &ArrayView2<O>,
 ) -> Result<()> {
     if forecast.dim() == observation.dim() {
         Ok(())
@@ -23,10 +30,10 @@ pub(crate) fn same_shape(
 }
 
 /// Checks that an ensemble `(members, y, x)` has at least one member and the observation's `(y, x)` shape.
-pub(crate) fn ensemble_shape(
+pub(crate) fn ensemble_shape<F, O>(
     what: &str,
-    members: &ArrayView3<f32>,
-    observation: &ArrayView2<f32>,
+    members: &ArrayView3<F>,
+    observation: &ArrayView2<O>,
 ) -> Result<()> {
     let (m, ny, nx) = members.dim();
     if m == 0 || (ny, nx) != observation.dim() {

@@ -36,6 +36,7 @@ pub use ensemble::{
     Crps, RankHistogram, TieBreaking, ensemble_skill, ensemble_spread, exceedance_probability,
 };
 pub use fss::{FssAccumulator, fss};
+pub use input::Sample;
 pub use intensity_scale::{IntensityScale, IntensityScaleSkill};
 pub use probabilistic::{BrierScore, ReliabilityCurve, ReliabilityDiagram, RocCurve, RocPoints};
 pub use warning::{ObservedEvent, RegionId, Warning, WarningVerification, verify_warnings};

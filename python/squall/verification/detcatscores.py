@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _squall
-from .._arrays import as_float32
+from .._arrays import as_float
 
 __all__ = ["det_cat_fct"]
 
@@ -13,9 +13,10 @@ _NAMES = ["POD", "FAR", "FA", "ACC", "CSI", "BIAS", "HSS", "HK", "GSS", "SEDI", 
 
 
 def _pairs(pred, obs):
-    """Forecast and observation flattened to (1, n) float32 (the scores do not depend on the shape)."""
-    pred = as_float32("pred", pred)
-    obs = as_float32("obs", obs)
+    """Forecast and observation flattened to (1, n), float32 or float64 as given (the scores do not depend on the
+    shape)."""
+    pred = as_float("pred", pred)
+    obs = as_float("obs", obs)
     if pred.shape != obs.shape:
         raise ValueError(f"pred and obs must have the same shape, got {pred.shape} and {obs.shape}")
     return pred.reshape(1, -1), obs.reshape(1, -1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import _squall
-from .._arrays import as_float32
+from .._arrays import as_float, as_float32
 
 __all__ = ["CRPS", "ROC_curve", "brier_score", "reldiag"]
 
@@ -23,8 +23,8 @@ def CRPS(X_f, X_o):
     Where a member equals the observation (e.g. dry pixels), Squall integrates the definition; pysteps drops an
     interval there and reports less.
     """
-    X_f = as_float32("X_f", X_f)
-    X_o = as_float32("X_o", X_o)
+    X_f = as_float("X_f", X_f)
+    X_o = as_float("X_o", X_o)
     if X_f.ndim < 2 or X_f.shape[1:] != X_o.shape:
         raise ValueError(f"X_f must be (members, *X_o.shape); got {X_f.shape} for X_o {X_o.shape}")
     # Rows are the unit of parallel work in Rust: keep the first grid axis as rows rather than one long row.
