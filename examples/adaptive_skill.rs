@@ -12,7 +12,7 @@
 //! dBZ by Marshall–Palmer a = 200, b = 1.6), dB with −15 dB below 0.1 mm/h, the three frames ending at the start
 //! time, Squall's Lucas–Kanade motion, then a `crop × crop` window centred on the centroid of the ≥ 5 mm/h
 //! pixels of the newest frame (the whole domain if smaller). STEPS uses the pysteps settings of
-//! `tests/steps_pysteps.rs` (8 levels, AR(2), nonparametric noise, Bowler perturbations, CDF matching,
+//! `tests/it/steps_pysteps.rs` (8 levels, AR(2), nonparametric noise, Bowler perturbations, CDF matching,
 //! incremental mask); the adaptive ensemble uses [`AdaptiveConfig::default`] (or the options' ablations) with
 //! the same members and seed. Every method is scored on the same pixels (where no member of any method has
 //! no data).

@@ -1,13 +1,13 @@
 """Record what tobac and pysteps' tstorm/tdating find on the synthetic cell sequences and on a real sequence.
 
 Synthetic: `cargo run --release --example cells_export -- DIR SEED 256` for seeds 1-4 (the scenes of
-tests/cells_synthetic.rs), 12 frames of 256 x 256 km at 1 km, 5 min apart, with truth.
+tests/it/cells_synthetic.rs), 12 frames of 256 x 256 km at 1 km, 5 min apart, with truth.
 Real: the first 12 frames of the BoM sequence (rain depth per 6 min -> mm/h -> dBZ by Marshall-Palmer
 Z = 200 R^1.6, as tstorm users do), cells only (no truth).
 
 For each peer and frame: the cell centroids (row, col) and, from the peers' own merge/split output, the
 merges they report. For the synthetic scenes the script also scores the peers against the truth with the same
-rules as tests/cells_truth/mod.rs (one-to-one matching within 5 km, truth cells >= 10 km2 of >= 35 dBZ that show
+rules as tests/it/cells_truth/mod.rs (one-to-one matching within 5 km, truth cells >= 10 km2 of >= 35 dBZ that show
 as their own maximum) and records how many truth merges each peer reports.
 
 Writes testdata/reference/cells_synthetic_peers.json and cells_bom_peers.json.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""pysteps' scores of a persistence forecast on the real BoM sequence: the fixture of ``tests/cli_verify.rs``
+"""pysteps' scores of a persistence forecast on the real BoM sequence: the fixture of ``tests/it/cli_verify.rs``
 (``squall verify`` end to end on real composites).
 
 The forecast is the 12:00 UTC frame of ``radar/bom/prcp-cscn/2/2018/06/16`` (rain rate, pysteps' importer and

@@ -20,7 +20,7 @@
 //! # Differences from pysteps' `vet`
 //! pysteps sums the smoothness penalty without the sector area but its gradient includes it, so its conjugate
 //! gradients see two different objectives and stall (`maxiter` 400 returns the same field as 100). Squall
-//! minimises the integral consistently; on the real sequences of `tests/motion_vet_darts_peers.rs` its field
+//! minimises the integral consistently; on the real sequences of `tests/it/motion_vet_darts_peers.rs` its field
 //! advects the frames 2–4 % better than pysteps' and correlates with it at 0.97–0.998 in rain. The final field is
 //! interpolated from the sector centres (pysteps zooms the sector array corner to corner), and images need not
 //! divide into whole sectors (pysteps pads them).

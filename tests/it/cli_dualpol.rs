@@ -1,0 +1,248 @@
+//! `squall dualpol` on the real X-band CINRAD volume: the CfRadial file it writes reads back through Squall's
+//! CfRadial reader with the values of the library call `dualpol::process`, the maps are PNGs with a legend, and
+//! nothing is overwritten without --force.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use squall::dualpol::{Config, TemperatureProfile, process};
+use squall::render::ColourScale;
+use squall::volume::GateStatus;
+
+const X_FILE: &str = "Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2";
+const WRITTEN: [&str; 7] = [
+    "DBZH_CORR",
+    "ZDR_CORR",
+    "KDP",
+    "PHIDP_CORR",
+    "PIA",
+    "HCLASS",
+    "RATE",
+];
+
+/// HDF5 is not thread-safe across a fork: hold this around NetCDF writes, reads and CLI runs.
+static NETCDF: Mutex<()> = Mutex::new(());
+
+fn squall() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_squall"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("squall-cli-dualpol-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    (info.width, info.height)
+}
+
+#[test]
+fn writes_cfradial_with_the_library_values_and_maps() {
+    let Some(input) = common::shared_radar_file(X_FILE) else {
+        return;
+    };
+    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("run");
+    let out = dir.join("zg170.nc");
+    let maps = dir.join("maps");
+    let run = squall()
+        .args(["dualpol"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--png")
+        .arg(&maps)
+        .args(["--band", "X", "--freezing-level-m", "4500"])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("5 sweeps, band X"), "{stdout}");
+
+    // the library call with the same settings
+    let volume = squall::io::open_volume(&input).unwrap();
+    let config = Config {
+        band: Some(squall::Band::X),
+        temperature: TemperatureProfile::standard(4500.0).unwrap(),
+        ..Config::default()
+    };
+    let expected = process(&volume, &config).unwrap();
+    let back = squall::io::open_volume(&out).unwrap();
+    assert_eq!(back.sweeps.len(), expected.sweeps.len());
+    assert_eq!(back.site.id, volume.site.id);
+    assert_eq!(back.band(), Some(squall::Band::X));
+    let mut compared = 0usize;
+    for (b, e) in back.sweeps.iter().zip(&expected.sweeps) {
+        assert_eq!(b.azimuth_deg, e.azimuth_deg);
+        assert!((b.fixed_angle_deg - e.fixed_angle_deg).abs() < 1e-4);
+        assert!((b.gate_spacing_m - e.gate_spacing_m).abs() < 1e-3);
+        for name in WRITTEN {
+            let (mb, me) = (b.moment(name).unwrap(), e.moment(name).unwrap());
+            assert_eq!(mb.units, me.units, "{name}");
+            for ((vb, sb), (ve, se)) in mb
+                .values
+                .iter()
+                .zip(&mb.status)
+                .zip(me.values.iter().zip(&me.status))
+            {
+                if *se == GateStatus::Valid {
+                    assert_eq!(*sb, GateStatus::Valid, "{name}");
+                    assert_eq!(vb, ve, "{name}");
+                    compared += 1;
+                } else {
+                    assert_eq!(*sb, GateStatus::NoData, "{name}");
+                }
+            }
+        }
+        // the gate mask: 1 at the weather gates (valid corrected Z), 0 at the other measured gates
+        let mask = b.moment("ECHO_MASK").unwrap();
+        let z = e.moment("DBZH_CORR").unwrap();
+        for ((&m, &ms), &zs) in mask.values.iter().zip(&mask.status).zip(&z.status) {
+            match zs {
+                GateStatus::Valid => assert_eq!(m, 1.0),
+                GateStatus::NoData => assert_eq!(ms, GateStatus::NoData),
+                _ => assert_eq!(m, 0.0),
+            }
+        }
+    }
+    assert!(compared > 500_000, "{compared}");
+
+    // maps of the lowest sweep, 800 px plus a legend panel
+    let classes = ColourScale::hydrometeor_classes();
+    for moment in [
+        "dbzh_corr",
+        "zdr_corr",
+        "kdp",
+        "phidp_corr",
+        "rate",
+        "hclass",
+    ] {
+        let file = maps.join(format!("zg170_{moment}.png"));
+        let (w, h) = png_size(&file);
+        assert!(w > 800 && h == 800, "{moment}: {w}×{h}");
+    }
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(maps.join("zg170_hclass.png")).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut pixels).unwrap();
+    let rain_pixels = pixels
+        .chunks(3)
+        .filter(|p| p == &classes.colours[1].as_slice())
+        .count();
+    assert!(rain_pixels > 10_000, "{rain_pixels}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn refuses_to_overwrite_without_force() {
+    let Some(input) = common::shared_radar_file(X_FILE) else {
+        return;
+    };
+    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("force");
+    let out = dir.join("existing.nc");
+    std::fs::write(&out, b"keep me").unwrap();
+    let run = squall()
+        .arg("dualpol")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
+
+    // an existing map stops the run before anything is written
+    let fresh = dir.join("fresh.nc");
+    let maps = dir.join("maps");
+    std::fs::create_dir_all(&maps).unwrap();
+    std::fs::write(maps.join("fresh_kdp.png"), b"old map").unwrap();
+    let run = squall()
+        .arg("dualpol")
+        .arg(&input)
+        .arg("--out")
+        .arg(&fresh)
+        .arg("--png")
+        .arg(&maps)
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(!fresh.exists());
+    assert_eq!(
+        std::fs::read(maps.join("fresh_kdp.png")).unwrap(),
+        b"old map"
+    );
+
+    // the input itself is never an output, even with --force
+    let run = squall()
+        .arg("dualpol")
+        .arg(&input)
+        .arg("--out")
+        .arg(&input)
+        .arg("--force")
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+
+    let run = squall()
+        .arg("dualpol")
+        .arg(&input)
+        .args(["--out"])
+        .arg(&out)
+        .args(["--attenuation", "linear", "--force"])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let back = squall::io::open_volume(&out).unwrap();
+    assert!(back.sweeps[0].moment("DBZH_CORR").is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_arguments_are_clear_errors() {
+    let Some(input) = common::shared_radar_file(X_FILE) else {
+        return;
+    };
+    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("bad");
+    let run = squall()
+        .arg("dualpol")
+        .arg(&input)
+        .arg("--out")
+        .arg(dir.join("x.nc"))
+        .args(["--freezing-level-m", "NaN"])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--freezing-level-m"));
+    let run = squall()
+        .arg("dualpol")
+        .arg(dir.join("missing.nc"))
+        .arg("--out")
+        .arg(dir.join("y.nc"))
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(!dir.join("y.nc").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

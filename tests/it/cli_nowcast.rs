@@ -1,0 +1,90 @@
+//! `squall nowcast` end to end on three real BoM frames: NetCDF with the ensemble, probabilities and mean, PNG
+//! maps, refusal to overwrite without `--force`, a clear error for a bad threshold list.
+
+use crate::common;
+
+use std::process::Command;
+
+#[test]
+fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
+    let Some(dir) = common::nowcast_dir("radar/bom/prcp-cscn/2/2018/06/16") else {
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let files = &files[38..41];
+    let out_dir = std::env::temp_dir().join(format!("squall-cli-nowcast-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join("nowcast.nc");
+    let run = |method: &str, force: bool, thresholds: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_squall"));
+        cmd.arg("nowcast").args(files).args([
+            "--method",
+            method,
+            "--members",
+            "3",
+            "--leadtimes",
+            "2",
+            "--thresholds",
+            thresholds,
+            "--seed",
+            "1",
+        ]);
+        cmd.arg("--out")
+            .arg(&out)
+            .arg("--png")
+            .arg(out_dir.join("png"));
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().unwrap()
+    };
+    let first = run("steps", false, "1,5");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let file = netcdf::open(&out).unwrap();
+    let ensemble = file
+        .variable("rainfall_rate")
+        .unwrap()
+        .get::<f32, _>(..)
+        .unwrap();
+    assert_eq!(ensemble.shape(), &[3, 2, 512, 512]);
+    let p = file
+        .variable("probability_of_rainfall_rate_above_threshold")
+        .unwrap()
+        .get::<f32, _>(..)
+        .unwrap();
+    assert_eq!(p.shape(), &[2, 2, 512, 512]);
+    // P(≥ 1) ≥ P(≥ 5) everywhere, both in [0, 1].
+    for r in (0..512).step_by(7) {
+        for c in (0..512).step_by(7) {
+            let (a, b) = (p[[0, 1, r, c]], p[[1, 1, r, c]]);
+            if a.is_finite() {
+                assert!((0.0..=1.0).contains(&a) && b <= a);
+            }
+        }
+    }
+    assert!(file.variable("realization").is_some() && file.variable("lat").is_some());
+    drop(file);
+    assert!(out_dir.join("png/prob_ge_5mmh_012min.png").exists());
+    assert!(out_dir.join("png/mean_012min.png").exists());
+    let again = run("extrapolation", false, "1,5");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let forced = run("extrapolation", true, "1,5");
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    let bad = run("sprog", true, "1,x");
+    assert!(!bad.status.success());
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}

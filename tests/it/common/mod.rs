@@ -1,0 +1,115 @@
+//! Helpers shared by the integration tests.
+
+pub mod nowcaster_toml;
+
+use std::path::PathBuf;
+
+use chrono::{TimeZone, Utc};
+use ndarray::Array2;
+use squall::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
+
+/// Path of a file in `../shared/data/radar/`, or `None` (with a message on stderr) when the shared data folder
+/// is absent, so that the calling test can skip.
+pub fn shared_radar_file(name: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/radar")
+        .join(name);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIP: {} not found (the shared data folder is absent)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// A folder of `../shared/data/nowcast/`, or `None` (with a message) when the shared data is absent.
+pub fn nowcast_dir(relative: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/nowcast")
+        .join(relative);
+    if path.is_dir() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIP: {} not found (the shared data folder is absent)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// Counts, POD, FAR, CSI and lead times of a warning verification, on one line.
+pub fn verification_line(v: &squall::verify::WarningVerification) -> String {
+    let leads: Vec<i64> = v.lead_times_s.iter().map(|s| s / 60).collect();
+    format!(
+        "events {} warned {} warnings {} verified {}: POD {:.3} FAR {:.3} CSI {:.3}, lead times (min) {leads:?}, \
+         median {:.1} min",
+        v.events,
+        v.warned_events,
+        v.warnings,
+        v.verified_warnings,
+        v.pod(),
+        v.far(),
+        v.csi(),
+        v.median_lead_time_s() / 60.0
+    )
+}
+
+/// A reference fixture from `testdata/reference/`, parsed as JSON.
+pub fn reference_json(name: &str) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/reference")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A small volume with every gate status, in one or two sweeps.
+pub fn small_volume(n_sweeps: usize, mode: SweepMode) -> PolarVolume {
+    let sweep = |angle: f32, n_rays: usize, n_gates: usize| {
+        let mut dbzh = Moment::from_values(
+            "DBZH",
+            "dBZ",
+            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| -10.0 + (r * 7 + g) as f32 * 0.5),
+        );
+        dbzh.set_status(0, 0, GateStatus::NoEcho);
+        dbzh.set_status(1, 2, GateStatus::NoData);
+        let mut vradh = Moment::from_values(
+            "VRADH",
+            "m/s",
+            Array2::from_shape_fn((n_rays, n_gates), |(r, g)| (r as f32 - g as f32) * 0.25),
+        );
+        vradh.set_status(2, 3, GateStatus::RangeFolded);
+        Sweep {
+            mode,
+            fixed_angle_deg: angle,
+            azimuth_deg: (0..n_rays)
+                .map(|r| r as f32 * 360.0 / n_rays as f32)
+                .collect(),
+            elevation_deg: vec![angle; n_rays],
+            time_s: (0..n_rays).map(|r| r as f64 * 0.05).collect(),
+            first_gate_m: 62.5,
+            gate_spacing_m: 62.5,
+            nyquist_mps: Some(16.0),
+            moments: vec![dbzh, vradh],
+        }
+    };
+    PolarVolume {
+        site: Site {
+            id: "Z9999".into(),
+            name: "测试站".into(),
+            latitude_deg: 22.5,
+            longitude_deg: 114.0,
+            altitude_m: 120.0,
+        },
+        frequency_mhz: Some(9400.0),
+        beam_width_deg: 1.0,
+        start_time: Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap(),
+        sweeps: (0..n_sweeps)
+            .map(|s| sweep(0.5 + s as f32, 12 - 2 * s, 20 - 4 * s))
+            .collect(),
+    }
+}
