@@ -1,10 +1,11 @@
-//! Integration tests, one module per area, compiled into a single test binary.
+//! In-process integration tests, one module per area. Tests that start a child process are in `tests/cli`.
 //!
-//! One binary instead of one per file: each links the whole crate with the bundled
-//! NetCDF/HDF5 (≈ 70 MB apiece), so 48 separate binaries cost minutes of linking and
-//! gigabytes of disk. Run one area with `cargo test --release --test it <module>::`.
+//! Two binaries instead of one per file: each links the whole crate with the bundled NetCDF/HDF5, so 48 separate
+//! binaries cost minutes of linking and gigabytes of disk. Run one area with `cargo test --release --test it
+//! <module>::`.
 
 mod cells_truth;
+#[path = "../common/mod.rs"]
 mod common;
 mod warn_scene;
 
@@ -17,12 +18,6 @@ mod cinrad_bad_input;
 mod cinrad_legacy_bad_input;
 mod cinrad_legacy_peers;
 mod cinrad_peers;
-mod cli;
-mod cli_dualpol;
-mod cli_isosurface_cells;
-mod cli_motion_png;
-mod cli_nowcast;
-mod cli_verify;
 mod composite_peers;
 mod composite_sequence;
 mod dualpol_bad_input;
@@ -55,4 +50,3 @@ mod warn_cap;
 mod warn_replay;
 mod warn_replay_real;
 mod warn_state;
-mod warning_server;

@@ -4,6 +4,8 @@ use crate::common;
 
 use std::process::Command;
 
+use crate::SpawnLocked;
+
 fn squall() -> Command {
     Command::new(env!("CARGO_BIN_EXE_squall"))
 }
@@ -16,7 +18,7 @@ fn info_json_has_the_documented_layout() {
     let out = squall()
         .args(["info", "--json"])
         .arg(&file)
-        .output()
+        .output_locked()
         .unwrap();
     assert!(
         out.status.success(),
@@ -54,7 +56,7 @@ fn motion_writes_netcdf_and_never_overwrites_inputs() {
         .args(&files)
         .arg("-o")
         .arg(&out_path)
-        .output()
+        .output_locked()
         .unwrap();
     assert!(
         out.status.success(),
@@ -73,7 +75,7 @@ fn motion_writes_netcdf_and_never_overwrites_inputs() {
         .args(&files)
         .arg("-o")
         .arg(&out_path)
-        .output()
+        .output_locked()
         .unwrap();
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--force"));
     let onto_input = squall()
@@ -82,7 +84,7 @@ fn motion_writes_netcdf_and_never_overwrites_inputs() {
         .arg("-o")
         .arg(&files[0])
         .arg("--force")
-        .output()
+        .output_locked()
         .unwrap();
     assert!(
         !onto_input.status.success()
@@ -95,7 +97,7 @@ fn motion_writes_netcdf_and_never_overwrites_inputs() {
 fn bad_files_give_a_clear_error_and_exit_code() {
     let junk = std::env::temp_dir().join(format!("squall-cli-junk-{}.bin", std::process::id()));
     std::fs::write(&junk, b"not a radar file").unwrap();
-    let out = squall().arg("info").arg(&junk).output().unwrap();
+    let out = squall().arg("info").arg(&junk).output_locked().unwrap();
     std::fs::remove_file(&junk).unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -134,7 +136,7 @@ fn grid_writes_products_and_refuses_to_overwrite() {
                 "7300",
             ])
             .args(extra)
-            .output()
+            .output_locked()
             .unwrap()
     };
     let first = run(&["--png", png.to_str().unwrap()]);

@@ -6,7 +6,6 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 use squall::dualpol::{Config, TemperatureProfile, process};
 use squall::render::ColourScale;
@@ -22,9 +21,6 @@ const WRITTEN: [&str; 7] = [
     "HCLASS",
     "RATE",
 ];
-
-/// HDF5 is not thread-safe across a fork: hold this around NetCDF writes, reads and CLI runs.
-static NETCDF: Mutex<()> = Mutex::new(());
 
 fn squall() -> Command {
     Command::new(env!("CARGO_BIN_EXE_squall"))
@@ -50,7 +46,7 @@ fn writes_cfradial_with_the_library_values_and_maps() {
     let Some(input) = common::shared_radar_file(X_FILE) else {
         return;
     };
-    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::netcdf_lock();
     let dir = scratch("run");
     let out = dir.join("zg170.nc");
     let maps = dir.join("maps");
@@ -153,7 +149,7 @@ fn refuses_to_overwrite_without_force() {
     let Some(input) = common::shared_radar_file(X_FILE) else {
         return;
     };
-    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::netcdf_lock();
     let dir = scratch("force");
     let out = dir.join("existing.nc");
     std::fs::write(&out, b"keep me").unwrap();
@@ -223,7 +219,7 @@ fn bad_arguments_are_clear_errors() {
     let Some(input) = common::shared_radar_file(X_FILE) else {
         return;
     };
-    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::netcdf_lock();
     let dir = scratch("bad");
     let run = squall()
         .arg("dualpol")

@@ -7,7 +7,6 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Mutex;
 
 use ndarray::{Array2, Array3, Array4, Axis, s};
 use serde_json::Value;
@@ -23,18 +22,13 @@ const BACKGROUND_RAW: u8 = 0;
 /// Shift of the forecast cell at lead 2, pixels east.
 const SHIFT: usize = 4;
 
-/// Tests run in parallel threads: one writes NetCDF while no other writes or starts a `squall` process (a child
-/// forked while HDF5 holds a file open for writing inherits that descriptor and its lock, and the next reader of
-/// the file is refused). Held around every write and every run.
-static NETCDF: Mutex<()> = Mutex::new(());
-
 fn squall() -> Command {
     Command::new(env!("CARGO_BIN_EXE_squall"))
 }
 
-/// Runs a command with [`NETCDF`] held.
+/// Runs a command with [`crate::netcdf_lock`] held.
 fn output(command: &mut Command) -> Output {
-    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::netcdf_lock();
     command.output().unwrap()
 }
 
@@ -112,7 +106,7 @@ fn write_forecast_file(dir: &Path, obs: &Path, with_ensemble: bool) -> PathBuf {
         values: members.view(),
     }];
     let ensembles: &[EnsembleField] = if with_ensemble { &ensembles } else { &[] };
-    let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::netcdf_lock();
     write_forecast(&path, &grid.spec, &times, &fields, ensembles).unwrap();
     path
 }
@@ -301,7 +295,7 @@ fn bad_arguments_are_refused() {
     let rain = Array3::<f32>::zeros((3, N, N));
     let path = dir.join("rain.nc");
     {
-        let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+        let _lock = crate::netcdf_lock();
         let t0 = grid.time.unwrap();
         let times: Vec<_> = [0, 5, 10]
             .iter()
@@ -344,7 +338,7 @@ fn persistence_on_the_bom_sequence_scores_as_pysteps() {
     let scratch = scratch("bom");
     let forecast = scratch.join("persistence.nc");
     {
-        let _lock = NETCDF.lock().unwrap_or_else(|e| e.into_inner());
+        let _lock = crate::netcdf_lock();
         let field = Field {
             name: "rainfall_rate",
             units: "mm/h",

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::SpawnLocked;
+
 const N: usize = 128;
 
 fn squall() -> Command {
@@ -50,7 +52,7 @@ fn motion_png_draws_arrows_and_is_never_overwritten() {
             .arg("--png")
             .arg(&png)
             .args(extra)
-            .output()
+            .output_locked()
             .unwrap()
     };
     let out = run(&[]);
@@ -104,7 +106,7 @@ fn motion_png_draws_arrows_and_is_never_overwritten() {
         .arg("--png")
         .arg(&nc)
         .arg("--force")
-        .output()
+        .output_locked()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

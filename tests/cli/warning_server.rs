@@ -48,6 +48,8 @@ use squall::verify::{ObservedEvent, RegionId, Warning, WarningVerification, veri
 use crate::common;
 use common::nowcaster_toml::{NowcasterToml, RuleToml};
 
+use crate::SpawnLocked;
+
 /// Grid: 120 km × 120 km, 1 km, centred on (30° N, 114° E).
 const N: usize = 120;
 const CYCLES: usize = 12;
@@ -307,7 +309,8 @@ fn server_binary() -> PathBuf {
         let status = Command::new(env!("CARGO"))
             .args(["build", "--release", "--example", "warning_server"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
+            .spawn_locked()
+            .and_then(|mut child| child.wait())
             .unwrap();
         assert!(status.success(), "building the example failed");
     }
@@ -441,7 +444,7 @@ fn storm_day_gives_timely_warnings_and_survives_bad_files() {
         .args(["--stdin", "--png"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_locked()
         .unwrap();
     {
         let mut stdin = child.stdin.take().unwrap();
@@ -599,7 +602,7 @@ fn watched_folder_takes_each_settled_volume_once() {
             "6",
         ])
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_locked()
         .unwrap();
     // A temporary file that is never finished, and a file in a sub-folder: neither is taken.
     std::fs::write(watched.join(".incoming.tmp"), b"half").unwrap();

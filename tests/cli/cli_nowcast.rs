@@ -5,6 +5,8 @@ use crate::common;
 
 use std::process::Command;
 
+use crate::SpawnLocked;
+
 #[test]
 fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
     let Some(dir) = common::nowcast_dir("radar/bom/prcp-cscn/2/2018/06/16") else {
@@ -41,7 +43,7 @@ fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
         if force {
             cmd.arg("--force");
         }
-        cmd.output().unwrap()
+        cmd.output_locked().unwrap()
     };
     let first = run("steps", false, "1,5");
     assert!(

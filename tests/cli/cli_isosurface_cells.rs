@@ -12,6 +12,8 @@ use squall::io::cinrad;
 use squall::io::compression::Compression;
 use squall::synth::{CellId, CellSpec, RadarConfig, SceneConfig, polar_volume, site_at};
 
+use crate::SpawnLocked;
+
 /// Storm centre on the grid, m east and north of the grid centre (30° N, 114° E).
 const STORM: (f64, f64) = (12_000.0, 6_000.0);
 
@@ -64,7 +66,7 @@ fn run(volume: &Path, out: &Path, extra: &[&str]) -> String {
             "500",
         ])
         .args(extra)
-        .output()
+        .output_locked()
         .unwrap();
     assert!(
         output.status.success(),
@@ -189,7 +191,7 @@ fn cells_from_the_volume_sit_on_the_storm() {
         .arg(&volume)
         .arg("--out")
         .arg(&out)
-        .output()
+        .output_locked()
         .unwrap();
     assert!(!again.status.success());
     let _ = std::fs::remove_dir_all(&dir);
@@ -260,7 +262,7 @@ fn tracks_and_forecasts_from_cells_json_are_placed_by_lonlat() {
         .arg("--out")
         .arg(dir.join("bad.glb"))
         .args(["--cells", cells.to_str().unwrap(), "--size", "41"])
-        .output()
+        .output_locked()
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("longitude"));

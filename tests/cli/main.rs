@@ -1,0 +1,54 @@
+//! Tests that start the `squall` binary, or the warning-server example, as a child process.
+//!
+//! A test binary of their own, apart from `tests/it`: a child forked while another thread of the same process has
+//! a file open through HDF5 inherits that descriptor and its lock, and the next opener of the file is refused. Here
+//! every fork goes through [`SpawnLocked`] and every in-process NetCDF access holds [`netcdf_lock`], so no child
+//! is forked while the parent holds an HDF5 file open. Run one area with `cargo test --release --test cli <module>::`.
+
+use std::io;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
+
+// This binary uses only some of the shared helpers.
+#[allow(dead_code)]
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod cli_dualpol;
+mod cli_isosurface_cells;
+mod cli_motion_png;
+mod cli_nowcast;
+mod cli_verify;
+mod warning_server;
+
+static HDF5_FORK: Mutex<()> = Mutex::new(());
+
+/// Held around in-process NetCDF/HDF5 access and around every fork of this binary. A test that failed while
+/// holding it leaves it poisoned; the lock is still usable, since it guards no data.
+pub fn netcdf_lock() -> MutexGuard<'static, ()> {
+    HDF5_FORK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Starting a child process with [`netcdf_lock`] held for the fork only.
+pub trait SpawnLocked {
+    /// [`Command::spawn`] under the lock.
+    fn spawn_locked(&mut self) -> io::Result<Child>;
+    /// [`Command::output`] (stdin closed, stdout and stderr captured); the lock is released once the child runs.
+    fn output_locked(&mut self) -> io::Result<Output>;
+}
+
+impl SpawnLocked for Command {
+    fn spawn_locked(&mut self) -> io::Result<Child> {
+        let _lock = netcdf_lock();
+        self.spawn()
+    }
+
+    fn output_locked(&mut self) -> io::Result<Output> {
+        self.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn_locked()?
+            .wait_with_output()
+    }
+}
