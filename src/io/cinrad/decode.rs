@@ -31,9 +31,7 @@ const GATE_ALLOWANCE: u64 = 1 << 24;
 /// [`Error::Io`] if the file cannot be read; [`Error::Decode`] naming the file and byte offset for corrupt or
 /// truncated content; [`Error::Unsupported`] for LZO-compressed radials and the phased-array variant.
 pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, &path.display().to_string())
+    compression::read_decompressed(path.as_ref(), decode)
 }
 
 /// Decodes CINRAD standard base data held in memory (compressed or not). `source_name` appears in errors.
@@ -41,8 +39,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
 /// # Errors
 /// As [`read`].
 pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<PolarVolume> {
-    let data = compression::decompress(bytes, source_name)?;
-    decode(&data, source_name)
+    compression::decode_decompressed(bytes, source_name, decode)
 }
 
 /// One moment block of one radial, borrowed from the stream.

@@ -31,9 +31,7 @@ const MS_PER_DAY: i64 = 86_400_000;
 /// [`Error::Io`] if the file cannot be read; [`Error::Decode`] naming the file and byte offset for corrupt or
 /// truncated content; [`Error::Limits`] for a geometry that would decode to far more gates than the file holds.
 pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, &path.display().to_string())
+    compression::read_decompressed(path.as_ref(), decode)
 }
 
 /// Decodes legacy CINRAD base data held in memory (compressed or not), with an unknown site. `source_name`
@@ -42,8 +40,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
 /// # Errors
 /// As [`read`].
 pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<PolarVolume> {
-    let data = compression::decompress(bytes, source_name)?;
-    decode(&data, source_name)
+    compression::decode_decompressed(bytes, source_name, decode)
 }
 
 /// Decodes uncompressed legacy CINRAD base data. The format holds no site: the volume's site has an empty id and
