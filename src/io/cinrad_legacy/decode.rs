@@ -12,15 +12,10 @@ use super::layout::{
 };
 use super::{FORMAT_NAME, LegacyVariant};
 use crate::error::{Error, Result};
-use crate::io::bytes::Cursor;
+use crate::io::bytes::{Cursor, check_gate_count};
 use crate::io::compression;
 use crate::volume::{Moment, PolarVolume, Site, Sweep, SweepMode};
 
-/// Cap on decoded gates (all sweeps and moments) per byte of input, plus a fixed allowance: a file cannot make
-/// the reader allocate far more than its own size by declaring odd gate lengths (a full SA record decodes to
-/// under 3 gates per byte).
-const MAX_GATES_PER_BYTE: u64 = 8;
-const GATE_ALLOWANCE: u64 = 1 << 24;
 /// Nominal 3-dB beam width of CINRAD/SA and CB antennas, degrees (not in the files).
 const NOMINAL_BEAM_WIDTH_DEG: f32 = 1.0;
 const MS_PER_DAY: i64 = 86_400_000;
@@ -92,14 +87,7 @@ pub fn decode_with_site(data: &[u8], source_name: &str, site: Site) -> Result<Po
         .zip(&bounds)
         .map(|(l, b)| l.gate_count(b.len()))
         .fold(0u64, u64::saturating_add);
-    let limit = MAX_GATES_PER_BYTE * data.len() as u64 + GATE_ALLOWANCE;
-    if requested > limit {
-        return Err(Error::Limits {
-            what: format!("{source_name}: decoded gates"),
-            requested,
-            limit,
-        });
-    }
+    check_gate_count(requested, data.len(), source_name)?;
     let start_ms = radials[0].time_ms();
     let start_time = Utc
         .timestamp_millis_opt(start_ms)
