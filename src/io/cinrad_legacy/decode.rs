@@ -11,7 +11,7 @@ use super::layout::{
     GateScale, HEADER_LEN, RecordHeader, azimuth_deg, elevation_deg, offset, status,
 };
 use super::{FORMAT_NAME, LegacyVariant};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::io::bytes::{Cursor, check_gate_count};
 use crate::io::compression;
 use crate::volume::{Moment, PolarVolume, Site, Sweep, SweepMode};
@@ -25,6 +25,10 @@ const MS_PER_DAY: i64 = 86_400_000;
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; [`Error::Decode`] naming the file and byte offset for corrupt or
 /// truncated content; [`Error::Limits`] for a geometry that would decode to far more gates than the file holds.
+///
+/// [`Error::Io`]: crate::Error::Io
+/// [`Error::Decode`]: crate::Error::Decode
+/// [`Error::Limits`]: crate::Error::Limits
 pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
     compression::read_decompressed(path.as_ref(), decode)
 }
