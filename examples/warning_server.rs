@@ -47,7 +47,7 @@ use squall::geo::Grid2;
 use squall::io::cf_netcdf::{Field, write_fields};
 use squall::pipeline::{Nowcaster, NowcasterConfig, Update};
 use squall::render::{
-    BOUNDARY, Boundaries, CONE, ColourScale, draw_boundaries, draw_forecast_cone, render_grid,
+    BOUNDARY, Boundaries, CONE, ColourScale, draw_boundaries, draw_forecast_cone_to, render_grid,
     with_legend,
 };
 use squall::warn::to_cap_xml;
@@ -335,13 +335,7 @@ impl Server {
             draw_boundaries(&mut image, spec, b, BOUNDARY)?;
         }
         for f in &update.cells.forecasts {
-            let steps: Vec<_> = f
-                .steps
-                .iter()
-                .copied()
-                .filter(|s| s.lead_s <= CONE_LEAD_S)
-                .collect();
-            draw_forecast_cone(&mut image, spec, &steps, CONE)?;
+            draw_forecast_cone_to(&mut image, spec, f, CONE_LEAD_S, CONE)?;
         }
         let label = format!(
             "{} {} cells",

@@ -14,7 +14,7 @@ mod text;
 
 pub use animation::write_gif;
 pub use boundaries::{BOUNDARY, Boundaries, draw_boundaries};
-pub use cone::{CONE, draw_forecast_cone};
+pub use cone::{CONE, draw_forecast_cone, draw_forecast_cone_to};
 pub use legend::with_legend;
 pub use text::{GLYPH_PX, text_width};
 

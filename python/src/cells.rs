@@ -67,18 +67,22 @@ fn cell_dict<'py>(py: Python<'py>, c: &Cell) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("id", c.id)?;
     d.set_item("track", c.track)?;
     d.set_item("time", c.time.map(|t| t.timestamp_millis() as f64 / 1000.0))?;
-    d.set_item("row", c.row)?;
-    d.set_item("col", c.col)?;
-    d.set_item("x_m", c.x_m)?;
-    d.set_item("y_m", c.y_m)?;
     d.set_item("lon", c.lon)?;
     d.set_item("lat", c.lat)?;
-    d.set_item("area_km2", c.area_km2)?;
-    d.set_item("max_dbz", c.max_dbz)?;
-    d.set_item("mean_dbz", c.mean_dbz)?;
-    d.set_item("core_threshold_dbz", c.core_threshold_dbz)?;
-    d.set_item("max_rain_rate_mm_h", c.max_rain_rate_mm_h)?;
-    d.set_item("heavy_rain_area_km2", c.heavy_rain_area_km2)?;
+    for (key, value) in [
+        ("row", c.row),
+        ("col", c.col),
+        ("x_m", c.x_m),
+        ("y_m", c.y_m),
+        ("area_km2", c.area_km2),
+        ("max_dbz", c.max_dbz),
+        ("mean_dbz", c.mean_dbz),
+        ("core_threshold_dbz", c.core_threshold_dbz),
+        ("max_rain_rate_mm_h", c.max_rain_rate_mm_h),
+        ("heavy_rain_area_km2", c.heavy_rain_area_km2),
+    ] {
+        d.set_item(key, value)?;
+    }
     d.set_item("ellipse", ellipse_dict(py, &c.ellipse)?)?;
     d.set_item("outline", c.outline.clone())?;
     d.set_item("footprint", c.footprint.clone().into_pyarray(py))?;
@@ -105,37 +109,18 @@ fn cell_from(d: &Bound<'_, PyDict>) -> PyResult<Cell> {
     let footprint = footprint.as_array().to_vec();
     Ok(Cell {
         id: required(d, "id")?,
-        track: None,
-        time: None,
         x_m: required(d, "x_m")?,
         y_m: required(d, "y_m")?,
-        lon: None,
-        lat: None,
         row: required(d, "row")?,
         col: required(d, "col")?,
         area_km2: required(d, "area_km2")?,
-        volume_km3: None,
         max_dbz: required(d, "max_dbz")?,
         mean_dbz: required(d, "mean_dbz")?,
         core_threshold_dbz: required(d, "core_threshold_dbz")?,
-        height_of_max_m: None,
-        echo_top_m: None,
-        vil_kg_m2: None,
-        vil_density_g_m3: None,
-        mesh_mm: None,
-        posh: None,
-        hdr_db: None,
-        zdr_column_depth_m: None,
         max_rain_rate_mm_h: required(d, "max_rain_rate_mm_h")?,
         heavy_rain_area_km2: required(d, "heavy_rain_area_km2")?,
-        ellipse: Ellipse {
-            major_km: 0.0,
-            minor_km: 0.0,
-            orientation_deg: 0.0,
-        },
-        outline: Vec::new(),
-        velocity_difference: None,
         footprint,
+        ..Cell::default()
     })
 }
 

@@ -208,38 +208,21 @@ mod tests {
     fn cell(minutes: i64, x: f64, y: f64, area: f64, dbz: f64) -> Cell {
         let t = DateTime::from_timestamp(1_700_000_000 + minutes * 60, 0).unwrap();
         Cell {
-            id: 0,
             track: Some(1),
             time: Some(t),
             x_m: x,
             y_m: y,
-            lon: None,
-            lat: None,
-            row: 0.0,
-            col: 0.0,
             area_km2: area,
-            volume_km3: None,
             max_dbz: dbz,
             mean_dbz: dbz - 5.0,
             core_threshold_dbz: 30.0,
-            height_of_max_m: None,
-            echo_top_m: None,
-            vil_kg_m2: None,
-            vil_density_g_m3: None,
-            mesh_mm: None,
-            posh: None,
-            hdr_db: None,
-            zdr_column_depth_m: None,
             max_rain_rate_mm_h: 10.0,
-            heavy_rain_area_km2: 0.0,
             ellipse: super::super::Ellipse {
                 major_km: 1.0,
                 minor_km: 1.0,
                 orientation_deg: 0.0,
             },
-            outline: vec![],
-            velocity_difference: None,
-            footprint: vec![],
+            ..Cell::default()
         }
     }
 

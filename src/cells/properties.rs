@@ -53,8 +53,8 @@ pub struct CellFields<'a> {
     pub radar_xy_m: Option<(f64, f64)>,
 }
 
-/// Ellipse with the second moments of the cell's footprint.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// Ellipse with the second moments of the cell's footprint (the default: a point, all zero).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ellipse {
     /// Major semi-axis, km (2σ along the major axis: the whole area of a uniform ellipse).
     pub major_km: f64,
@@ -77,7 +77,10 @@ pub struct VelocityDifference {
 }
 
 /// A cell of one frame with its properties; the unit of tracking.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// The default is an empty cell: zero position, area and values, no optional property, ellipse, outline or
+/// footprint. Fill in what is known by struct update, e.g. `Cell { x_m, y_m, area_km2, ..Cell::default() }`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     /// Index of the cell in its frame (0-based, largest first).
     pub id: u32,

@@ -182,6 +182,24 @@ pub struct Grid3 {
     pub values: Array3<f32>,
 }
 
+impl Grid3 {
+    /// Checks that the values are `(heights, ny, nx)` of the heights and the horizontal grid.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] naming the variable otherwise.
+    pub fn check_shape(&self) -> Result<()> {
+        let expected = (self.heights_m.len(), self.spec.ny, self.spec.nx);
+        if self.values.dim() != expected {
+            return Err(Error::Shape {
+                what: self.name.clone(),
+                expected: format!("{expected:?}"),
+                found: format!("{:?}", self.values.dim()),
+            });
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

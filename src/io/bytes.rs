@@ -6,6 +6,28 @@
 
 use crate::error::{Error, Result};
 
+/// Cap on the gates a binary reader decodes (all sweeps and moments) per byte of its decompressed input, plus a
+/// fixed allowance: a file cannot make the reader allocate far more than its own size by declaring long or finely
+/// spaced rays or odd gate lengths. Real files need about one gate per byte (a full CINRAD/SA record under 3).
+const MAX_GATES_PER_BYTE: u64 = 8;
+const GATE_ALLOWANCE: u64 = 1 << 24;
+
+/// Checks the gates a header asks for against the cap for `input_bytes` of input.
+///
+/// # Errors
+/// [`Error::Limits`] naming `source_name` when `requested` exceeds it.
+pub fn check_gate_count(requested: u64, input_bytes: usize, source_name: &str) -> Result<()> {
+    let limit = MAX_GATES_PER_BYTE * input_bytes as u64 + GATE_ALLOWANCE;
+    if requested > limit {
+        return Err(Error::Limits {
+            what: format!("{source_name}: decoded gates"),
+            requested,
+            limit,
+        });
+    }
+    Ok(())
+}
+
 /// A position in a byte stream, with the format and source name used in errors.
 #[derive(Debug, Clone)]
 pub struct Cursor<'a> {

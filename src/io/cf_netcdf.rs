@@ -168,18 +168,7 @@ pub fn write_forecast(
         v.put(numbers.view(), ..).map_err(nc)?;
     }
 
-    for f in fields {
-        add_data(
-            &mut file,
-            path,
-            f.name,
-            f.units,
-            &["time", "y", "x"],
-            has_lonlat,
-        )?
-        .put(f.values.as_standard_layout().view(), ..)
-        .map_err(nc)?;
-    }
+    add_fields(&mut file, path, fields, has_lonlat)?;
     for e in ensembles {
         add_data(
             &mut file,
@@ -322,6 +311,21 @@ fn add_data<'f>(
         var.put_attribute("coordinates", "lat lon").map_err(nc)?;
     }
     Ok(var)
+}
+
+/// Adds and writes 2-D fields as `(time, y, x)` data variables ([`add_data`]).
+fn add_fields(
+    file: &mut netcdf::FileMut,
+    path: &Path,
+    fields: &[Field<'_>],
+    has_lonlat: bool,
+) -> Result<()> {
+    for f in fields {
+        add_data(file, path, f.name, f.units, &["time", "y", "x"], has_lonlat)?
+            .put(f.values.as_standard_layout().view(), ..)
+            .map_err(|e| Error::netcdf(path, e))?;
+    }
+    Ok(())
 }
 
 /// Name of the ensemble-member dimension and coordinate (CF standard name `realization`).
@@ -672,18 +676,7 @@ pub fn write_volume_fields(
         .put(values.as_standard_layout().view(), ..)
         .map_err(nc)?;
     }
-    for f in fields {
-        add_data(
-            &mut file,
-            path,
-            f.name,
-            f.units,
-            &["time", "y", "x"],
-            has_lonlat,
-        )?
-        .put(f.values.as_standard_layout().view(), ..)
-        .map_err(nc)?;
-    }
+    add_fields(&mut file, path, fields, has_lonlat)?;
     Ok(())
 }
 

@@ -26,6 +26,7 @@
 
 use std::borrow::Cow;
 use std::io::Read;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -102,6 +103,31 @@ pub fn detect(bytes: &[u8]) -> Compression {
 /// Seward's bzip2 format; RFC 1952; PKWARE APPNOTE.TXT (see the [module documentation](self)).
 pub fn decompress<'a>(bytes: &'a [u8], source_name: &str) -> Result<Cow<'a, [u8]>> {
     decompress_with_limit(bytes, source_name, MAX_DECOMPRESSED_BYTES)
+}
+
+/// Reads a file and decodes it as [`decode_decompressed`] does; errors name the file. The `read` of the binary
+/// radar formats.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read; otherwise as [`decode_decompressed`].
+pub(crate) fn read_decompressed<T>(
+    path: &Path,
+    decode: impl FnOnce(&[u8], &str) -> Result<T>,
+) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    decode_decompressed(&bytes, &path.display().to_string(), decode)
+}
+
+/// Removes any outer compression ([`decompress`]) and decodes the bytes with `decode(bytes, source_name)`.
+///
+/// # Errors
+/// The decompressor's and the decoder's errors.
+pub(crate) fn decode_decompressed<T>(
+    bytes: &[u8],
+    source_name: &str,
+    decode: impl FnOnce(&[u8], &str) -> Result<T>,
+) -> Result<T> {
+    decode(&decompress(bytes, source_name)?, source_name)
 }
 
 /// [`decompress`] with the output cap `limit` (bytes) as a parameter.

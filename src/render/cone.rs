@@ -1,7 +1,7 @@
 //! Cell forecast tracks with their uncertainty cones (as TITAN and SCIT displays draw them).
 
 use super::{Image, Rgb, pixel_of};
-use crate::cells::ForecastStep;
+use crate::cells::{CellForecast, ForecastStep};
 use crate::error::{Error, Result};
 use crate::geo::GridSpec;
 
@@ -73,6 +73,27 @@ pub fn draw_forecast_cone(
     Ok(())
 }
 
+/// Draws the steps of a cell forecast up to `max_lead_s` (s) as [`draw_forecast_cone`] does: a shorter cone than
+/// the forecast's own, e.g. 30 min, keeps the cones of a busy day from covering the map.
+///
+/// # Errors
+/// As [`draw_forecast_cone`].
+pub fn draw_forecast_cone_to(
+    image: &mut Image,
+    spec: &GridSpec,
+    forecast: &CellForecast,
+    max_lead_s: f64,
+    colour: Rgb,
+) -> Result<()> {
+    let steps: Vec<ForecastStep> = forecast
+        .steps
+        .iter()
+        .copied()
+        .filter(|s| s.lead_s <= max_lead_s)
+        .collect();
+    draw_forecast_cone(image, spec, &steps, colour)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +136,30 @@ mod tests {
         assert_eq!(img.pixel(30, 5), BACKGROUND);
         let bad = [step(0.0, f64::NAN, 1.0)];
         assert!(draw_forecast_cone(&mut img, &spec, &bad, CONE).is_err());
+    }
+
+    #[test]
+    fn cone_to_a_lead_draws_the_steps_up_to_it() {
+        let spec = GridSpec::centred_on(0.0, 0.0, 61, 1000.0).unwrap();
+        let steps = vec![
+            step(0.0, -20_000.0, 2_000.0),
+            step(1800.0, 0.0, 6_000.0),
+            step(3600.0, 20_000.0, 10_000.0),
+        ];
+        let forecast = CellForecast {
+            track: 1,
+            velocity_mps: (20_000.0 / 1800.0, 0.0),
+            area_trend_km2_per_hour: 0.0,
+            max_dbz_trend_db_per_hour: 0.0,
+            steps: steps.clone(),
+        };
+        let mut to_30 = Image::blank(61, 61, BACKGROUND);
+        draw_forecast_cone_to(&mut to_30, &spec, &forecast, 1800.0, CONE).unwrap();
+        let mut first_two = Image::blank(61, 61, BACKGROUND);
+        draw_forecast_cone(&mut first_two, &spec, &steps[..2], CONE).unwrap();
+        assert!(to_30 == first_two);
+        // The 6-km circle at x = 0 ends 6 km east of it; the 60-min step (x = 20 km) is not drawn.
+        assert_eq!(to_30.pixel(30, 36), CONE);
+        assert_eq!(to_30.pixel(30, 45), BACKGROUND);
     }
 }

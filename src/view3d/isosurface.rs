@@ -36,14 +36,8 @@ pub struct TriangleMesh {
 /// [`Error::Parameter`] for a non-finite level or heights that are not strictly increasing; [`Error::Shape`]
 /// if the grid's values do not match its spec and heights.
 pub fn isosurface(grid: &Grid3, level: f32) -> Result<TriangleMesh> {
+    grid.check_shape()?;
     let (nz, ny, nx) = grid.values.dim();
-    if (nz, ny, nx) != (grid.heights_m.len(), grid.spec.ny, grid.spec.nx) {
-        return Err(Error::Shape {
-            what: grid.name.clone(),
-            expected: format!("{:?}", (grid.heights_m.len(), grid.spec.ny, grid.spec.nx)),
-            found: format!("{:?}", (nz, ny, nx)),
-        });
-    }
     if !level.is_finite() || level <= OUTSIDE {
         return Err(Error::parameter(
             "level",

@@ -48,14 +48,8 @@ pub fn cross_section(
     step: f64,
     sampling: Sampling,
 ) -> Result<CrossSection> {
+    grid.check_shape()?;
     let (nz, ny, nx) = grid.values.dim();
-    if (nz, ny, nx) != (grid.heights_m.len(), grid.spec.ny, grid.spec.nx) {
-        return Err(Error::Shape {
-            what: grid.name.clone(),
-            expected: format!("{:?}", (grid.heights_m.len(), grid.spec.ny, grid.spec.nx)),
-            found: format!("{:?}", (nz, ny, nx)),
-        });
-    }
     if ![from.0, from.1, to.0, to.1].iter().all(|v| v.is_finite()) {
         return Err(Error::parameter(
             "from/to",

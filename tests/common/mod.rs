@@ -1,8 +1,9 @@
 //! Helpers shared by the integration tests.
 
 pub mod nowcaster_toml;
+pub mod peer_summary;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use ndarray::Array2;
@@ -11,26 +12,21 @@ use squall::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
 /// Path of a file in `../shared/data/radar/`, or `None` (with a message on stderr) when the shared data folder
 /// is absent, so that the calling test can skip.
 pub fn shared_radar_file(name: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/radar")
-        .join(name);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIP: {} not found (the shared data folder is absent)",
-            path.display()
-        );
-        None
-    }
+    shared("radar", name, Path::exists)
 }
 
 /// A folder of `../shared/data/nowcast/`, or `None` (with a message) when the shared data is absent.
 pub fn nowcast_dir(relative: &str) -> Option<PathBuf> {
+    shared("nowcast", relative, Path::is_dir)
+}
+
+/// `../shared/data/<folder>/<relative>` if `present` says it is there, else `None` with a message.
+fn shared(folder: &str, relative: &str, present: fn(&Path) -> bool) -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/nowcast")
+        .join("../shared/data")
+        .join(folder)
         .join(relative);
-    if path.is_dir() {
+    if present(&path) {
         Some(path)
     } else {
         eprintln!(

@@ -2,6 +2,7 @@
 //! `testdata/reference/`, produced by `benches/compare/cinrad_reference.py`).
 
 use crate::common;
+use common::peer_summary::{assert_moment_stats, assert_sweep_size};
 
 use squall::io::summary::VolumeSummary;
 
@@ -17,20 +18,7 @@ fn check_against_peer(file: &str, fixture: &str) {
     assert_eq!(ours.sweeps.len(), sweeps.len(), "{fixture}: sweep count");
     for (i, (o, p)) in ours.sweeps.iter().zip(sweeps).enumerate() {
         let ctx = format!("{fixture} sweep {i}");
-        assert_eq!(
-            o.n_rays as u64,
-            p["n_rays"].as_u64().unwrap(),
-            "{ctx}: rays"
-        );
-        assert_eq!(
-            o.n_gates as u64,
-            p["n_gates"].as_u64().unwrap(),
-            "{ctx}: gates"
-        );
-        assert!(
-            (f64::from(o.gate_spacing_m) - p["gate_spacing_m"].as_f64().unwrap()).abs() < 1e-6,
-            "{ctx}"
-        );
+        assert_sweep_size(&ctx, o, p);
         assert!(
             (f64::from(o.elevation_deg) - p["elevation_deg"].as_f64().unwrap()).abs() < 1e-3,
             "{ctx}"
@@ -49,14 +37,7 @@ fn check_against_peer(file: &str, fixture: &str) {
             }
             let m = mine.unwrap_or_else(|| panic!("{ctx}: moment {name} missing"));
             assert_eq!(m.valid, valid, "{ctx} {name}: valid gates");
-            for (key, value) in [("mean", m.mean), ("min", m.min), ("max", m.max)] {
-                let expected = stats[key].as_f64().unwrap();
-                let got = value.unwrap();
-                assert!(
-                    (got - expected).abs() <= 1e-3,
-                    "{ctx} {name} {key}: squall {got} peer {expected}"
-                );
-            }
+            assert_moment_stats(&format!("{ctx} {name}"), m, stats);
         }
         for name in o.moments.keys() {
             assert!(

@@ -7,6 +7,7 @@
 //! codes 0 and 1, so its fixture masks them as Py-ART and Squall do.
 
 use crate::common;
+use common::peer_summary::{assert_moment_stats, assert_sweep_size};
 
 use squall::io::compression;
 use squall::io::summary::VolumeSummary;
@@ -39,22 +40,7 @@ fn check_against_peer(fixture: &str) {
     for (i, (o, p)) in ours.sweeps.iter().zip(sweeps).enumerate() {
         let ctx = format!("{fixture} sweep {i}");
         let sweep = &volume.sweeps[i];
-        assert_eq!(
-            o.n_rays as u64,
-            p["n_rays"].as_u64().unwrap(),
-            "{ctx}: rays"
-        );
-        assert_eq!(
-            o.n_gates as u64,
-            p["n_gates"].as_u64().unwrap(),
-            "{ctx}: gates"
-        );
-        close(
-            f64::from(o.gate_spacing_m),
-            p["gate_spacing_m"].as_f64().unwrap(),
-            1e-6,
-            &ctx,
-        );
+        assert_sweep_size(&ctx, o, p);
         close(
             f64::from(sweep.first_gate_m),
             p["first_gate_m"].as_f64().unwrap(),
@@ -88,14 +74,7 @@ fn check_against_peer(fixture: &str) {
                 stats["valid"].as_u64().unwrap(),
                 "{ctx} {name}: valid gates"
             );
-            for (key, value) in [("mean", m.mean), ("min", m.min), ("max", m.max)] {
-                close(
-                    value.unwrap(),
-                    stats[key].as_f64().unwrap(),
-                    1e-3,
-                    &format!("{ctx} {name} {key}"),
-                );
-            }
+            assert_moment_stats(&format!("{ctx} {name}"), m, stats);
         }
         let names: Vec<&String> = o.moments.keys().collect();
         let mut expected: Vec<&String> = pm.keys().collect();

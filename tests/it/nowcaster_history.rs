@@ -2,6 +2,7 @@
 //! bounded while a Nowcaster that keeps everything grows, and the cells, forecasts and threats of every cycle are
 //! the same with and without pruning.
 
+use crate::common::nowcaster_toml::OneRadarToml;
 use squall::geo::GridSpec;
 use squall::pipeline::{Nowcaster, NowcasterConfig};
 use squall::synth::{MotionField, RadarConfig, SceneConfig, polar_volume, random_cells, site_at};
@@ -12,46 +13,17 @@ const CYCLES: usize = 50;
 /// How long the pruning Nowcaster keeps ended tracks, s (three cycles).
 const KEEP_S: f64 = 900.0;
 
-fn config(dir: &std::path::Path, keep_s: f64) -> NowcasterConfig {
-    let spec = GridSpec::centred_on(23.0, 113.0, N, 1000.0).unwrap();
-    let site = site_at(&spec, 0.0, 0.0, "X0").unwrap();
-    let text = format!(
-        r#"
-[[radar]]
-id = "X0"
-latitude_deg = {}
-longitude_deg = {}
-band = "X"
-
-[grid]
-centre_latitude_deg = 23.0
-centre_longitude_deg = 113.0
-nx = {N}
-ny = {N}
-spacing_m = 1000.0
-heights_m = [1000.0, 2000.0, 3000.0, 5000.0, 7000.0, 9000.0]
-
-[cycle]
-length_s = {CYCLE_S}
-
-[qc]
-enabled = false
-
-[nowcast]
-method = "extrapolation"
-members = 1
-lead_time_min = 10.0
-motion_coarsening = 1
-ensemble_coarsening = 1
-
-[history]
-ended_tracks_s = {keep_s}
-"#,
-        site.latitude_deg, site.longitude_deg
-    );
-    let path = dir.join(format!("config_{keep_s}.toml"));
-    std::fs::write(&path, text).unwrap();
-    NowcasterConfig::load(&path).unwrap()
+fn config(keep_s: f64) -> NowcasterConfig {
+    OneRadarToml {
+        id: "X0",
+        band: 'X',
+        centre_deg: (23.0, 113.0),
+        n: N,
+        heights_m: &[1000.0, 2000.0, 3000.0, 5000.0, 7000.0, 9000.0],
+        cycle_s: CYCLE_S,
+        extra: &format!("[qc]\nenabled = false\n\n[history]\nended_tracks_s = {keep_s:?}\n"),
+    }
+    .config()
 }
 
 #[test]
@@ -77,8 +49,8 @@ fn ended_tracks_are_forgotten_and_active_ones_unchanged() {
     radar.elevations_deg.truncate(4);
     radar.n_gates = 200;
 
-    let mut pruned = Nowcaster::new(config(&dir, KEEP_S)).unwrap();
-    let mut kept = Nowcaster::new(config(&dir, 1e9)).unwrap();
+    let mut pruned = Nowcaster::new(config(KEEP_S)).unwrap();
+    let mut kept = Nowcaster::new(config(1e9)).unwrap();
     let state = dir.join("state.cbor");
     let mut sizes = Vec::new();
     let mut ended_seen = 0;

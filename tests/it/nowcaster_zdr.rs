@@ -2,6 +2,7 @@
 //! position, scanned by an S-band radar, gives a ZDR-column depth at the column and none at a weak cell without
 //! one, and HDR flags the hail core but not the rain cell.
 
+use crate::common::nowcaster_toml::OneRadarToml;
 use squall::geo::GridSpec;
 use squall::pipeline::{Nowcaster, NowcasterConfig, Update};
 use squall::synth::cells::HAIL_PEAK_DBZ;
@@ -18,50 +19,17 @@ fn spec() -> GridSpec {
 }
 
 fn config(products: &str) -> NowcasterConfig {
-    let site = site_at(&spec(), 0.0, 0.0, "S0").unwrap();
-    let heights: Vec<String> = (2..=24).map(|k| format!("{}.0", 500 * k)).collect();
-    let text = format!(
-        r#"
-[[radar]]
-id = "S0"
-latitude_deg = {}
-longitude_deg = {}
-band = "S"
-
-[grid]
-centre_latitude_deg = {}
-centre_longitude_deg = {}
-nx = {N}
-ny = {N}
-spacing_m = 1000.0
-heights_m = [{}]
-
-[cycle]
-length_s = 300.0
-
-[qc]
-freezing_level_m = 4500.0
-
-[nowcast]
-method = "extrapolation"
-members = 1
-lead_time_min = 10.0
-motion_coarsening = 1
-ensemble_coarsening = 1
-
-{products}
-"#,
-        site.latitude_deg,
-        site.longitude_deg,
-        CENTRE.0,
-        CENTRE.1,
-        heights.join(", ")
-    );
-    let dir = std::env::temp_dir().join(format!("squall_nowcaster_zdr_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("config_{}.toml", products.len()));
-    std::fs::write(&path, text).unwrap();
-    NowcasterConfig::load(&path).unwrap()
+    let heights: Vec<f64> = (2..=24).map(|k| 500.0 * k as f64).collect();
+    OneRadarToml {
+        id: "S0",
+        band: 'S',
+        centre_deg: CENTRE,
+        n: N,
+        heights_m: &heights,
+        cycle_s: 300.0,
+        extra: &format!("[qc]\nfreezing_level_m = 4500.0\n\n{products}"),
+    }
+    .config()
 }
 
 /// One update of the scene, and the truth of the storm (ZDR-column depth, m; column position, m).

@@ -7,6 +7,7 @@
 //! the peer's output as returned. Geometry is compared exactly, statistics to 1e-3.
 
 use crate::common;
+use common::peer_summary::{assert_moment_stats, assert_sweep_size};
 
 use squall::io::Format;
 use squall::io::summary::VolumeSummary;
@@ -31,20 +32,7 @@ fn check_against_peer(file: &str, fixture: &str, format: Format, extra: &[&str])
     assert_eq!(ours.sweeps.len(), sweeps.len(), "{fixture}: sweep count");
     for (i, (o, p)) in ours.sweeps.iter().zip(sweeps).enumerate() {
         let ctx = format!("{fixture} sweep {i}");
-        assert_eq!(
-            o.n_rays as u64,
-            p["n_rays"].as_u64().unwrap(),
-            "{ctx}: rays"
-        );
-        assert_eq!(
-            o.n_gates as u64,
-            p["n_gates"].as_u64().unwrap(),
-            "{ctx}: gates"
-        );
-        assert!(
-            (f64::from(o.gate_spacing_m) - p["gate_spacing_m"].as_f64().unwrap()).abs() < 1e-6,
-            "{ctx}: gate spacing"
-        );
+        assert_sweep_size(&ctx, o, p);
         // xradar rounds GAMIC's 1.4996° to 1.5°: within the tolerance.
         assert!(
             (f64::from(o.elevation_deg) - p["elevation_deg"].as_f64().unwrap()).abs() < 1e-3,
@@ -63,16 +51,8 @@ fn check_against_peer(file: &str, fixture: &str, format: Format, extra: &[&str])
                 stats["valid"].as_u64().unwrap(),
                 "{ctx} {name}: valid gates"
             );
-            if m.valid == 0 {
-                continue;
-            }
-            for (key, value) in [("mean", m.mean), ("min", m.min), ("max", m.max)] {
-                let expected = stats[key].as_f64().unwrap();
-                let got = value.unwrap();
-                assert!(
-                    (got - expected).abs() <= 1e-3,
-                    "{ctx} {name} {key}: squall {got} peer {expected}"
-                );
+            if m.valid > 0 {
+                assert_moment_stats(&format!("{ctx} {name}"), m, stats);
             }
         }
         for name in o.moments.keys() {

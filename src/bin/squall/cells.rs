@@ -8,7 +8,7 @@ use squall::cells::{CellFields, CellPipeline, FrameCells, IdentifyConfig, Tracke
 use squall::geo::{Grid2, GridSequence};
 use squall::io::composite::{open_sequence, open_sequence_dir};
 use squall::render::{
-    BOUNDARY, Boundaries, CONE, ColourScale, Image, draw_boundaries, draw_forecast_cone,
+    BOUNDARY, Boundaries, CONE, ColourScale, Image, draw_boundaries, draw_forecast_cone_to,
     render_grid, with_legend,
 };
 use squall::{Error, Result};
@@ -272,13 +272,7 @@ fn draw(
             .map_or(0, |t| t.history.len());
         if scans >= 3 {
             // To 30 min: 60-min cones of every cell of a busy day cover the map.
-            let steps: Vec<_> = forecast
-                .steps
-                .iter()
-                .copied()
-                .filter(|s| s.lead_s <= CONE_LEAD_S)
-                .collect();
-            draw_forecast_cone(&mut image, spec, &steps, CONE)?;
+            draw_forecast_cone_to(&mut image, spec, forecast, CONE_LEAD_S, CONE)?;
         }
     }
     image.draw_label(

@@ -12,7 +12,7 @@ use squall::render::{ColourScale, render_grid, render_ppi};
 use squall::synth::{
     RadarConfig, SceneConfig, SyntheticVolume, polar_volume, site_at, to_rain_rate,
 };
-use squall::volume::{GateStatus, Moment};
+use squall::volume::{GateStatus, Moment, Sweep};
 use squall::{Error, Result};
 
 /// Prints one progress line at once on stderr (the run takes seconds; the user sees each stage).
@@ -90,16 +90,14 @@ pub fn run(out: &Path, seed: u64, size: usize) -> Result<String> {
         ));
         written.push(path);
         let range = radar.first_gate_m + radar.n_gates as f32 * radar.gate_spacing_m;
-        let ppi = out.join(format!("ppi_{tag}_dbzh.png"));
-        render_ppi(
-            &back.sweeps[0],
-            "DBZH",
-            &ColourScale::reflectivity(),
-            800,
-            range,
-        )?
-        .write_png(&ppi)?;
-        written.push(ppi);
+        // An 800-px reflectivity PPI of a sweep to the radar's range.
+        let mut write_ppi = |sweep: &Sweep, name: &str| -> Result<()> {
+            let ppi = out.join(name);
+            render_ppi(sweep, "DBZH", &ColourScale::reflectivity(), 800, range)?.write_png(&ppi)?;
+            written.push(ppi);
+            Ok(())
+        };
+        write_ppi(&back.sweeps[0], &format!("ppi_{tag}_dbzh.png"))?;
         if tag == "x_band" {
             let (mean_pia, max_pia) = attenuation_summary(&synthetic);
             step(format!(
@@ -117,16 +115,7 @@ pub fn run(out: &Path, seed: u64, size: usize) -> Result<String> {
                 }
             });
             true_sweep.moments = vec![truth];
-            let ppi = out.join("ppi_x_band_dbzh_unattenuated.png");
-            render_ppi(
-                &true_sweep,
-                "DBZH",
-                &ColourScale::reflectivity(),
-                800,
-                range,
-            )?
-            .write_png(&ppi)?;
-            written.push(ppi);
+            write_ppi(&true_sweep, "ppi_x_band_dbzh_unattenuated.png")?;
         }
     }
 

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use squall::geo::{Grid2, GridSpec};
 use squall::io::cf_netcdf::{CfFields, read_fields};
-use squall::io::composite::open_grid;
+use squall::io::composite::{open_grid, open_grid_if_composite, visible_files};
 use squall::verify::{
     Conditioning, ContingencyTable, ContinuousAccumulator, Crps, FssAccumulator,
     ReliabilityDiagram, RocCurve, exceedance_probability,
@@ -233,15 +233,7 @@ fn read_observations(paths: &[PathBuf]) -> Result<BTreeMap<DateTime<Utc>, (PathB
     let mut listed = Vec::new();
     for path in paths {
         if path.is_dir() {
-            for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, e))? {
-                let file = entry.map_err(|e| Error::io(path, e))?.path();
-                let hidden = file
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-                if file.is_file() && !hidden {
-                    listed.push(file);
-                }
-            }
+            listed.extend(visible_files(path)?);
         } else {
             files.push(path.clone());
         }
@@ -250,11 +242,11 @@ fn read_observations(paths: &[PathBuf]) -> Result<BTreeMap<DateTime<Utc>, (PathB
     let read: Vec<(PathBuf, Grid2)> = files
         .into_par_iter()
         .map(|p| open_grid(&p).map(|g| Some((p, g))))
-        .chain(listed.into_par_iter().map(|p| match open_grid(&p) {
-            Ok(g) => Ok(Some((p, g))),
-            Err(Error::UnknownFormat { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }))
+        .chain(
+            listed
+                .into_par_iter()
+                .map(|p| open_grid_if_composite(&p).map(|g| g.map(|g| (p, g)))),
+        )
         .collect::<Result<Vec<_>>>()?
         .into_iter()
         .flatten()

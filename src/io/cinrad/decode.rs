@@ -12,7 +12,7 @@ use super::header::{
 };
 use super::{FIRST_VALID_CODE, FORMAT_NAME, MAGIC, decode_resolution_m, moment_type_by_code};
 use crate::error::{Error, Result};
-use crate::io::bytes::Cursor;
+use crate::io::bytes::{Cursor, check_gate_count};
 use crate::io::compression;
 use crate::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
 
@@ -20,10 +20,6 @@ use crate::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
 const MAX_CUTS: i32 = 256;
 /// More moments per radial than the standard defines.
 const MAX_MOMENTS_PER_RADIAL: i32 = 64;
-/// Cap on decoded gates (all sweeps and moments) per byte of decompressed input, plus a fixed allowance: a
-/// file cannot make the reader allocate far more than its own size by declaring long rays.
-const MAX_GATES_PER_BYTE: u64 = 8;
-const GATE_ALLOWANCE: u64 = 1 << 24;
 
 /// Reads a CINRAD standard base-data file (plain, gzip, bzip2 or zip; detected from magic bytes).
 ///
@@ -31,9 +27,7 @@ const GATE_ALLOWANCE: u64 = 1 << 24;
 /// [`Error::Io`] if the file cannot be read; [`Error::Decode`] naming the file and byte offset for corrupt or
 /// truncated content; [`Error::Unsupported`] for LZO-compressed radials and the phased-array variant.
 pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, &path.display().to_string())
+    compression::read_decompressed(path.as_ref(), decode)
 }
 
 /// Decodes CINRAD standard base data held in memory (compressed or not). `source_name` appears in errors.
@@ -41,8 +35,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
 /// # Errors
 /// As [`read`].
 pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<PolarVolume> {
-    let data = compression::decompress(bytes, source_name)?;
-    decode(&data, source_name)
+    compression::decode_decompressed(bytes, source_name, decode)
 }
 
 /// One moment block of one radial, borrowed from the stream.
@@ -138,14 +131,7 @@ pub fn decode(data: &[u8], source_name: &str) -> Result<PolarVolume> {
         .zip(&groups)
         .map(|(l, g)| l.gate_count(g.len()))
         .fold(0u64, u64::saturating_add);
-    let limit = MAX_GATES_PER_BYTE * data.len() as u64 + GATE_ALLOWANCE;
-    if requested > limit {
-        return Err(Error::Limits {
-            what: format!("{source_name}: decoded gates"),
-            requested,
-            limit,
-        });
-    }
+    check_gate_count(requested, data.len(), source_name)?;
 
     let sweeps = sweep_cuts
         .par_iter()

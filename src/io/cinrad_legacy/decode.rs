@@ -11,16 +11,11 @@ use super::layout::{
     GateScale, HEADER_LEN, RecordHeader, azimuth_deg, elevation_deg, offset, status,
 };
 use super::{FORMAT_NAME, LegacyVariant};
-use crate::error::{Error, Result};
-use crate::io::bytes::Cursor;
+use crate::error::Result;
+use crate::io::bytes::{Cursor, check_gate_count};
 use crate::io::compression;
 use crate::volume::{Moment, PolarVolume, Site, Sweep, SweepMode};
 
-/// Cap on decoded gates (all sweeps and moments) per byte of input, plus a fixed allowance: a file cannot make
-/// the reader allocate far more than its own size by declaring odd gate lengths (a full SA record decodes to
-/// under 3 gates per byte).
-const MAX_GATES_PER_BYTE: u64 = 8;
-const GATE_ALLOWANCE: u64 = 1 << 24;
 /// Nominal 3-dB beam width of CINRAD/SA and CB antennas, degrees (not in the files).
 const NOMINAL_BEAM_WIDTH_DEG: f32 = 1.0;
 const MS_PER_DAY: i64 = 86_400_000;
@@ -30,10 +25,12 @@ const MS_PER_DAY: i64 = 86_400_000;
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; [`Error::Decode`] naming the file and byte offset for corrupt or
 /// truncated content; [`Error::Limits`] for a geometry that would decode to far more gates than the file holds.
+///
+/// [`Error::Io`]: crate::Error::Io
+/// [`Error::Decode`]: crate::Error::Decode
+/// [`Error::Limits`]: crate::Error::Limits
 pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, &path.display().to_string())
+    compression::read_decompressed(path.as_ref(), decode)
 }
 
 /// Decodes legacy CINRAD base data held in memory (compressed or not), with an unknown site. `source_name`
@@ -42,8 +39,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
 /// # Errors
 /// As [`read`].
 pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<PolarVolume> {
-    let data = compression::decompress(bytes, source_name)?;
-    decode(&data, source_name)
+    compression::decode_decompressed(bytes, source_name, decode)
 }
 
 /// Decodes uncompressed legacy CINRAD base data. The format holds no site: the volume's site has an empty id and
@@ -95,14 +91,7 @@ pub fn decode_with_site(data: &[u8], source_name: &str, site: Site) -> Result<Po
         .zip(&bounds)
         .map(|(l, b)| l.gate_count(b.len()))
         .fold(0u64, u64::saturating_add);
-    let limit = MAX_GATES_PER_BYTE * data.len() as u64 + GATE_ALLOWANCE;
-    if requested > limit {
-        return Err(Error::Limits {
-            what: format!("{source_name}: decoded gates"),
-            requested,
-            limit,
-        });
-    }
+    check_gate_count(requested, data.len(), source_name)?;
     let start_ms = radials[0].time_ms();
     let start_time = Utc
         .timestamp_millis_opt(start_ms)

@@ -151,24 +151,9 @@ pub fn open_sequence(paths: &[PathBuf]) -> Result<GridSequence> {
 /// [`open_sequence`].
 pub fn open_sequence_dir(dir: impl AsRef<Path>) -> Result<GridSequence> {
     let dir = dir.as_ref();
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if !hidden && path.is_file() {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    let frames: Vec<(PathBuf, Grid2)> = paths
+    let frames: Vec<(PathBuf, Grid2)> = visible_files(dir)?
         .into_par_iter()
-        .map(|p| match open_grid(&p) {
-            Ok(g) => Ok(Some((p, g))),
-            Err(Error::UnknownFormat { .. }) => Ok(None),
-            Err(e) => Err(e),
-        })
+        .map(|p| open_grid_if_composite(&p).map(|g| g.map(|g| (p, g))))
         .collect::<Result<Vec<_>>>()?
         .into_iter()
         .flatten()
@@ -181,6 +166,38 @@ pub fn open_sequence_dir(dir: impl AsRef<Path>) -> Result<GridSequence> {
         ));
     }
     assemble(frames)
+}
+
+/// The files of a folder that may be composites: not its subfolders nor hidden files (names starting with `.`);
+/// sorted by path.
+///
+/// # Errors
+/// [`Error::Io`] if the folder cannot be listed.
+pub fn visible_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if !hidden && path.is_file() {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// Reads a composite as [`open_grid`] does, or `None` for a file that is not a composite Squall reads.
+///
+/// # Errors
+/// As [`open_grid`], except [`Error::UnknownFormat`].
+pub fn open_grid_if_composite(path: &Path) -> Result<Option<Grid2>> {
+    match open_grid(path) {
+        Ok(g) => Ok(Some(g)),
+        Err(Error::UnknownFormat { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Orders frames by time and stacks them, checking times, variable, units and grid (errors name the files).

@@ -51,6 +51,8 @@
 //! decompressed LDM record the reason names. Every LDM record must hold whole messages, and a compressed file must
 //! end with its last record (negative size).
 //!
+//! [`Error::Decode`]: crate::Error::Decode
+//!
 //! # References
 //! - NOAA Radar Operations Center, 2008: *Interface Control Document for the Archive II/User*, document
 //!   2620010E (RPG Build 12.0): volume header, LDM records (section 7).
@@ -70,7 +72,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::io::compression;
 use crate::volume::PolarVolume;
 
@@ -143,10 +145,13 @@ pub fn is_nexrad_level2(data: &[u8]) -> bool {
 /// [`Error::Io`] if the file cannot be read; [`Error::Decode`] naming the file and byte offset for corrupt or
 /// truncated content; [`Error::Limits`] when decompressed data or decoded gates would exceed their caps;
 /// [`Error::Unsupported`] for compressed message 31 radials.
+///
+/// [`Error::Io`]: crate::Error::Io
+/// [`Error::Decode`]: crate::Error::Decode
+/// [`Error::Limits`]: crate::Error::Limits
+/// [`Error::Unsupported`]: crate::Error::Unsupported
 pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, &path.display().to_string())
+    compression::read_decompressed(path.as_ref(), decode)
 }
 
 /// Decodes a NEXRAD Level II file held in memory (possibly wrapped in gzip, bzip2 or zip). `source_name` appears
@@ -155,8 +160,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<PolarVolume> {
 /// # Errors
 /// As [`read`].
 pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<PolarVolume> {
-    let data = compression::decompress(bytes, source_name)?;
-    decode(&data, source_name)
+    compression::decode_decompressed(bytes, source_name, decode)
 }
 
 /// Decodes a NEXRAD Level II file whose outer compression (if any) is already removed: the volume header and the

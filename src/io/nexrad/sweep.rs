@@ -8,13 +8,8 @@ use super::messages::Messages;
 use super::radial::{GateBlock, Location, Radial};
 use super::{BEAM_WIDTH_DEG, FORMAT_NAME, MOMENT_TYPES, NOMINAL_FREQUENCY_MHZ};
 use crate::error::{Error, Result};
+use crate::io::bytes::check_gate_count;
 use crate::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
-
-/// Cap on decoded gates (all sweeps and moments) per byte of the message stream, plus a fixed allowance: a file
-/// cannot make the reader allocate far more than its own size by declaring long or finely spaced rays. Real files
-/// need about one gate per byte.
-const MAX_GATES_PER_BYTE: u64 = 8;
-const GATE_ALLOWANCE: u64 = 1 << 24;
 
 /// Gate spacing given to a sweep whose moments hold no gates at all (the WSR-88D super-resolution spacing), m.
 const EMPTY_SWEEP_SPACING_M: f64 = 250.0;
@@ -73,14 +68,7 @@ pub fn assemble(
                 .saturating_mul(axis.moments.len() as u64)
         })
         .fold(0u64, u64::saturating_add);
-    let limit = MAX_GATES_PER_BYTE * stream_len as u64 + GATE_ALLOWANCE;
-    if requested > limit {
-        return Err(Error::Limits {
-            what: format!("{source_name}: decoded gates"),
-            requested,
-            limit,
-        });
-    }
+    check_gate_count(requested, stream_len, source_name)?;
 
     let sweeps = groups
         .par_iter()
