@@ -188,6 +188,7 @@ def run_service(service, data_dir, out_dir, command):
         case["steps_seconds"] = time.perf_counter() - t0
         fc = dB_transform(fc, threshold=-10.0, inverse=True)[0]
         case["steps"] = scores(fc, observed)
+        case["steps"]["bps_deviates"] = bps_deviates(SEED, N_MEMBERS)
         case["steps"]["wet_fraction"] = [float(np.nanmean(fc[:, k] >= 0.1)) for k in range(N_LEAD)]
         case["persistence"] = scores(np.repeat(frames_mmh[-1][None, None], N_LEAD, axis=1), observed)
         cases.append(case)

@@ -335,12 +335,14 @@ fn run_means(run: &Scores) -> Vec<f64> {
 /// different random stream, the same distribution), so the run-to-run differences are far smaller than between
 /// seeds: per pysteps seed, Squall runs with that seed's deviates, and the mean of the paired differences of the
 /// lead-time-mean CRPS and FSS must be within 3 % of pysteps' mean plus twice its standard error
-/// (`2 sd(d) / √n`); each seed's CRPS within `PER_SEED` of pysteps'.
+/// (`2 sd(d) / √n`); each seed's CRPS within `PER_SEED` of pysteps'. The cases with one pysteps run (seed 24;
+/// its deviates follow from the seed alone, so every fixture records them) have the per-seed bound only.
 ///
 /// The CRPS is pysteps' ([`crps_pysteps_convention`]): scored with [`Crps`], Squall's CRPS was +7.5 % above
 /// the fixture's on BoM 20 for every seed (issue 6), the gap growing with lead time because pysteps' CRPS drops
 /// the intervals that tie with a dry observation. Scored alike: mean paired difference −0.5 % (8 seeds, each
-/// −4.7 … +3.1 %); the FSS +0.6 %, +0.7 % (1 mm/h), +3.9 %, +3.5 % (5 mm/h), each within its allowance.
+/// −4.7 … +3.1 %); the FSS +0.6 %, +0.7 % (1 mm/h), +3.9 %, +3.5 % (5 mm/h), each within its allowance. One
+/// seed: BoM 40 −1.7 %, RMI 12 −0.7 %, RMI 25 −0.2 %, FMI 12 −1.1 %, FMI 25 −0.2 %.
 #[test]
 fn steps_with_pysteps_draws_matches_pysteps() {
     let mut failures = Vec::new();
@@ -356,7 +358,7 @@ fn steps_with_pysteps_draws_matches_pysteps() {
                 pysteps_runs.extend(extra.iter());
             }
             pysteps_runs.retain(|r| r["bps_deviates"].is_array());
-            if pysteps_runs.len() < 2 {
+            if pysteps_runs.is_empty() {
                 continue;
             }
             let end = case["end_index"].as_u64().unwrap() as usize;
@@ -408,7 +410,8 @@ fn steps_with_pysteps_draws_matches_pysteps() {
                 }
                 pairs.push((run_means(&ours), theirs));
             }
-            for (i, label) in labels.iter().enumerate() {
+            // The mean rule needs two seeds or more (a standard error); one seed has the per-seed bound only.
+            for (i, label) in labels.iter().enumerate().filter(|_| pairs.len() > 1) {
                 let d: Vec<f64> = pairs.iter().map(|(o, t)| o[i] - t[i]).collect();
                 let t = mean(&pairs.iter().map(|(_, t)| t[i]).collect::<Vec<_>>());
                 let n = d.len() as f64;
