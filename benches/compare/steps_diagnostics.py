@@ -35,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from motion_reference import load_rain_rate  # noqa: E402
+from steps_inputs import aligned_frames, case_input  # noqa: E402
 from steps_reference import AR_ORDER, GRID, N_LEAD, N_LEVELS, cascade_statistics  # noqa: E402
 
 VARIANTS = {
@@ -62,14 +63,9 @@ def per_lead(fc_mmh, observed):
 
 def noise_level_stds(frames_db, uv):
     """Standard deviation of each level of one nonparametric noise field before normalisation (seed 0)."""
-    from pysteps import cascade, extrapolation, noise
+    from pysteps import cascade, noise
 
-    precip = frames_db.copy()
-    extrap = extrapolation.get_method("semilagrangian")
-    for i in range(AR_ORDER):
-        precip[i] = extrap(precip[i], uv, AR_ORDER - i, "min", allow_nonfinite_values=True)[-1]
-    for i in range(precip.shape[0]):
-        precip[i][~np.isfinite(precip[i])] = np.nanmin(precip[i])
+    precip = aligned_frames(frames_db, uv, AR_ORDER)
     init, generate = noise.get_method("nonparametric")
     pert = init(precip)
     bp = cascade.bandpass_filters.filter_gaussian(precip.shape[1:], N_LEVELS)
@@ -93,16 +89,13 @@ def main() -> int:
     ap.add_argument("--variants", nargs="+", default=["full"], choices=sorted(VARIANTS))
     args = ap.parse_args()
 
-    import pysteps
     from pysteps.nowcasts import steps
     from pysteps.utils.transformation import dB_transform
 
     os.makedirs(args.dump, exist_ok=True)
     rain, names, _ = load_rain_rate(args.service, args.data_dir)
     end = args.end
-    frames_db, _ = dB_transform(rain[end - AR_ORDER:end + 1].copy(), threshold=0.1, zerovalue=-15.0)
-    observed = rain[end + 1:end + 1 + N_LEAD]
-    uv = np.asarray(pysteps.motion.get_method("LK")(frames_db))
+    frames_db, observed, uv = case_input(rain, end, AR_ORDER, N_LEAD)
     km, minutes = GRID[args.service]
     frames_db.astype("<f4").tofile(os.path.join(args.dump, "frames_db.f32"))
     uv.astype("<f4").tofile(os.path.join(args.dump, "velocity.f32"))

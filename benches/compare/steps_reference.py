@@ -42,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from motion_reference import REPO_ROOT, load_rain_rate  # noqa: E402
+from steps_inputs import aligned_frames, case_input  # noqa: E402
 
 CASES = {"bom": [20, 40], "rmi": [12, 25], "fmi": [12, 25]}
 GRID = {"bom": (0.5, 6.0), "rmi": (1.0, 5.0), "fmi": (1.0, 5.0)}  # km per pixel, minutes per step
@@ -61,15 +62,10 @@ SETTINGS = {
 
 
 def cascade_statistics(frames_db, uv):
-    from pysteps import cascade, extrapolation
+    from pysteps import cascade
     from pysteps.timeseries import autoregression, correlation
 
-    precip = frames_db.copy()
-    extrap = extrapolation.get_method("semilagrangian")
-    for i in range(AR_ORDER):
-        precip[i] = extrap(precip[i], uv, AR_ORDER - i, "min", allow_nonfinite_values=True)[-1]
-    for i in range(precip.shape[0]):
-        precip[i][~np.isfinite(precip[i])] = np.nanmin(precip[i])
+    precip = aligned_frames(frames_db, uv, AR_ORDER)
     bp = cascade.bandpass_filters.filter_gaussian(precip.shape[1:], N_LEVELS)
     decs = [cascade.decomposition.decomposition_fft(p, bp, normalize=True, compute_stats=True) for p in precip]
     gamma, gamma_adj, phi = [], [], []
@@ -121,7 +117,6 @@ def extra_seeds(service, data_dir, out_dir, n_extra, command, only_cases=None):
     """Adds STEPS runs with seeds SEED+1..SEED+n_extra to an existing fixture (``steps_extra_seeds`` per case,
     keeping the seeds already recorded; every run gets its members' Bowler deviates ``bps_deviates``; only the cases whose end index is in ``only_cases`` when given). The
     fixture is rewritten after every run, so an interrupted run keeps what it finished."""
-    import pysteps
     from pysteps.nowcasts import steps
     from pysteps.utils.transformation import dB_transform
 
@@ -129,16 +124,13 @@ def extra_seeds(service, data_dir, out_dir, n_extra, command, only_cases=None):
     with open(path) as f:
         doc = json.load(f)
     rain, _, _ = load_rain_rate(service, data_dir)
-    lk = pysteps.motion.get_method("LK")
     km, minutes = GRID[service]
     doc["extra_seeds_command"] = command
     for case in doc["cases"]:
         end = case["end_index"]
         if only_cases and end not in only_cases:
             continue
-        frames_db, _ = dB_transform(rain[end - AR_ORDER:end + 1].copy(), threshold=0.1, zerovalue=-15.0)
-        observed = rain[end + 1:end + 1 + N_LEAD]
-        uv = np.asarray(lk(frames_db))
+        frames_db, observed, uv = case_input(rain, end, AR_ORDER, N_LEAD)
         runs = case.setdefault("steps_extra_seeds", [])
         case["steps"]["bps_deviates"] = bps_deviates(SEED, N_MEMBERS)
         for r in runs:
@@ -168,19 +160,15 @@ def extra_seeds(service, data_dir, out_dir, n_extra, command, only_cases=None):
 
 
 def run_service(service, data_dir, out_dir, command):
-    import pysteps
     from pysteps.nowcasts import sprog, steps
     from pysteps.utils.transformation import dB_transform
 
     rain, names, importer_name = load_rain_rate(service, data_dir)
-    lk = pysteps.motion.get_method("LK")
     km, minutes = GRID[service]
     cases = []
     for end in CASES[service]:
         frames_mmh = rain[end - AR_ORDER:end + 1]
-        observed = rain[end + 1:end + 1 + N_LEAD]
-        frames_db, _ = dB_transform(frames_mmh.copy(), threshold=0.1, zerovalue=-15.0)
-        uv = np.asarray(lk(frames_db))
+        frames_db, observed, uv = case_input(rain, end, AR_ORDER, N_LEAD)
         case = {"end_index": end, "files": names[end - AR_ORDER:end + 1],
                 "observed_files": names[end + 1:end + 1 + N_LEAD],
                 "lk_mean_all": [float(uv[0].mean()), float(uv[1].mean())]}
@@ -200,6 +188,7 @@ def run_service(service, data_dir, out_dir, command):
         case["steps_seconds"] = time.perf_counter() - t0
         fc = dB_transform(fc, threshold=-10.0, inverse=True)[0]
         case["steps"] = scores(fc, observed)
+        case["steps"]["bps_deviates"] = bps_deviates(SEED, N_MEMBERS)
         case["steps"]["wet_fraction"] = [float(np.nanmean(fc[:, k] >= 0.1)) for k in range(N_LEAD)]
         case["persistence"] = scores(np.repeat(frames_mmh[-1][None, None], N_LEAD, axis=1), observed)
         cases.append(case)
