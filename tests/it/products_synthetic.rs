@@ -287,10 +287,16 @@ fn zdr_column_depth_with_vcp21_tilts_at_40_and_90_km() {
         let (interpolated, interpolated_rain) = at(&interpolated_grid);
         // Cells whose gates all lie in the true column (the radius of influence is 1° of range): the top from the
         // tilts lies between the highest beam inside the column and the next one up (beam heights over the
-        // cell's centre, ± 150 m for the spread of its gates), or the depth is 0 where no beam above the
-        // freezing level passes inside the column.
+        // cell's centre, ± radius · tan(elevation) for the spread of its gates), or the depth is 0 where no beam
+        // above the freezing level passes inside the column.
         let top = FREEZING_LEVEL_M + s.truth_m;
-        let core = (radius - range_m * 1f64.to_radians().tan()).max(500.0);
+        let roi = range_m * 1f64.to_radians().tan();
+        let spread: Vec<f64> = zdr_tilts
+            .elevations_deg
+            .iter()
+            .map(|e| roi * e.to_radians().tan() + 10.0)
+            .collect();
+        let core = (radius - roi).max(500.0);
         let (mut checked, mut error_sum) = (0usize, 0.0f64);
         for ((r, c), &d) in tilts.indexed_iter() {
             let (x, y) = spec.xy(r, c);
@@ -298,10 +304,13 @@ fn zdr_column_depth_with_vcp21_tilts_at_40_and_90_km() {
                 continue;
             }
             let beams: Vec<f64> = zdr_tilts.column(r, c).map(|(h, _)| h).collect();
-            if beams
-                .iter()
-                .any(|&h| (h - top).abs() < 150.0 || (h - FREEZING_LEVEL_M).abs() < 150.0)
-            {
+            let straddles = |level: f64| {
+                beams
+                    .iter()
+                    .zip(&spread)
+                    .any(|(&h, &d)| (h - level).abs() < d)
+            };
+            if straddles(top) || straddles(FREEZING_LEVEL_M) {
                 continue; // a beam on the column's edge: either answer is right
             }
             let first_aloft = beams.partition_point(|&h| h < FREEZING_LEVEL_M);
@@ -315,7 +324,8 @@ fn zdr_column_depth_with_vcp21_tilts_at_40_and_90_km() {
             } else {
                 let (inside, next) = (beams[above_top - 1], beams[above_top]);
                 assert!(
-                    measured_top >= inside - 150.0 && measured_top <= next + 150.0,
+                    measured_top >= inside - spread[above_top - 1]
+                        && measured_top <= next + spread[above_top],
                     "{range_m} m: top {measured_top} m outside the beams {inside}–{next} m at ({x}, {y})"
                 );
             }
