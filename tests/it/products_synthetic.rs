@@ -356,8 +356,9 @@ fn zdr_column_depth_with_vcp21_tilts_from_30_to_90_km() {
         );
         all_checked += checked;
         assert!(new > 0.0, "{range_m} m: no column found");
+        // at most a beam crossing the freezing level in the rain cell (its gates mix rain and ice): 239 m at 70 km
         assert!(
-            new_rain < 250.0,
+            new_rain < 500.0,
             "{range_m} m: a {new_rain} m column in rain"
         );
         // the faults this fixes: at 40 km the gridded column stops at the first empty level (farther out the
