@@ -1,7 +1,9 @@
 //! The gate → grid mapping: which polar bins reach which grid cells, with which weights. Built once per scan
 //! geometry ([`ScanGeometry`]) and applied to every later volume with that geometry.
 
-use ndarray::{Array3, Axis};
+use std::sync::OnceLock;
+
+use ndarray::{Array2, Array3, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +12,7 @@ use crate::geo::{FourThirdsEarth, Grid3, GridSpec, Projection};
 use crate::volume::PolarVolume;
 
 use super::polar_bins::{self, BinCentre, BinSum, RangeBin, Reach, SweepBins};
+use super::tilts::{TiltPlanes, Vertical, beam_height_over_m, group_tilts};
 
 use super::{RadiusOfInfluence, Weighting};
 
@@ -26,15 +29,21 @@ pub struct GridConfig {
     /// within a few tenths of a dB of the per-gate ones (on the KLBB volume against Py-ART: correlation 0.9992,
     /// mean absolute difference 0.27 dB; 0.5: 0.9997 and 0.15 dB; 1.0: 0.9965 and 0.64 dB).
     pub bin_fraction: f64,
+    /// How the levels of a column are filled: each bin within its 3-D radius (the default, as Py-ART) or
+    /// interpolation between tilts.
+    #[serde(default)]
+    pub vertical: Vertical,
 }
 
 impl Default for GridConfig {
-    /// Barnes2 weights, Py-ART's beam-width radius of influence, bins up to 0.7 of the radius.
+    /// Barnes2 weights, Py-ART's beam-width radius of influence, bins up to 0.7 of the radius, no interpolation
+    /// between tilts.
     fn default() -> Self {
         GridConfig {
             weighting: Weighting::Barnes2,
             roi: RadiusOfInfluence::default(),
             bin_fraction: 0.7,
+            vertical: Vertical::Radius,
         }
     }
 }
@@ -140,6 +149,22 @@ pub struct GridMapping {
     elevations_deg: Vec<f64>,
     max_ground_range_m: f64,
     beam_width_deg: f64,
+    /// The horizontal weights of each tilt ([`Vertical::Interpolate`], [`GridMapping::tilt_planes`]): built with
+    /// the mapping for [`Vertical::Interpolate`], else on first use.
+    tilts: OnceLock<TiltLayout>,
+}
+
+/// Each tilt's bins weighted in the horizontal only, and the tilts' beam heights over the grid's columns.
+#[derive(Debug, Clone)]
+struct TiltLayout {
+    /// Mean elevation of each tilt, degrees, increasing.
+    elevations_deg: Vec<f64>,
+    /// Per tilt, its weights as one level.
+    planes: Vec<Vec<LevelPairs>>,
+    /// Ground range of each column from the radar `(ny, nx)`, m.
+    ground_range_m: Array2<f32>,
+    /// Beam-axis height of each tilt over each column `(n_tilts, ny, nx)`, m above mean sea level.
+    beam_height_m: Array3<f32>,
 }
 
 impl GridMapping {
@@ -200,7 +225,11 @@ impl GridMapping {
             * 1.01;
         let reach = Reach {
             max_ground_range_m,
-            top_m: heights_m[heights_m.len() - 1],
+            // Interpolating the top levels needs the tilts above them.
+            top_m: match config.vertical {
+                Vertical::Radius => heights_m[heights_m.len() - 1],
+                Vertical::Interpolate => f64::INFINITY,
+            },
         };
         let (sweeps, n_bins) =
             polar_bins::layout(volume, &config.roi, config.bin_fraction, &reach)?;
@@ -212,20 +241,35 @@ impl GridMapping {
             ));
         }
         let projected = projected_positions(&sweeps, spec, volume)?;
-        let levels = map_bins(
-            &sweeps,
-            projected.as_deref(),
-            spec,
-            heights_m,
-            config.weighting,
-        );
+        let elevations_deg: Vec<f64> = sweeps
+            .iter()
+            .map(|b| f64::from(volume.sweeps[b.sweep].mean_elevation_deg()))
+            .collect();
+        let tilts = OnceLock::new();
+        let levels = match config.vertical {
+            Vertical::Radius => map_bins(
+                &sweeps.iter().collect::<Vec<_>>(),
+                projected.as_deref(),
+                spec,
+                Some(heights_m),
+                config.weighting,
+            ),
+            Vertical::Interpolate => {
+                let layout = tilt_layout(
+                    &sweeps,
+                    &elevations_deg,
+                    projected.as_deref(),
+                    spec,
+                    config.weighting,
+                    (radar_xy_m, site.altitude_m),
+                );
+                tilts.get_or_init(|| layout);
+                vec![Vec::new(); heights_m.len()]
+            }
+        };
         let azimuths_deg = sweeps
             .iter()
             .map(|b| sorted_azimuths(volume, b.sweep))
-            .collect();
-        let elevations_deg = sweeps
-            .iter()
-            .map(|b| f64::from(volume.sweeps[b.sweep].mean_elevation_deg()))
             .collect();
         let earth = FourThirdsEarth::default();
         let max_ground_range_m = sweeps
@@ -251,6 +295,7 @@ impl GridMapping {
             elevations_deg,
             max_ground_range_m,
             beam_width_deg: f64::from(volume.beam_width_deg),
+            tilts,
         })
     }
 
@@ -288,7 +333,15 @@ impl GridMapping {
                 )
             })?;
         let sums = polar_bins::aggregate(volume, moment, &self.sweeps, &orders, self.n_bins);
-        let values = self.interpolate(&sums, no_echo_value);
+        let values = match self.config.vertical {
+            Vertical::Radius => self.interpolate(&self.levels, &sums, no_echo_value),
+            Vertical::Interpolate => {
+                let mut values = self.planes(volume, &sums)?.interpolate(&self.heights_m);
+                let empty = no_echo_value.unwrap_or(f32::NAN);
+                values.par_mapv_inplace(|v| if v == f32::NEG_INFINITY { empty } else { v });
+                values
+            }
+        };
         Ok(Grid3 {
             spec: self.spec.clone(),
             heights_m: self.heights_m.clone(),
@@ -296,6 +349,57 @@ impl GridMapping {
             units,
             time: Some(volume.start_time),
             values,
+        })
+    }
+
+    /// Grids one moment of a volume tilt by tilt, in the horizontal only: each tilt's value and beam height over
+    /// every column of the grid ([`TiltPlanes`], `−∞` where only no-echo gates reach a column). With
+    /// [`Vertical::Radius`] the tilts have no values where their beams pass above the grid's top level (plus the
+    /// radius of influence). The first call builds the tilts' weights
+    /// (unless the mapping interpolates between tilts, [`Vertical::Interpolate`]); later calls reuse them.
+    ///
+    /// # Errors
+    /// As [`GridMapping::grid`].
+    pub fn tilt_planes(&self, volume: &PolarVolume, moment: &str) -> Result<TiltPlanes> {
+        let orders = self.ray_orders(volume)?;
+        if !self
+            .sweeps
+            .iter()
+            .any(|b| volume.sweeps[b.sweep].moment(moment).is_some())
+        {
+            return Err(Error::parameter(
+                "moment",
+                moment,
+                "no gridded sweep holds it",
+            ));
+        }
+        let sums = polar_bins::aggregate(volume, moment, &self.sweeps, &orders, self.n_bins);
+        self.planes(volume, &sums)
+    }
+
+    /// The tilt planes of the bin sums `sums` of `volume` (whose geometry has been checked).
+    fn planes(&self, volume: &PolarVolume, sums: &[BinSum]) -> Result<TiltPlanes> {
+        let layout = match self.tilts.get() {
+            Some(layout) => layout,
+            None => {
+                let projected = projected_positions(&self.sweeps, &self.spec, volume)?;
+                let layout = tilt_layout(
+                    &self.sweeps,
+                    &self.elevations_deg,
+                    projected.as_deref(),
+                    &self.spec,
+                    self.config.weighting,
+                    (self.radar_xy_m, self.radar_altitude_m),
+                );
+                self.tilts.get_or_init(|| layout)
+            }
+        };
+        Ok(TiltPlanes {
+            elevations_deg: layout.elevations_deg.clone(),
+            beam_width_deg: self.beam_width_deg,
+            ground_range_m: layout.ground_range_m.clone(),
+            beam_height_m: layout.beam_height_m.clone(),
+            values: self.interpolate(&layout.planes, sums, Some(f32::NEG_INFINITY)),
         })
     }
 
@@ -330,10 +434,11 @@ impl GridMapping {
         self.n_bins
     }
 
-    /// Number of (cell, bin) weights stored.
+    /// Number of (cell, bin) weights stored (including the tilts' horizontal weights once built).
     pub fn n_weights(&self) -> usize {
         self.levels
             .iter()
+            .chain(self.tilts.get().iter().flat_map(|t| &t.planes))
             .flatten()
             .map(|level| level.pairs.len())
             .sum()
@@ -399,16 +504,22 @@ impl GridMapping {
             .collect()
     }
 
-    /// Weighted means (or nearest values) per cell from the bin sums, level by level on all threads.
-    fn interpolate(&self, sums: &[BinSum], no_echo_value: Option<f32>) -> Array3<f32> {
+    /// Weighted means (or nearest values) per cell of each of `levels` from the bin sums, level by level on all
+    /// threads: `(levels.len(), ny, nx)`.
+    fn interpolate(
+        &self,
+        levels: &[Vec<LevelPairs>],
+        sums: &[BinSum],
+        no_echo_value: Option<f32>,
+    ) -> Array3<f32> {
         let (ny, nx) = self.spec.shape();
         let n = ny * nx;
         let nearest = self.config.weighting == Weighting::Nearest;
-        let mut values = Array3::from_elem((self.heights_m.len(), ny, nx), f32::NAN);
+        let mut values = Array3::from_elem((levels.len(), ny, nx), f32::NAN);
         values
             .axis_iter_mut(Axis(0))
             .into_par_iter()
-            .zip(self.levels.par_iter())
+            .zip(levels.par_iter())
             .for_each_init(
                 || (Vec::new(), Vec::new()),
                 |(accumulators, no_echo), (mut plane, level)| {
@@ -584,6 +695,48 @@ fn projected_positions(
     Ok(Some(per_sweep.concat()))
 }
 
+/// The tilts of the gridded sweeps `sweeps` (mean elevations `elevations_deg`): each tilt's bins weighted in the
+/// horizontal only, and the beam heights over the columns of a radar at `radar` = (grid position, altitude).
+fn tilt_layout(
+    sweeps: &[SweepBins],
+    elevations_deg: &[f64],
+    projected: Option<&[(f64, f64)]>,
+    spec: &GridSpec,
+    weighting: Weighting,
+    radar: ((f64, f64), f64),
+) -> TiltLayout {
+    let ((xr, yr), altitude) = radar;
+    let groups = group_tilts(elevations_deg);
+    let planes = groups
+        .iter()
+        .map(|(_, members)| {
+            let tilt: Vec<&SweepBins> = members.iter().map(|&i| &sweeps[i]).collect();
+            map_bins(&tilt, projected, spec, None, weighting)
+                .pop()
+                .unwrap_or_default()
+        })
+        .collect();
+    let ground_range_m = Array2::from_shape_fn(spec.shape(), |(row, col)| {
+        let (x, y) = spec.xy(row, col);
+        (x - xr).hypot(y - yr) as f32
+    });
+    let elevations_deg: Vec<f64> = groups.iter().map(|(e, _)| *e).collect();
+    let (ny, nx) = spec.shape();
+    let beam_height_m = Array3::from_shape_fn((elevations_deg.len(), ny, nx), |(k, row, col)| {
+        beam_height_over_m(
+            f64::from(ground_range_m[[row, col]]),
+            elevations_deg[k],
+            altitude,
+        ) as f32
+    });
+    TiltLayout {
+        elevations_deg,
+        planes,
+        ground_range_m,
+        beam_height_m,
+    }
+}
+
 /// A bin centre in the radar's azimuthal equidistant coordinates `(x east, y north)`, m.
 fn local_xy(c: &BinCentre) -> (f64, f64) {
     (
@@ -634,7 +787,8 @@ struct CellWeight {
 /// The grid as the build tasks see it.
 struct Lattice<'a> {
     spec: &'a GridSpec,
-    heights_m: &'a [f64],
+    /// The levels, m above mean sea level; `None`: one level at every bin's own height (horizontal weights).
+    heights_m: Option<&'a [f64]>,
     /// Column and row coordinates, m.
     xs: Vec<f64>,
     ys: Vec<f64>,
@@ -645,13 +799,13 @@ struct Lattice<'a> {
 /// For every bin, the cells within its radius of influence and their weights, grouped by level; per level, the
 /// pairs of each build task (tasks hold consecutive bins, so the pairs of a level are in bin order).
 fn map_bins(
-    sweeps: &[SweepBins],
+    sweeps: &[&SweepBins],
     projected: Option<&[(f64, f64)]>,
     spec: &GridSpec,
-    heights_m: &[f64],
+    heights_m: Option<&[f64]>,
     weighting: Weighting,
 ) -> Vec<Vec<LevelPairs>> {
-    let nz = heights_m.len();
+    let nz = heights_m.map_or(1, <[f64]>::len);
     let (ny, nx) = spec.shape();
     let lattice = Lattice {
         spec,
@@ -663,7 +817,7 @@ fn map_bins(
     let table = (weighting != Weighting::Nearest).then(|| WeightTable::new(weighting));
     // Tasks: a sweep and a range of its runs, about BINS_PER_TASK bins each.
     let mut tasks: Vec<(&SweepBins, std::ops::Range<usize>)> = Vec::new();
-    for bins in sweeps {
+    for &bins in sweeps {
         let mut start = 0;
         for k in 0..bins.runs.len() {
             let end_bin = bins
@@ -721,7 +875,8 @@ fn map_runs(
     } = lattice;
     let (ny, nx) = (ys.len(), xs.len());
     let (inv_dx, inv_dy) = (1.0 / spec.dx, 1.0 / spec.dy);
-    let mut levels: Vec<LevelPairs> = vec![LevelPairs::default(); heights_m.len()];
+    let mut levels: Vec<LevelPairs> =
+        vec![LevelPairs::default(); heights_m.map_or(1, <[f64]>::len)];
     for run in runs {
         let r = run.roi_m;
         let r2 = r * r;
@@ -739,8 +894,15 @@ fn map_runs(
             else {
                 continue;
             };
-            let z0 = heights_m.partition_point(|&h| h < c.height_m - r);
-            for (&z, level) in heights_m[z0..].iter().zip(&mut levels[z0..]) {
+            let own = [c.height_m];
+            let (z0, heights) = match heights_m {
+                Some(h) => {
+                    let z0 = h.partition_point(|&h| h < c.height_m - r);
+                    (z0, &h[z0..])
+                }
+                None => (0, &own[..]),
+            };
+            for (&z, level) in heights.iter().zip(&mut levels[z0..]) {
                 if z > c.height_m + r {
                     break;
                 }

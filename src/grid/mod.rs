@@ -13,11 +13,14 @@ pub mod mosaic;
 mod polar_bins;
 /// Radius of influence, constant or growing with the beam.
 pub mod roi;
+/// Each tilt on the grid's columns, and interpolation between tilts.
+pub mod tilts;
 /// Distance weights: nearest, Cressman, Barnes.
 pub mod weighting;
 
 pub use column::{cappi, composite};
 pub use mapping::{GridConfig, GridMapping, ScanGeometry};
-pub use mosaic::{Contribution, Mosaic, MosaicConfig};
+pub use mosaic::{ColumnContribution, Contribution, Mosaic, MosaicConfig};
 pub use roi::RadiusOfInfluence;
+pub use tilts::{TiltPlanes, Vertical};
 pub use weighting::Weighting;

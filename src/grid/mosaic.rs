@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ndarray::{Array3, Axis, Zip};
+use ndarray::{Array2, Array3, Axis, Zip};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,17 @@ pub struct Contribution {
     pub weighted_sum: Array3<f32>,
     /// Weight (> 0) where the radar has a value, −1 where it saw no echo (with a no-echo value), 0 elsewhere.
     pub weight: Array3<f32>,
+}
+
+/// One radar's share of a 2-D field made from its volume on the mosaic's grid (e.g. a ZDR-column depth from its
+/// tilts, [`crate::products::ZdrColumn::depth_from_tilts`]), from [`Mosaic::column_contribution`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnContribution {
+    /// Weight × value where the radar has a value, 0 elsewhere, `(ny, nx)`.
+    pub weighted_sum: Array2<f32>,
+    /// The radar's horizontal weight (distance and edge taper, [`MosaicConfig`]; > 0) where it has a value, 0
+    /// elsewhere, `(ny, nx)`.
+    pub weight: Array2<f32>,
 }
 
 /// [`Contribution::weight`] of a cell where the radar saw no echo.
@@ -238,6 +249,71 @@ impl Mosaic {
         })
     }
 
+    /// One radar's share of a 2-D field `values` `(ny, nx)` made from `volume` on the mosaic's grid (`NaN` = no
+    /// value): each value weighted by the radar's distance weight and edge taper (see [`MosaicConfig`]; the
+    /// beam-gap weight has no meaning for a column). Merge the shares with [`Mosaic::merge_columns`].
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if `values` is not on the grid; the errors of [`GridMapping::new`].
+    pub fn column_contribution(
+        &mut self,
+        volume: &PolarVolume,
+        values: &Array2<f32>,
+    ) -> Result<ColumnContribution> {
+        if values.dim() != self.spec.shape() {
+            return Err(Error::Shape {
+                what: "column field".into(),
+                expected: format!("{:?}", self.spec.shape()),
+                found: format!("{:?}", values.dim()),
+            });
+        }
+        let plan = self.plan(volume)?;
+        let horizontal = horizontal_weights(&plan.mapping, &self.config);
+        let mut weighted_sum = Array2::<f32>::zeros(values.dim());
+        let mut weight = weighted_sum.clone();
+        Zip::from(&mut weighted_sum)
+            .and(&mut weight)
+            .and(values)
+            .and(&horizontal)
+            .for_each(|n, d, &v, &w| {
+                if v.is_finite() {
+                    let w = (w as f32).max(1e-6);
+                    *n = w * v;
+                    *d = w;
+                }
+            });
+        Ok(ColumnContribution {
+            weighted_sum,
+            weight,
+        })
+    }
+
+    /// Merges radars' 2-D shares ([`Mosaic::column_contribution`]): Σ w·v / Σ w per column, `NaN` where no radar
+    /// has a value.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for a share not on this mosaic's grid.
+    pub fn merge_columns(&self, contributions: &[&ColumnContribution]) -> Result<Array2<f32>> {
+        let dim = self.spec.shape();
+        let mut numerator = Array2::<f32>::zeros(dim);
+        let mut denominator = numerator.clone();
+        for part in contributions {
+            if part.weighted_sum.dim() != dim || part.weight.dim() != dim {
+                return Err(Error::Shape {
+                    what: "column contribution".into(),
+                    expected: format!("{dim:?}"),
+                    found: format!("{:?}", part.weight.dim()),
+                });
+            }
+            numerator += &part.weighted_sum;
+            denominator += &part.weight;
+        }
+        Zip::from(&mut numerator)
+            .and(&denominator)
+            .for_each(|n, &d| *n = if d > 0.0 { *n / d } else { f32::NAN });
+        Ok(numerator)
+    }
+
     /// Merges radars' shares ([`Mosaic::contribution`]) into the mosaic: Σ w·v / Σ w per cell, summed in the
     /// order given (give them in a fixed radar order for results independent of the arrival order); the no-echo
     /// value where radars saw only no echo; `NaN` where no radar has a value. Name, units and time are those of the first share.
@@ -315,6 +391,20 @@ impl Mosaic {
     }
 }
 
+/// Distance and edge weights of one radar on the mapping's grid, `(ny, nx)`.
+fn horizontal_weights(mapping: &GridMapping, config: &MosaicConfig) -> Array2<f64> {
+    let spec = mapping.spec();
+    let (xr, yr) = mapping.radar_xy_m();
+    let edge = mapping.max_ground_range_m();
+    let taper_width = (config.edge_taper * edge).max(1.0);
+    let l2 = config.distance_scale_m.powi(2);
+    Array2::from_shape_fn(spec.shape(), |(row, col)| {
+        let (x, y) = spec.xy(row, col);
+        let rho = (x - xr).hypot(y - yr);
+        (-rho * rho / l2).exp() * ((edge - rho) / taper_width).clamp(0.0, 1.0)
+    })
+}
+
 /// Distance, beam-gap and edge weights of one radar on the mapping's grid, `(nz, ny, nx)`.
 fn geometric_weights(mapping: &GridMapping, config: &MosaicConfig) -> Array3<f32> {
     let spec = mapping.spec();
@@ -328,9 +418,7 @@ fn geometric_weights(mapping: &GridMapping, config: &MosaicConfig) -> Array3<f32
         .map(|e| e.to_radians().tan())
         .collect();
     let half_beam = (mapping.beam_width_deg().max(0.1) / 2.0).to_radians().tan();
-    let edge = mapping.max_ground_range_m();
-    let taper_width = (config.edge_taper * edge).max(1.0);
-    let l2 = config.distance_scale_m.powi(2);
+    let horizontal = horizontal_weights(mapping, config);
     let mut weights = Array3::<f32>::zeros((heights.len(), spec.ny, spec.nx));
     weights
         .axis_iter_mut(Axis(1))
@@ -340,8 +428,7 @@ fn geometric_weights(mapping: &GridMapping, config: &MosaicConfig) -> Array3<f32
             for col in 0..spec.nx {
                 let (x, y) = spec.xy(row, col);
                 let rho = (x - xr).hypot(y - yr);
-                let horizontal =
-                    (-rho * rho / l2).exp() * ((edge - rho) / taper_width).clamp(0.0, 1.0);
+                let horizontal = horizontal[[row, col]];
                 let h_width = (rho * half_beam).max(config.min_beam_half_width_m);
                 // Beam axis heights at this ground range (small-angle 4/3-earth approximation).
                 let curvature = rho * rho / (2.0 * ka);

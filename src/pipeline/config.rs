@@ -129,19 +129,20 @@ impl Default for CycleSection {
     }
 }
 
-/// Optional polarimetric products of each cycle (they need `qc.enabled`: they grid the attenuation-corrected ZDR
-/// as well as the reflectivity, which adds one gridding per volume).
+/// Optional polarimetric products of each cycle (they need `qc.enabled`: they read the attenuation-corrected ZDR,
+/// which adds a gridding per volume: tilt by tilt for the ZDR column, on the 3-D grid for HDR).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProductSection {
-    /// ZDR-column depth ([`crate::products::ZdrColumn`] at the QC freezing level) (false).
+    /// ZDR-column depth from each radar's tilts ([`crate::products::ZdrColumn::depth_from_tilts`] at the QC
+    /// freezing level) (false).
     pub zdr_column: bool,
     /// Hail differential reflectivity on the 3-D grid ([`crate::products::hdr()`]) (false).
     pub hdr: bool,
 }
 
 impl ProductSection {
-    /// Whether a product needs the gridded ZDR.
+    /// Whether a product needs the corrected ZDR.
     pub fn need_zdr(&self) -> bool {
         self.zdr_column || self.hdr
     }

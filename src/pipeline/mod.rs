@@ -64,6 +64,7 @@ use crate::dualpol::{self, TemperatureProfile};
 use crate::error::{Error, Result};
 use crate::geo::GridSpec;
 use crate::grid::{GridConfig, Mosaic, MosaicConfig};
+use crate::products::ZdrColumn;
 use crate::volume::{Band, PolarVolume};
 use crate::warn::WarningState;
 use quality::add_attenuation_quality;
@@ -473,8 +474,19 @@ impl Nowcaster {
         let contribution = self
             .mosaic
             .contribution(&volume, moment, Some(NO_ECHO_DBZ))?;
-        let zdr = if qc.enabled && self.config.products.need_zdr() {
+        let zdr = if qc.enabled && self.config.products.hdr {
             Some(self.mosaic.contribution(&volume, ZDR_CORRECTED, None)?)
+        } else {
+            None
+        };
+        // The ZDR column from the radar's own tilts: gridded volumes leave gaps between distant tilts.
+        let zdr_column = if qc.enabled && self.config.products.zdr_column {
+            Some(ZdrColumn::new(qc.freezing_level_m).contribution(
+                &mut self.mosaic,
+                &volume,
+                moment,
+                ZDR_CORRECTED,
+            )?)
         } else {
             None
         };
@@ -487,6 +499,7 @@ impl Nowcaster {
             grid_cpu_s,
             contribution,
             zdr,
+            zdr_column,
         })
     }
 

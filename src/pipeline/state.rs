@@ -17,7 +17,7 @@ use super::update::Share;
 use crate::cells::{Tracker, TrackerState};
 use crate::error::{Error, Result};
 use crate::geo::GridSpec;
-use crate::grid::Contribution;
+use crate::grid::{ColumnContribution, Contribution};
 use crate::nowcast::transform::DbTransform;
 use crate::warn::WarningState;
 
@@ -127,6 +127,16 @@ struct StoredShare {
     /// The ZDR share (same crop; it has weight only where the reflectivity has a value), when products need it.
     #[serde(default)]
     zdr: Option<StoredZdr>,
+    /// The ZDR-column share `(rows, cols)` of the crop, when asked for.
+    #[serde(default)]
+    zdr_column: Option<StoredColumn>,
+}
+
+/// The ZDR-column share of a [`StoredShare`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StoredColumn {
+    weighted_sum: Vec<f32>,
+    weight: Vec<f32>,
 }
 
 /// The ZDR share of a [`StoredShare`].
@@ -142,9 +152,14 @@ impl StoredShare {
     fn new(radar: &str, share: &Share) -> StoredShare {
         let c = &share.contribution;
         let (_, ny, nx) = c.weight.dim();
-        let any = c
+        let mut any = c
             .weight
             .map_axis(Axis(0), |col| col.iter().any(|&w| w != 0.0));
+        if let Some(z) = &share.zdr_column {
+            ndarray::Zip::from(&mut any)
+                .and(&z.weight)
+                .for_each(|a, &w| *a |= w != 0.0);
+        }
         let rows: Vec<usize> = (0..ny).filter(|&r| any.row(r).iter().any(|&b| b)).collect();
         let cols: Vec<usize> = (0..nx)
             .filter(|&k| any.column(k).iter().any(|&b| b))
@@ -156,6 +171,15 @@ impl StoredShare {
         let crop = |a: &Array3<f32>| {
             a.slice(s![
                 ..,
+                window[0]..window[0] + window[1],
+                window[2]..window[2] + window[3]
+            ])
+            .iter()
+            .copied()
+            .collect()
+        };
+        let crop2 = |a: &Array2<f32>| {
+            a.slice(s![
                 window[0]..window[0] + window[1],
                 window[2]..window[2] + window[3]
             ])
@@ -183,6 +207,10 @@ impl StoredShare {
                 weighted_sum: crop(&z.weighted_sum),
                 weight: crop(&z.weight),
             }),
+            zdr_column: share.zdr_column.as_ref().map(|z| StoredColumn {
+                weighted_sum: crop2(&z.weighted_sum),
+                weight: crop2(&z.weight),
+            }),
         }
     }
 
@@ -202,6 +230,22 @@ impl StoredShare {
                 .assign(&crop);
             Ok(full)
         };
+        let expand2 = |values: Vec<f32>| -> Result<Array2<f32>> {
+            let crop = Array2::from_shape_vec((nr, nc), values)
+                .map_err(|e| corrupt(format!("radar {} column share: {e}", self.radar)))?;
+            let mut full = Array2::<f32>::zeros((dim.1, dim.2));
+            full.slice_mut(s![r0..r0 + nr, c0..c0 + nc]).assign(&crop);
+            Ok(full)
+        };
+        let zdr_column = self
+            .zdr_column
+            .map(|z| {
+                Ok::<_, Error>(ColumnContribution {
+                    weighted_sum: expand2(z.weighted_sum)?,
+                    weight: expand2(z.weight)?,
+                })
+            })
+            .transpose()?;
         let zdr = self
             .zdr
             .map(|z| {
@@ -233,6 +277,7 @@ impl StoredShare {
                 grid_cpu_s: self.grid_cpu_s,
                 contribution,
                 zdr,
+                zdr_column,
             },
         ))
     }

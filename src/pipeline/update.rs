@@ -13,15 +13,14 @@ use super::stopwatch::Stopwatch;
 use crate::cells::{CellFields, FrameCells, Tracker, assess, forecast, identify_2d, measure};
 use crate::error::{Error, Result};
 use crate::geo::{Grid2, Grid3};
-use crate::grid::{Contribution, Mosaic, composite};
+use crate::grid::{ColumnContribution, Contribution, Mosaic, composite};
 use crate::nowcast::adaptive::{Adaptive, AdaptiveConfig};
 use crate::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
 use crate::nowcast::probability::{ensemble_mean, exceedance_probability};
 use crate::nowcast::steps::{NowcastInput, Nowcaster as _, Steps, StepsConfig};
 use crate::nowcast::transform::DbTransform;
 use crate::products::{
-    HailHeights, ZdrColumn, echo_top, hdr, mesh, posh, rain_rate_from_reflectivity,
-    severe_hail_index, vil,
+    HailHeights, echo_top, hdr, mesh, posh, rain_rate_from_reflectivity, severe_hail_index, vil,
 };
 use crate::warn::{CellThreat, ProbabilityForecast, WarningInputs, WarningMessage};
 
@@ -115,8 +114,9 @@ pub struct Products {
     /// Rain rate from the lowest level with data (Marshall–Palmer, reflectivity capped at 55 dBZ; 0 where the
     /// radars saw no echo), mm h⁻¹.
     pub rain_rate_mm_h: Grid2,
-    /// ZDR-column depth above the freezing level ([`crate::products::ZdrColumn`]: 1 dB, 40 dBZ), m; with
-    /// `products.zdr_column`.
+    /// ZDR-column depth above the freezing level, m, from each radar's tilts
+    /// ([`crate::products::ZdrColumn::depth_from_tilts`]: 1 dB, 40 dBZ), the radars merged by distance weight;
+    /// with `products.zdr_column`.
     pub zdr_column_m: Option<Grid2>,
     /// Hail differential reflectivity `(nz, ny, nx)` ([`crate::products::hdr()`]), dB; with `products.hdr`.
     pub hdr_db: Option<Grid3>,
@@ -185,8 +185,10 @@ pub(crate) struct Share {
     pub grid_cpu_s: f64,
     /// The radar's share of the mosaic.
     pub contribution: Contribution,
-    /// Its share of the ZDR mosaic (attenuation-corrected ZDR), when a product needs it.
+    /// Its share of the ZDR mosaic (attenuation-corrected ZDR), for HDR.
     pub zdr: Option<Contribution>,
+    /// Its share of the ZDR-column depth (from its tilts), when asked for.
+    pub zdr_column: Option<ColumnContribution>,
 }
 
 /// Computes one cycle from its radars' shares (in configuration order) and advances `core`.
@@ -210,17 +212,26 @@ pub(crate) fn compute_cycle(
     let mut reflectivity = mosaic.merge(&parts)?;
     reflectivity.time = Some(time);
     let zdr_parts: Vec<&Contribution> = shares.iter().filter_map(|(_, s)| s.zdr.as_ref()).collect();
-    let zdr = if config.products.need_zdr() && !zdr_parts.is_empty() {
+    let zdr = if config.products.hdr && !zdr_parts.is_empty() {
         let mut zdr = mosaic.merge(&zdr_parts)?;
         zdr.time = Some(time);
         Some(zdr)
     } else {
         None
     };
+    let column_parts: Vec<&ColumnContribution> = shares
+        .iter()
+        .filter_map(|(_, s)| s.zdr_column.as_ref())
+        .collect();
+    let zdr_column = if config.products.zdr_column && !column_parts.is_empty() {
+        Some(mosaic.merge_columns(&column_parts)?)
+    } else {
+        None
+    };
     (timings.mosaic_s, timings.cpu_s[2]) = clock.lap();
 
     let clock = Stopwatch::start();
-    let products = products_of(config, reflectivity, zdr.as_ref())?;
+    let products = products_of(config, reflectivity, zdr.as_ref(), zdr_column)?;
     (timings.products_s, timings.cpu_s[3]) = clock.lap();
 
     let clock = Stopwatch::start();
@@ -305,11 +316,12 @@ pub(crate) fn compute_cycle(
 }
 
 /// Composite, echo top, VIL, hail indices and rain rate of the mosaic, and the ZDR products the configuration asks
-/// for (from the ZDR mosaic).
+/// for (HDR from the ZDR mosaic; the merged ZDR-column depth as given).
 fn products_of(
     config: &NowcasterConfig,
     reflectivity: Grid3,
     zdr: Option<&Grid3>,
+    zdr_column: Option<Array2<f32>>,
 ) -> Result<Products> {
     let heights = &reflectivity.heights_m;
     let values = reflectivity.values.view();
@@ -358,14 +370,9 @@ fn products_of(
                 };
             }
         });
-    let zdr_column_m = match zdr {
-        Some(zdr) if config.products.zdr_column => Some(field(
-            "zdr_column_depth",
-            "m",
-            ZdrColumn::new(freezing).depth(values, zdr.values.view(), heights)?,
-        )?),
-        _ => None,
-    };
+    let zdr_column_m = zdr_column
+        .map(|depth| field("zdr_column_depth", "m", depth))
+        .transpose()?;
     let hdr_db = match zdr {
         Some(zdr) if config.products.hdr => Some(Grid3 {
             spec: zdr.spec.clone(),

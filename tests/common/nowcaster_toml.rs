@@ -101,8 +101,10 @@ pub struct OneRadarToml<'a> {
     pub id: &'a str,
     /// Band letter (`'S'`, `'C'`, `'X'`).
     pub band: char,
-    /// Grid centre and radar site, degrees (latitude, longitude).
+    /// Grid centre, degrees (latitude, longitude).
     pub centre_deg: (f64, f64),
+    /// Radar site east and north of the grid centre, m.
+    pub radar_offset_m: (f64, f64),
     /// Grid cells along x and y.
     pub n: usize,
     /// Heights of the grid levels, m.
@@ -118,7 +120,7 @@ impl OneRadarToml<'_> {
     pub fn render(&self) -> String {
         let spec =
             GridSpec::centred_on(self.centre_deg.0, self.centre_deg.1, self.n, 1000.0).unwrap();
-        let site = site_at(&spec, 0.0, 0.0, self.id).unwrap();
+        let site = site_at(&spec, self.radar_offset_m.0, self.radar_offset_m.1, self.id).unwrap();
         radar(self.id, &site, self.band)
             + &grid(self.centre_deg, self.n, self.heights_m)
             + &format!(

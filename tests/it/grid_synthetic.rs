@@ -5,7 +5,8 @@ use crate::common;
 use ndarray::{Array2, Array3, Zip};
 use squall::geo::{Grid3, GridSpec};
 use squall::grid::{
-    GridConfig, GridMapping, Mosaic, MosaicConfig, RadiusOfInfluence, Weighting, cappi, composite,
+    GridConfig, GridMapping, Mosaic, MosaicConfig, RadiusOfInfluence, Vertical, Weighting, cappi,
+    composite,
 };
 use squall::synth::{RadarConfig, SceneConfig, SyntheticVolume, polar_volume, site_at};
 use squall::volume::{Moment, PolarVolume};
@@ -319,4 +320,88 @@ fn bad_input_gives_errors_or_nan_never_panics() {
         }
     }
     assert!(m.fits(&rotated));
+}
+
+/// Interpolating between tilts ([`Vertical::Interpolate`]) fills the levels the VCP 21 tilts leave empty with
+/// 3-D radii of influence, with errors against the scene close to those where beams pass, and marks the levels
+/// above the echo as no echo.
+#[test]
+fn interpolating_between_tilts_fills_the_gaps() {
+    let scene = SceneConfig::convective(11, 120)
+        .unwrap()
+        .generate()
+        .unwrap()
+        .scene_3d(6)
+        .unwrap();
+    let spec = scene.spec.clone();
+    let radar = RadarConfig::s_band_vcp21(site_at(&spec, -30_000.0, 0.0, "SSYN").unwrap());
+    let volume = polar_volume(&scene, &radar).unwrap().volume;
+    let heights: Vec<f64> = (2..=20).map(|k| 500.0 * k as f64).collect();
+    let truth = scene.to_grid3(&heights);
+    let radius = GridMapping::new(&volume, &spec, &heights, GridConfig::default())
+        .unwrap()
+        .grid(&volume, "DBZH", Some(-10.0))
+        .unwrap();
+    let config = GridConfig {
+        vertical: Vertical::Interpolate,
+        ..GridConfig::default()
+    };
+    let mapping = GridMapping::new(&volume, &spec, &heights, config).unwrap();
+    let interpolated = mapping.grid(&volume, "DBZH", Some(-10.0)).unwrap();
+    let tilts = mapping.tilt_planes(&volume, "DBZH").unwrap();
+    assert_eq!(tilts.n_tilts(), radar.elevations_deg.len());
+    // echo cells (truth ≥ 20 dBZ) between the lowest and the highest beam over their column
+    let inside = |z: usize, r: usize, c: usize| {
+        let n = tilts.n_tilts();
+        let h = heights[z] as f32;
+        tilts.beam_height_m[[0, r, c]] <= h && h <= tilts.beam_height_m[[n - 1, r, c]]
+    };
+    let (mut echo, mut radius_has, mut interpolated_has) = (0usize, 0usize, 0usize);
+    let (mut gap_error, mut gap_n) = (0.0f64, 0usize);
+    for ((z, r, c), &t) in truth.values.indexed_iter() {
+        if t < 20.0 || !inside(z, r, c) {
+            continue;
+        }
+        echo += 1;
+        let (a, b) = (radius.values[[z, r, c]], interpolated.values[[z, r, c]]);
+        radius_has += usize::from(a.is_finite());
+        interpolated_has += usize::from(b.is_finite());
+        if a.is_nan() && b.is_finite() {
+            gap_error += f64::from((b - t).abs());
+            gap_n += 1;
+        }
+    }
+    let gap_mae = gap_error / gap_n.max(1) as f64;
+    let (radius_mae, _) = mae(&radius.values, &truth, |_, _| true);
+    let (interpolated_mae, _) = mae(&interpolated.values, &truth, |_, _| true);
+    eprintln!(
+        "{echo} echo cells within the tilts: the 3-D radius grid has {radius_has} (MAE {radius_mae:.2} dB), \
+         the interpolated one {interpolated_has} (MAE {interpolated_mae:.2} dB; {gap_n} in the gaps, MAE \
+         {gap_mae:.2} dB)"
+    );
+    assert!(echo > 10_000, "{echo}");
+    assert!(
+        interpolated_has as f64 >= 0.999 * echo as f64,
+        "{interpolated_has} of {echo}"
+    );
+    assert!(
+        (radius_has as f64) < 0.95 * echo as f64,
+        "{radius_has} of {echo}: no gaps to fill"
+    );
+    assert!(gap_n > 500 && gap_mae < 6.0, "{gap_n} cells, MAE {gap_mae}");
+    assert!(
+        interpolated_mae < radius_mae + 1.0,
+        "{interpolated_mae} vs {radius_mae}"
+    );
+    // above the highest echo of a column and within the tilts: no echo, not NaN
+    let top = heights.len() - 1;
+    let no_echo = (0..spec.ny)
+        .flat_map(|r| (0..spec.nx).map(move |c| (r, c)))
+        .filter(|&(r, c)| inside(top, r, c) && truth.values[[top, r, c]] < 0.0)
+        .filter(|&(r, c)| interpolated.values[[top, r, c]] == -10.0)
+        .count();
+    assert!(
+        no_echo > 1_000,
+        "{no_echo} no-echo columns at the top level"
+    );
 }

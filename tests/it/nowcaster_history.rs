@@ -18,6 +18,7 @@ fn config(keep_s: f64) -> NowcasterConfig {
         id: "X0",
         band: 'X',
         centre_deg: (23.0, 113.0),
+        radar_offset_m: (0.0, 0.0),
         n: N,
         heights_m: &[1000.0, 2000.0, 3000.0, 5000.0, 7000.0, 9000.0],
         cycle_s: CYCLE_S,

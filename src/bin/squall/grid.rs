@@ -143,8 +143,25 @@ pub fn run(args: GridArgs) -> Result<String> {
     } else {
         None
     };
+    // the ZDR column from each radar's tilts (the gridded volume has gaps between distant tilts)
+    let zdr_column = if all_have_zdr {
+        let column = ZdrColumn::new(levels.freezing_level_m);
+        let parts = volumes
+            .iter()
+            .map(|v| column.contribution(&mut mosaic, v, "DBZH", "ZDR"))
+            .collect::<Result<Vec<_>>>()?;
+        Some(mosaic.merge_columns(&parts.iter().collect::<Vec<_>>())?)
+    } else {
+        None
+    };
     let gridded_s = started.elapsed().as_secs_f64();
-    let products = products(&dbzh, zdr.as_ref(), levels, args.cappi_above_bottom_m)?;
+    let products = products(
+        &dbzh,
+        zdr.as_ref(),
+        zdr_column,
+        levels,
+        args.cappi_above_bottom_m,
+    )?;
     let heavy = heavy_rain(
         products
             .iter()
@@ -342,10 +359,11 @@ pub(crate) fn grid_of(
     Ok((spec, heights))
 }
 
-/// The 2-D products of a reflectivity (and ZDR) volume.
+/// The 2-D products of a reflectivity (and ZDR) volume, with the ZDR-column depth made from the tilts.
 fn products(
     dbzh: &Grid3,
     zdr: Option<&Grid3>,
+    zdr_column: Option<Array2<f32>>,
     levels: HailHeights,
     cappi_above_bottom_m: f64,
 ) -> Result<Vec<Product>> {
@@ -419,12 +437,13 @@ fn products(
         grid: field("poh", "%", poh)?,
         scale: positive_ramp(100.0),
     });
-    if let Some(zdr) = zdr {
-        let depth = ZdrColumn::new(levels.freezing_level_m).depth(z, zdr.values.view(), h)?;
+    if let Some(depth) = zdr_column {
         out.push(Product {
             grid: field("zdr_column_depth", "m", depth)?,
             scale: positive_ramp(4000.0),
         });
+    }
+    if let Some(zdr) = zdr {
         let hdr3 = hdr(z, zdr.values.view())?;
         let hdr_max = Grid3 {
             values: hdr3,
