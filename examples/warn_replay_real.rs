@@ -111,11 +111,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         let v = verify_warnings_with(&report.warnings, &all_events, &onset)?;
         println!(
-            "{:<14} onset rule: {}; in progress at issue: {} episodes, {} warnings",
+            "{:<14} onset rule: {}; in progress at issue: {} episodes, {} warnings; warned ahead of all episodes {:.3}",
             "",
             line(&v, rain.timestep_s * stride as i64),
             v.in_progress_events,
-            v.in_progress_warnings
+            v.in_progress_warnings,
+            v.pod_including_in_progress()
         );
     }
     print_first_events(&events);

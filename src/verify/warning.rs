@@ -373,6 +373,16 @@ impl WarningVerification {
         ratio(self.warned_events as f64, self.events as f64)
     }
 
+    /// Warned events / all events, those in progress at issue counted as not warned ahead (equal to
+    /// [`pod`](Self::pod) under the NWS rule); NaN without events. Under [`HitRule::Onset`] this is the share of all
+    /// episodes warned ahead, whatever the warnings issued once they had begun.
+    pub fn pod_including_in_progress(&self) -> f64 {
+        ratio(
+            self.warned_events as f64,
+            (self.events + self.in_progress_events) as f64,
+        )
+    }
+
     /// False alarm ratio: unverified warnings / warnings; NaN without warnings.
     pub fn far(&self) -> f64 {
         ratio(self.false_alarms() as f64, self.warnings as f64)
@@ -585,6 +595,8 @@ mod tests {
             (4, 2, 0)
         );
         assert_eq!((r.pod(), r.far()), (0.5, 0.5));
+        assert_eq!(r.pod_including_in_progress(), 0.4);
+        assert_eq!(nws.pod_including_in_progress(), nws.pod());
 
         // With a 30-min gap region 1 has one episode, under way at issue: in progress, and so is its warning.
         let r = verify_warnings_with(&warnings, &events, &onset_rule(5, 30)).unwrap();

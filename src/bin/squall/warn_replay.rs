@@ -103,6 +103,7 @@ struct Summary<'a> {
     starts: usize,
     verification: &'a WarningVerification,
     pod: f64,
+    pod_including_in_progress: f64,
     far: f64,
     csi: f64,
     mean_lead_time_s: f64,
@@ -219,6 +220,7 @@ pub fn run(a: WarnReplayArgs) -> Result<String> {
         starts: starts.len(),
         verification: &v,
         pod: v.pod(),
+        pod_including_in_progress: v.pod_including_in_progress(),
         far: v.far(),
         csi: v.csi(),
         mean_lead_time_s: v.mean_lead_time_s(),
@@ -248,8 +250,10 @@ pub fn run(a: WarnReplayArgs) -> Result<String> {
         match hit_rule {
             HitRule::Nws => String::new(),
             HitRule::Onset { .. } => format!(
-                ", in progress at issue: {} episodes, {} warnings",
-                v.in_progress_events, v.in_progress_warnings
+                ", in progress at issue: {} episodes, {} warnings (warned ahead of all episodes: {:.3})",
+                v.in_progress_events,
+                v.in_progress_warnings,
+                v.pod_including_in_progress()
             ),
         },
         summary.pod,
