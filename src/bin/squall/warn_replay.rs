@@ -131,7 +131,12 @@ fn window(text: &str) -> Result<((usize, usize), (usize, usize))> {
 
 /// Runs the command; returns the text printed on stdout.
 pub fn run(a: WarnReplayArgs) -> Result<String> {
-    if a.stride == 0 || a.leadtimes == 0 || !(a.tile_km > 0.0) || !(0.2..=1.0).contains(&a.p_on) {
+    if a.stride == 0
+        || a.leadtimes == 0
+        || a.tile_km.is_nan()
+        || a.tile_km <= 0.0
+        || !(0.2..=1.0).contains(&a.p_on)
+    {
         return Err(Error::parameter(
             "--stride / --leadtimes / --tile-km / --p-on",
             format!(
