@@ -3,20 +3,25 @@
 //! persistence, on square tiles of the domain.
 //!
 //! ```text
-//! cargo run --release --example warn_replay_real -- [bom|rmi|fmi] [threshold mm/h] [tile km] [members] [stride]
+//! cargo run --release --example warn_replay_real -- [bom|rmi|fmi] [threshold mm/h] [tile km] [members] [stride] \
+//!     [episode gap min] [min lead min]
 //! ```
-//! Prints, per threshold, how many tile-frames reach it (to choose a threshold the data allows), then one line
-//! per method: events, warnings, POD, FAR, CSI, lead times of the hits (min / median / max) and the run time.
+//! Prints, per threshold, how many tile-frames reach it (to choose a threshold the data allows), then two lines
+//! per method: events, warnings, POD, FAR, CSI, lead times of the hits (min / median / max) and the run time by the
+//! NWS rule, and the same warnings scored by the onset rule ([`HitRule::Onset`], rain episodes split at gaps over
+//! `episode gap` (default 5 min), hits warned more than 0 and at least `min lead` (default 0) minutes before the
+//! onset; episodes in progress at issue counted apart).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use squall::geo::GridSequence;
 use squall::io::composite::open_sequence_dir;
 use squall::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
 use squall::nowcast::steps::{Nowcaster, Steps, StepsConfig};
-use squall::verify::{ObservedEvent, WarningVerification};
+use squall::verify::{
+    HitRule, ObservedEvent, WarningVerification, WarningVerifyConfig, verify_warnings_with,
+};
 use squall::warn::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,6 +32,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tile_km: f64 = arg(2, "20").parse()?;
     let members: usize = arg(3, "8").parse()?;
     let stride: usize = arg(4, "2").parse()?;
+    let onset = WarningVerifyConfig {
+        hit_rule: HitRule::Onset {
+            episode_gap_s: arg(5, "5").parse::<i64>()? * 60,
+            min_lead_s: arg(6, "0").parse::<i64>()? * 60,
+        },
+    };
     let folder = match service.as_str() {
         "bom" => "radar/bom/prcp-cscn/2/2018/06/16",
         "rmi" => "radar/rmi/radqpe/20210704",
@@ -36,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/nowcast")
         .join(folder);
-    let rain = rain_rate(open_sequence_dir(&dir)?)?;
+    let rain = to_rain_rate(open_sequence_dir(&dir)?)?;
     let tile_px = (tile_km * 1000.0 / rain.spec.dx.abs()).round().max(1.0) as usize;
     let areas = tile_areas(&rain.spec, tile_px)?;
     println!(
@@ -56,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n_lead = 12;
     let starts: Vec<usize> = (2..rain.len()).step_by(stride).collect();
     let events = rain_events(&rain, &areas, threshold, 1.0, 3)?;
+    let all_events = rain_events(&rain, &areas, threshold, 1.0, 0)?;
     let mut rule = HazardRule::three_levels([0.3, 0.6, 0.85]);
     rule.levels.truncate(1);
     rule.max_lead_s = (n_lead as i64 * rain.timestep_s) as f64;
@@ -97,21 +109,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             report.reissues,
             started.elapsed().as_secs_f64()
         );
+        let v = verify_warnings_with(&report.warnings, &all_events, &onset)?;
+        println!(
+            "{:<14} onset rule: {}; in progress at issue: {} episodes, {} warnings; warned ahead of all episodes {:.3}",
+            "",
+            line(&v, rain.timestep_s * stride as i64),
+            v.in_progress_events,
+            v.in_progress_warnings,
+            v.pod_including_in_progress()
+        );
     }
     print_first_events(&events);
     Ok(())
-}
-
-/// Rain rate from a sequence (Marshall–Palmer for reflectivity).
-fn rain_rate(seq: GridSequence) -> squall::Result<GridSequence> {
-    if seq.units == "dBZ" {
-        let values = seq
-            .values
-            .mapv(|z| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6));
-        GridSequence::new(seq.spec, "rainfall_rate", "mm/h", seq.times, values)
-    } else {
-        Ok(seq)
-    }
 }
 
 fn line(v: &WarningVerification, update_s: i64) -> String {

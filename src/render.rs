@@ -4,7 +4,7 @@
 //! colour bound are white too.
 //!
 //! Around the maps: legends ([`with_legend`]), text labels ([`Image::draw_text`]), boundaries from GeoJSON
-//! ([`draw_boundaries`]), cell forecast cones ([`draw_forecast_cone`]) and animated loops ([`write_gif`]).
+//! ([`draw_boundaries`]), cell forecast cones ([`draw_forecast_cone`]) and animated loops ([`write_gif`], [`write_apng`]).
 
 mod animation;
 mod boundaries;
@@ -12,7 +12,7 @@ mod cone;
 mod legend;
 mod text;
 
-pub use animation::write_gif;
+pub use animation::{write_apng, write_gif};
 pub use boundaries::{BOUNDARY, Boundaries, draw_boundaries};
 pub use cone::{CONE, draw_forecast_cone, draw_forecast_cone_to};
 pub use legend::with_legend;

@@ -39,4 +39,7 @@ pub use fss::{FssAccumulator, fss};
 pub use input::Sample;
 pub use intensity_scale::{IntensityScale, IntensityScaleSkill};
 pub use probabilistic::{BrierScore, ReliabilityCurve, ReliabilityDiagram, RocCurve, RocPoints};
-pub use warning::{ObservedEvent, RegionId, Warning, WarningVerification, verify_warnings};
+pub use warning::{
+    HitRule, ObservedEvent, RegionId, Warning, WarningVerification, WarningVerifyConfig,
+    verify_warnings, verify_warnings_with,
+};

@@ -62,5 +62,7 @@ pub use inputs::{
 pub use message::{Change, MsgType, Reference, WarningMessage};
 pub use replay::{ReplayFrame, ReplayReport, replay, warnings_of};
 pub use rules::{Hazard, HazardRule, Level, LevelRule, WarningConfig};
-pub use sequence_replay::{crop, nowcast_frames, persistence_frames, rain_events, tile_areas};
+pub use sequence_replay::{
+    crop, nowcast_frames, persistence_frames, rain_events, tile_areas, to_rain_rate,
+};
 pub use state::{ActiveWarning, WarningState};

@@ -1,5 +1,8 @@
 //! Replay of a sequence of updates through a warning state, with the warnings verified against known events by
-//! the NWS storm-based scores of [`crate::verify::warning`] (POD, FAR, CSI and the lead times of the hits).
+//! the NWS storm-based scores of [`crate::verify::warning`] (POD, FAR, CSI and the lead times of the hits). The
+//! report keeps the warnings, so they can be scored again by another rule with
+//! [`verify_warnings_with`](crate::verify::verify_warnings_with) (e.g. [`HitRule::Onset`](crate::verify::HitRule),
+//! which does not credit warnings issued on rain that is already falling).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

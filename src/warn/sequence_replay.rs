@@ -2,7 +2,9 @@
 //! start time and turned into exceedance probabilities, and the events read from the later frames of the same
 //! sequence (a region has an event at a frame when a quantile of its rain rate reaches the warning threshold).
 //! [`replay`](fn@crate::warn::replay) then scores the warnings with the NWS storm-based scores (POD, FAR, CSI, lead
-//! times).
+//! times). Under the NWS rule persistence verifies itself (it warns a region once it rains hard there, and that
+//! rain is a hit); score the report's warnings by [`HitRule::Onset`](crate::verify::HitRule) against the events of
+//! every frame (so that each rain episode's onset is known) to compare forecasts.
 
 use ndarray::{Array3, Axis, s};
 
@@ -110,6 +112,28 @@ pub fn rain_events(
         }
     }
     Ok(out)
+}
+
+/// The sequence as rain rate (mm/h): reflectivity (dBZ) converted by Marshall–Palmer, Z = 200 R^1.6 (Marshall &
+/// Palmer 1948), rain rate passed through.
+///
+/// # Errors
+/// [`Error::Parameter`] for units other than dBZ and mm/h.
+pub fn to_rain_rate(seq: GridSequence) -> Result<GridSequence> {
+    match seq.units.as_str() {
+        "mm/h" => Ok(seq),
+        "dBZ" => {
+            let values = seq
+                .values
+                .mapv(|z| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6));
+            GridSequence::new(seq.spec, "rainfall_rate", "mm/h", seq.times, values)
+        }
+        other => Err(Error::parameter(
+            "sequence units",
+            other,
+            "expected reflectivity (dBZ) or rain rate (mm/h)",
+        )),
+    }
 }
 
 fn check_rain(rain: &GridSequence) -> Result<()> {

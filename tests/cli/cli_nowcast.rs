@@ -1,5 +1,6 @@
 //! `squall nowcast` end to end on three real BoM frames: NetCDF with the ensemble, probabilities and mean, PNG
-//! maps, refusal to overwrite without `--force`, a clear error for a bad threshold list.
+//! maps, the animated loop as GIF and APNG (the APNG's forecast frames are the PNG maps, pixel for pixel), refusal
+//! to overwrite without `--force`, a clear error for a bad threshold list.
 
 use crate::common;
 
@@ -39,7 +40,11 @@ fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
         cmd.arg("--out")
             .arg(&out)
             .arg("--png")
-            .arg(out_dir.join("png"));
+            .arg(out_dir.join("png"))
+            .arg("--gif")
+            .arg(out_dir.join("loop.gif"))
+            .arg("--apng")
+            .arg(out_dir.join("loop.png"));
         if force {
             cmd.arg("--force");
         }
@@ -77,6 +82,27 @@ fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
     drop(file);
     assert!(out_dir.join("png/prob_ge_5mmh_012min.png").exists());
     assert!(out_dir.join("png/mean_012min.png").exists());
+    assert!(out_dir.join("loop.gif").exists());
+    // The loop: the last observation, then the mean at +6 and +12 min, 0.6 s each, looping forever.
+    let (width, height, plays, frames) = common::decode_apng(&out_dir.join("loop.png"));
+    assert_eq!((frames.len(), plays), (3, 0));
+    assert!(frames.iter().all(|f| f.delay == (60, 100)));
+    for (k, minutes) in [(1, 6), (2, 12)] {
+        let map = out_dir.join(format!("png/mean_{minutes:03}min.png"));
+        let mut reader =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&map).unwrap()))
+                .read_info()
+                .unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!((info.width, info.height), (width, height));
+        assert!(
+            frames[k].pixels == pixels,
+            "APNG frame {k} differs from {}",
+            map.display()
+        );
+    }
+    assert!(frames[0].pixels != frames[1].pixels);
     let again = run("extrapolation", false, "1,5");
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));

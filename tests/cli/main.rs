@@ -20,6 +20,7 @@ mod cli_isosurface_cells;
 mod cli_motion_png;
 mod cli_nowcast;
 mod cli_verify;
+mod cli_warn_replay;
 mod warning_server;
 
 static HDF5_FORK: Mutex<()> = Mutex::new(());

@@ -517,13 +517,7 @@ fn storm_day_gives_timely_warnings_and_survives_bad_files() {
 
     // The warnings against the known events.
     let caps = read_caps(&out.join("cap"));
-    let mut all = WarningVerification {
-        events: 0,
-        warned_events: 0,
-        warnings: 0,
-        verified_warnings: 0,
-        lead_times_s: Vec::new(),
-    };
+    let mut all = WarningVerification::default();
     for event in ["Heavy rain", "Hail"] {
         let truth = events(&day.sequence, event);
         let warnings = warnings_of(&caps, event);

@@ -109,3 +109,46 @@ pub fn small_volume(n_sweeps: usize, mode: SweepMode) -> PolarVolume {
             .collect(),
     }
 }
+
+/// One frame of a decoded animated PNG: RGB pixels (`width · height · 3` bytes) and its delay as a fraction of a
+/// second (numerator, denominator).
+pub struct ApngFrame {
+    pub pixels: Vec<u8>,
+    pub delay: (u16, u16),
+}
+
+/// Decodes an 8-bit RGB APNG with the `png` crate: `(width, height, number of plays, frames)`; panics when the file
+/// is not an animated PNG or a frame is not the full image.
+pub fn decode_apng(path: &std::path::Path) -> (u32, u32, u32, Vec<ApngFrame>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
+    let info = reader.info();
+    let (width, height) = (info.width, info.height);
+    assert_eq!(
+        (info.color_type, info.bit_depth),
+        (png::ColorType::Rgb, png::BitDepth::Eight)
+    );
+    let actl = info
+        .animation_control
+        .expect("an animated PNG (acTL chunk)");
+    let mut frames = Vec::new();
+    for _ in 0..actl.num_frames {
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut pixels).unwrap();
+        let fctl = reader
+            .info()
+            .frame_control
+            .expect("an fcTL chunk per frame");
+        assert_eq!(
+            (fctl.width, fctl.height, fctl.x_offset, fctl.y_offset),
+            (width, height, 0, 0)
+        );
+        frames.push(ApngFrame {
+            pixels,
+            delay: (fctl.delay_num, fctl.delay_den),
+        });
+    }
+    (width, height, actl.num_plays, frames)
+}

@@ -41,6 +41,7 @@ mod nowcaster_zdr;
 mod odim_gamic_bad_input;
 mod odim_gamic_peers;
 mod products_synthetic;
+mod render_animation;
 mod steps_pysteps;
 mod steps_robustness;
 mod verify_pysteps;

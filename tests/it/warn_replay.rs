@@ -184,3 +184,128 @@ fn storm_crossing_a_district_is_warned_ahead_without_flapping() {
     assert!(state.active().is_empty(), "everything cancelled at the end");
     assert!(*leads_min.first().unwrap() >= 30);
 }
+
+/// Probability 0.9 at every lead time over the cells of the areas in `on`, 0 elsewhere.
+fn probability_over(
+    spec: &squall::geo::GridSpec,
+    areas: &[MappedArea],
+    on: &[u32],
+) -> ProbabilityForecast {
+    let mut probability = Array3::zeros((leads().len(), spec.ny, spec.nx));
+    for a in areas.iter().filter(|a| on.contains(&a.area.id.0)) {
+        for &(r, c) in &a.cells {
+            probability.slice_mut(ndarray::s![.., r, c]).fill(0.9);
+        }
+    }
+    ProbabilityForecast {
+        lead_times_s: leads(),
+        probability,
+    }
+}
+
+/// Two districts with rain from minute 30 to 50 (an event every 5 min): "Vorn" is warned at minute 20 (10 min
+/// ahead), "Spät" only at minute 40, while it already rains. The NWS rule credits both; the onset rule only Vorn,
+/// with a lead of 10 min, and counts Spät as in progress at issue.
+#[test]
+fn onset_rule_credits_only_warnings_issued_before_the_rain() {
+    use squall::verify::{HitRule, WarningVerifyConfig, verify_warnings_with};
+    let spec = grid();
+    let text = collection(vec![
+        feature(
+            1,
+            "Vorn",
+            json!({"type": "Polygon", "coordinates": [rect(&spec, -30.5, -10.5, -10.5, 10.5)]}),
+        ),
+        feature(
+            2,
+            "Spät",
+            json!({"type": "Polygon", "coordinates": [rect(&spec, 10.5, -10.5, 30.5, 10.5)]}),
+        ),
+    ]);
+    let mapped = map_areas(&areas_from_geojson(&text).unwrap(), &spec).unwrap();
+    let mut state =
+        WarningState::new(config(one_level(0.5, 0.3, 2)), mapped.clone(), spec.shape()).unwrap();
+    let frames: Vec<ReplayFrame> = (0..=18)
+        .map(|k| {
+            let minute = 5 * k;
+            let mut on = Vec::new();
+            if (20..=55).contains(&minute) {
+                on.push(1);
+            }
+            if (40..=55).contains(&minute) {
+                on.push(2);
+            }
+            ReplayFrame {
+                time: t(minute),
+                inputs: WarningInputs {
+                    rain_rate: Some(probability_over(&spec, &mapped, &on)),
+                    ..Default::default()
+                },
+            }
+        })
+        .collect();
+    let observed: Vec<ObservedEvent> = [1, 2]
+        .into_iter()
+        .flat_map(|id| {
+            (30..=50).step_by(5).map(move |m| ObservedEvent {
+                region: squall::verify::RegionId(id),
+                time: t(m),
+            })
+        })
+        .collect();
+    let report = replay(&mut state, &frames, Hazard::HeavyRain, &observed, 1800).unwrap();
+    let issued: Vec<(u32, DateTime<Utc>)> = report
+        .warnings
+        .iter()
+        .map(|w| (w.region.0, w.issued))
+        .collect();
+    assert_eq!(issued, vec![(1, t(20)), (2, t(40))]);
+
+    // NWS: Vorn's five events warned 10–30 min ahead, Spät's last three at 0, 5 and 10 min.
+    let nws = &report.verification;
+    println!("NWS:   {}", common::verification_line(nws));
+    let leads_min: Vec<i64> = nws.lead_times_s.iter().map(|s| s / 60).collect();
+    assert_eq!(leads_min, vec![0, 5, 10, 10, 15, 20, 25, 30]);
+    assert_eq!(
+        (
+            nws.events,
+            nws.warned_events,
+            nws.warnings,
+            nws.verified_warnings
+        ),
+        (10, 8, 2, 2)
+    );
+    assert_eq!((nws.far(), nws.in_progress_events), (0.0, 0));
+
+    // Onset rule: one episode per district; Vorn a hit 10 min ahead, Spät (and its warning) in progress at issue.
+    let onset = WarningVerifyConfig {
+        hit_rule: HitRule::Onset {
+            min_lead_s: 0,
+            episode_gap_s: 300,
+        },
+    };
+    let v = verify_warnings_with(&report.warnings, &observed, &onset).unwrap();
+    println!(
+        "onset: {}, in progress: {} events, {} warnings",
+        common::verification_line(&v),
+        v.in_progress_events,
+        v.in_progress_warnings
+    );
+    assert_eq!((v.events, v.warned_events, v.in_progress_events), (1, 1, 1));
+    assert_eq!(
+        (v.warnings, v.verified_warnings, v.in_progress_warnings),
+        (1, 1, 1)
+    );
+    assert_eq!(v.lead_times_s, vec![600]);
+    assert_eq!((v.pod(), v.far(), v.csi()), (1.0, 0.0, 1.0));
+    // A minimum lead of 15 min turns Vorn into a miss and its warning into a false alarm.
+    let strict = WarningVerifyConfig {
+        hit_rule: HitRule::Onset {
+            min_lead_s: 900,
+            episode_gap_s: 300,
+        },
+    };
+    let v = verify_warnings_with(&report.warnings, &observed, &strict).unwrap();
+    assert_eq!((v.pod(), v.far(), v.in_progress_events), (0.0, 1.0, 1));
+    assert!(v.lead_times_s.is_empty());
+}

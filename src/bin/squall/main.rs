@@ -9,6 +9,7 @@ mod maps;
 mod motion;
 mod nowcast;
 mod verify;
+mod warn_replay;
 mod xsection;
 
 use std::io::Write;
@@ -114,6 +115,9 @@ enum Command {
     /// Dual-polarisation chain on a volume (echo filter, ΦDP/KDP, attenuation correction, hydrometeor classes, rain
     /// rate): processed polar fields as CfRadial NetCDF, optionally PPI maps of the lowest sweep.
     Dualpol(dualpol::DualpolArgs),
+    /// Replay heavy-rain warnings over a composite sequence (tiles, a nowcast or persistence every few frames) and
+    /// score them by the NWS rule or the onset rule (only rain that starts after issue is a hit).
+    WarnReplay(warn_replay::WarnReplayArgs),
     /// Nowcast a composite sequence (files or one folder; the last three frames): ensemble, exceedance
     /// probabilities and ensemble mean as CF-NetCDF, optionally PNG maps.
     Nowcast {
@@ -144,6 +148,9 @@ enum Command {
         /// Animated GIF loop of the ensemble mean (the last observation, then one frame per lead time).
         #[arg(long)]
         gif: Option<PathBuf>,
+        /// The same loop as an animated PNG (APNG, full colour).
+        #[arg(long)]
+        apng: Option<PathBuf>,
         /// GeoJSON file of coastlines/boundaries (lon/lat) drawn over the maps.
         #[arg(long)]
         boundaries: Option<PathBuf>,
@@ -319,6 +326,7 @@ fn main() -> ExitCode {
             out,
             png,
             gif,
+            apng,
             boundaries,
             seed,
             force,
@@ -336,6 +344,7 @@ fn main() -> ExitCode {
             &nowcast::Maps {
                 png,
                 gif,
+                apng,
                 boundaries,
             },
             force,
@@ -352,6 +361,7 @@ fn main() -> ExitCode {
         Command::Xsection(args) => xsection::run(args),
         Command::Isosurface(args) => isosurface::run(args),
         Command::Dualpol(args) => dualpol::run(args),
+        Command::WarnReplay(args) => warn_replay::run(args),
     };
     match result {
         Ok(text) => {

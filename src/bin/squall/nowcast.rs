@@ -1,5 +1,6 @@
 //! `squall nowcast`: read a composite sequence, estimate the motion (Lucas–Kanade), run a nowcast method and
-//! write the ensemble, exceedance probabilities and ensemble mean as CF-NetCDF (and PNG maps, an animated GIF loop).
+//! write the ensemble, exceedance probabilities and ensemble mean as CF-NetCDF (and PNG maps, an animated GIF or
+//! APNG loop).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,7 +19,7 @@ use squall::nowcast::probability::{ensemble_mean, exceedance_probability};
 use squall::nowcast::sprog::Sprog;
 use squall::nowcast::steps::{NowcastInput, Nowcaster, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
-use squall::render::{ColourScale, Image, write_gif};
+use squall::render::{ColourScale, Image, write_apng, write_gif};
 use squall::{Error, Result};
 
 /// Nowcasting method.
@@ -52,7 +53,7 @@ pub struct Options {
 }
 
 impl Options {
-    fn nowcaster(&self) -> Box<dyn Nowcaster> {
+    pub(crate) fn nowcaster(&self) -> Box<dyn Nowcaster> {
         match self.method {
             Method::Extrapolation => Box::new(ExtrapolationNowcast::default()),
             Method::Sprog => Box::new(Sprog {
@@ -82,11 +83,13 @@ pub struct Maps {
     pub png: Option<PathBuf>,
     /// Animated GIF of the ensemble mean, the last observation then one frame per lead time.
     pub gif: Option<PathBuf>,
+    /// The same loop as an animated PNG.
+    pub apng: Option<PathBuf>,
     /// GeoJSON file of coastlines/boundaries drawn over the maps.
     pub boundaries: Option<PathBuf>,
 }
 
-/// Shown for each frame of the GIF loop, hundredths of a second.
+/// Shown for each frame of the GIF and APNG loops, hundredths of a second.
 const GIF_DELAY_CS: u16 = 60;
 
 /// Runs the command; returns the summary printed on stdout.
@@ -100,8 +103,8 @@ pub fn run(
     let png = maps.png.as_deref();
     let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     crate::check_output(out, &inputs, force)?;
-    if let Some(gif) = &maps.gif {
-        crate::check_output(gif, &inputs, force)?;
+    for animation in maps.gif.iter().chain(&maps.apng) {
+        crate::check_output(animation, &inputs, force)?;
     }
     let boundaries = crate::maps::boundaries(maps.boundaries.as_deref())?;
     if options.thresholds.iter().any(|t| !t.is_finite()) || options.lead_times == 0 {
@@ -231,7 +234,7 @@ pub fn run(
             }
         }
     }
-    if let Some(path) = &maps.gif {
+    if maps.gif.is_some() || maps.apng.is_some() {
         // The last observation (rain rate) first, then the ensemble mean at each lead time.
         let observed = sequence.frame(sequence.len() - 1).mapv(|v| {
             if sequence.units == "dBZ" {
@@ -260,7 +263,12 @@ pub fn run(
         for (k, &time) in times.iter().enumerate() {
             frames.push(mean_map(k, time)?);
         }
-        write_gif(&frames, GIF_DELAY_CS, path)?;
+        if let Some(path) = &maps.gif {
+            write_gif(&frames, GIF_DELAY_CS, path)?;
+        }
+        if let Some(path) = &maps.apng {
+            write_apng(&frames, GIF_DELAY_CS, path)?;
+        }
     }
     let wet = |k: usize| {
         let f = mean.index_axis(Axis(0), k);
@@ -282,11 +290,16 @@ pub fn run(
         png.map_or(String::new(), |d| format!(
             ", {written} PNG maps in {}",
             d.display()
-        )) + &maps.gif.as_ref().map_or(String::new(), |g| format!(
-            ", a {}-frame loop in {}",
-            options.lead_times + 1,
-            g.display()
-        )),
+        )) + &maps
+            .gif
+            .iter()
+            .chain(&maps.apng)
+            .map(|g| format!(
+                ", a {}-frame loop in {}",
+                options.lead_times + 1,
+                g.display()
+            ))
+            .collect::<String>(),
         wet(0),
         wet(options.lead_times - 1),
     ))
