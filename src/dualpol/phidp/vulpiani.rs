@@ -40,7 +40,8 @@ impl Default for VulpianiKdp {
 
 impl VulpianiKdp {
     /// KDP in ° km⁻¹ `(n_rays, n_gates)`: computed along each ray between its first and last weather gate (the
-    /// finite gates of `phidp_deg`) from the filled phase `filled_deg`, and reported at the weather gates (`NaN`
+    /// finite gates of `phidp_deg`) from the filled phase `filled_deg` (the unsmoothed one,
+    /// [`ProcessedPhidp::unsmoothed_filled_deg`](super::ProcessedPhidp), in [`kdp`](super::kdp)), and reported at the weather gates (`NaN`
     /// elsewhere).
     ///
     /// # Errors
