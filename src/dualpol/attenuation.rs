@@ -570,6 +570,42 @@ mod tests {
     }
 
     #[test]
+    fn pyart_weights_vanish_around_a_gate_without_reflectivity() {
+        // Py-ART's 5-gate mean is undefined where one gate of the window has no Z: the weight there is 0, so a ray
+        // with a gap takes less of the attenuation up to the gap than one without
+        let k = AttenuationCoefficients::for_band(Band::X).unwrap();
+        let n = 100;
+        let mut dbzh = Array2::from_elem((2, n), 40.0f32);
+        dbzh[[1, 30]] = f32::NAN;
+        let phidp = Array2::from_shape_fn((2, n), |(_, g)| 0.2 * g as f32);
+        let weather = Array2::from_elem((2, n), true);
+        let warm = Array2::from_elem((2, n), true);
+        let c = correct_as_pyart(
+            dbzh.view(),
+            None,
+            phidp.view(),
+            weather.view(),
+            warm.view(),
+            100.0,
+            &k,
+        )
+        .unwrap();
+        // about the same total (the same ΔΦ) at the end of the path (gate 98, the last before the end gate 99)
+        let total = c.pia_db[[0, 98]];
+        assert!((total - c.pia_db[[1, 98]]).abs() < 0.02 * total, "{total}");
+        // gates 28-32 carry no weight on ray 1: no attenuation accrues between them
+        let across = |r: usize| c.pia_db[[r, 31]] - c.pia_db[[r, 27]];
+        assert!(
+            across(1).abs() < 1e-5 && across(0) > 0.1,
+            "{} {}",
+            across(1),
+            across(0)
+        );
+        // no weight at the first two gates (the window leaves the ray)
+        assert_eq!(c.pia_db[[0, 0]], 0.0);
+    }
+
+    #[test]
     fn nothing_to_correct_without_rain() {
         let k = AttenuationCoefficients::for_band(Band::C).unwrap();
         let z = Array2::from_elem((2, 10), 30.0f32);

@@ -499,6 +499,21 @@ mod tests {
     }
 
     #[test]
+    fn the_unsmoothed_phase_keeps_what_the_median_removes() {
+        // a one-gate bump of 30° on a flat phase: gone after the 5-gate median, kept before it (Vulpiani's input)
+        let raw = Array2::from_shape_fn((1, 40), |(_, g)| if g == 20 { 40.0f32 } else { 10.0 });
+        let mask = Array2::from_elem((1, 40), true);
+        let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
+        assert!(
+            out.filled_deg[[0, 20]].abs() < 1e-3,
+            "{}",
+            out.filled_deg[[0, 20]]
+        );
+        assert!((out.unsmoothed_filled_deg[[0, 20]] - 30.0).abs() < 1e-3);
+        assert!(out.unsmoothed_filled_deg[[0, 30]].abs() < 1e-3);
+    }
+
+    #[test]
     fn empty_mask_gives_no_offset_and_nan_phase() {
         let raw = Array2::from_elem((2, 20), 10.0f32);
         let mask = Array2::from_elem((2, 20), false);
