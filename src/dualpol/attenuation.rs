@@ -72,7 +72,8 @@ pub enum AttenuationMethod {
     /// warmer than 0 °C; ΦDP is the weather gates' phase with negative values dropped, 0 elsewhere, made
     /// non-decreasing (running maximum); ΔΦ is the median of that phase at the last six weather gates of the path;
     /// the weighting uses every gate of the path with a finite reflectivity (weather or not), linearly pre-corrected
-    /// (Z_a + α·ΦDP, dB) and averaged over 5 gates; integrals are trapezoidal, the PIA of a gate reaching the next.
+    /// (Z_a + α·ΦDP, dB) and averaged over 5 gates (0 where one of them has none); integrals are trapezoidal, the
+    /// PIA of a gate reaching the next.
     /// Not Testud's formulation (which is exact for the attenuated reflectivity): the pre-correction moves
     /// attenuation towards the far end of the path, and echoes that are not rain (clutter, noise) take a share of it.
     ZphiPyArt,
@@ -204,13 +205,16 @@ fn finish(
 /// corrected reflectivity.
 ///
 /// `weather` marks the echo gates whose ΦDP is used (Py-ART's gate filter) and `warm` the gates below the melting
-/// layer (warmer than 0 °C); the path of a ray runs from its first gate to its last warm gate. Along the path:
+/// layer (warmer than 0 °C); the path of a ray runs from its first gate to the gate before its last warm gate (Py-ART
+/// slices up to its end gate, the last gate below the freezing level, exclusive). Along the path:
 /// Φ(r) = running maximum of the weather gates' ΦDP (negative values and other gates count as 0);
 /// ΔΦ = median of Φ at the last six weather gates (rays with fewer, or a path of 5 gates or less, are not
-/// corrected); the weight of each gate is Z'^b with Z' = DBZH + α·Φ averaged over the finite values of the 5
-/// gates centred on it (0 when none); A(r) = Z'^b·C / [I(r0, r1) + C·I(r, r1)] with C = 10^{0.1 b α ΔΦ} − 1 and
-/// trapezoidal integrals; PIA(r) = 2∫ A ds (trapezoidal) from r0 to the gate after r, as Py-ART's cumulative
-/// trapezoid, held beyond the path. Py-ART's ZDR correction
+/// corrected); the weight of each gate is Z'^b with Z' = DBZH + α·Φ averaged over the 5 gates centred on it, 0
+/// when any of them has no reflectivity or the window leaves the ray (Py-ART's `smooth_masked` strides over the data
+/// under the mask, so a masked gate makes the window's mean undefined); A(r) = Z'^b·C / [I(r0, r1) + C·I(r', r1)]
+/// with C = 10^{0.1 b α ΔΦ} − 1, trapezoidal integrals and r' the gate before r (Py-ART's reversed cumulative
+/// trapezoid is one gate behind; r' = r0 at the first gate); PIA(r) = 2∫ A ds (trapezoidal) from r0 to the gate
+/// after r, as Py-ART's cumulative trapezoid, held beyond the path. Py-ART's ZDR correction
 /// (A_DP = c·A_H^d) is not reproduced: PIDA = γ·PIA as for the other methods.
 ///
 /// # Shape
@@ -352,10 +356,12 @@ fn pyart_ray(
     mut pia: ArrayViewMut1<f32>,
 ) {
     let n = dbzh.len();
+    // Py-ART's path: the gates before the last warm one (its end gate is the last gate below the freezing level,
+    // and the path is the slice up to it, exclusive)
     let Some(end) = warm.iter().rposition(|&w| w) else {
         return;
     };
-    if end < PYART_SMOOTH_GATES {
+    if end <= PYART_SMOOTH_GATES {
         return;
     }
     // non-decreasing phase from the usable gates (0 elsewhere)
@@ -369,7 +375,7 @@ fn pyart_ray(
             running
         })
         .collect();
-    let mut last: Vec<f64> = (0..=end)
+    let mut last: Vec<f64> = (0..end)
         .rev()
         .filter(|&g| weather[g])
         .take(PYART_END_GATES)
@@ -385,41 +391,44 @@ fn pyart_ray(
     if c <= 0.0 {
         return;
     }
-    // pre-corrected reflectivity, averaged over the finite values of a centred window
+    // pre-corrected reflectivity averaged over a centred window whose gates all have a finite reflectivity and
+    // lie within the ray (0 elsewhere): Py-ART's `smooth_masked` strides over the data under the mask, so one
+    // gate without reflectivity in the window leaves the mean undefined and the weight 0
     let precorrected: Vec<f64> = (0..n)
         .map(|g| f64::from(dbzh[g]) + k.zphi_alpha * phase[g])
         .collect();
     let half = PYART_SMOOTH_GATES / 2;
-    let weight: Vec<f64> = (0..=end)
+    let weight: Vec<f64> = (0..end)
         .map(|g| {
-            let window = &precorrected[g.saturating_sub(half)..(g + half + 1).min(n)];
-            let (sum, count) = window
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-            if count == 0 {
-                0.0
+            if g < half || g + half >= n {
+                return 0.0;
+            }
+            let window = &precorrected[g - half..=g + half];
+            if window.iter().all(|v| v.is_finite()) {
+                let mean = window.iter().sum::<f64>() / window.len() as f64;
+                10f64.powf(0.1 * b * mean)
             } else {
-                10f64.powf(0.1 * b * sum / count as f64)
+                0.0
             }
         })
         .collect();
-    // I(r, r1) by the trapezoidal rule
+    // ∫ from gate g to the end of the path by the trapezoidal rule
     let scale = 0.46 * b * dr_km;
-    let mut tail = vec![0.0; end + 1];
-    for g in (0..end).rev() {
+    let mut tail = vec![0.0; end];
+    for g in (0..end - 1).rev() {
         tail[g] = tail[g + 1] + 0.5 * scale * (weight[g] + weight[g + 1]);
     }
     let total = tail[0];
     if total <= 0.0 {
         return;
     }
-    // Py-ART's cumulative trapezoid of the PIA runs one gate ahead: the PIA of gate g integrates A up to gate
+    // Py-ART's reversed cumulative trapezoid assigns gate g the integral from gate g - 1 (gate 0 the whole path),
+    // and its cumulative trapezoid of the PIA runs one gate ahead: the PIA of gate g integrates A up to gate
     // g + 1 (A = 0 beyond the path)
     let specific: Vec<f64> = (0..n)
         .map(|g| {
-            if g <= end {
-                weight[g] * c / (total + c * tail[g])
+            if g < end {
+                weight[g] * c / (total + c * tail[g.saturating_sub(1)])
             } else {
                 0.0
             }
@@ -558,6 +567,42 @@ mod tests {
             "{}",
             c.pia_db[[0, 199]]
         );
+    }
+
+    #[test]
+    fn pyart_weights_vanish_around_a_gate_without_reflectivity() {
+        // Py-ART's 5-gate mean is undefined where one gate of the window has no Z: the weight there is 0, so a ray
+        // with a gap takes less of the attenuation up to the gap than one without
+        let k = AttenuationCoefficients::for_band(Band::X).unwrap();
+        let n = 100;
+        let mut dbzh = Array2::from_elem((2, n), 40.0f32);
+        dbzh[[1, 30]] = f32::NAN;
+        let phidp = Array2::from_shape_fn((2, n), |(_, g)| 0.2 * g as f32);
+        let weather = Array2::from_elem((2, n), true);
+        let warm = Array2::from_elem((2, n), true);
+        let c = correct_as_pyart(
+            dbzh.view(),
+            None,
+            phidp.view(),
+            weather.view(),
+            warm.view(),
+            100.0,
+            &k,
+        )
+        .unwrap();
+        // about the same total (the same ΔΦ) at the end of the path (gate 98, the last before the end gate 99)
+        let total = c.pia_db[[0, 98]];
+        assert!((total - c.pia_db[[1, 98]]).abs() < 0.02 * total, "{total}");
+        // gates 28-32 carry no weight on ray 1: no attenuation accrues between them
+        let across = |r: usize| c.pia_db[[r, 31]] - c.pia_db[[r, 27]];
+        assert!(
+            across(1).abs() < 1e-5 && across(0) > 0.1,
+            "{} {}",
+            across(1),
+            across(0)
+        );
+        // no weight at the first two gates (the window leaves the ray)
+        assert_eq!(c.pia_db[[0, 0]], 0.0);
     }
 
     #[test]

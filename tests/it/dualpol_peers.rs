@@ -392,9 +392,10 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
         temperature: TemperatureProfile::standard(freezing).unwrap(),
         ..Config::default()
     };
+    // the same ΦDP and gates: Py-ART's corrected Z reproduced (rounding of the fixture's ΦDP and Z only)
     let (all, rain, median) = same_phase("X ZG170", &volume, &base, &fixture);
-    assert!(all >= 0.98 && rain >= 0.98, "{all} {rain}");
-    assert!(median <= 0.1, "{median}");
+    assert!(all >= 0.999 && rain >= 0.999, "{all} {rain}");
+    assert!(median <= 0.01, "{median}");
     let chain = runs(&volume, &base, &fixture);
     // classes from the run whose reflectivity is corrected as Py-ART's (the peer classified Py-ART's Z)
     let classes = ours(
@@ -404,18 +405,19 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
         &indices(&fixture, "gate"),
     );
     let c = compare("X ZG170", &fixture, &chain, &classes);
-    assert!(c.kdp_vulpiani_corr >= 0.95, "{}", c.kdp_vulpiani_corr);
+    assert!(c.kdp_vulpiani_corr >= 0.984, "{}", c.kdp_vulpiani_corr);
     assert!(
-        c.kdp_vulpiani_corr_valid >= 0.98,
+        c.kdp_vulpiani_corr_valid >= 0.993,
         "{}",
         c.kdp_vulpiani_corr_valid
     );
     assert!(c.kdp_maesaka_corr >= 0.9, "{}", c.kdp_maesaka_corr);
     // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path):
-    // 94.7 % within 1 dB, short of 95 % (see testdata/reference/README.md)
+    // 96.9 % within 1 dB; nearly all the rest is ΔΦ at the end of the path more than 3° apart, ours nearer
+    // Py-ART's Maesaka phase at half of them (see testdata/reference/README.md)
     assert!(c.pyart_valid_share >= 0.85, "{}", c.pyart_valid_share);
     assert!(
-        c.pyart_valid_within_1db >= 0.94,
+        c.pyart_valid_within_1db >= 0.968,
         "{}",
         c.pyart_valid_within_1db
     );
@@ -428,7 +430,7 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
     // the whole chain with Py-ART's ZPHI conventions, each its own ΦDP: with the same ΦDP the two agree (above),
     // so what remains is our ΦDP processing against the wradlib reconstruction fed to Py-ART
     assert!(c.pyart_median_abs_db <= 0.3, "{}", c.pyart_median_abs_db);
-    assert!(c.pyart_within_1db >= 0.85, "{}", c.pyart_within_1db);
+    assert!(c.pyart_within_1db >= 0.95, "{}", c.pyart_within_1db);
     assert!(c.linear_within_1db >= 0.75, "{}", c.linear_within_1db);
     // Testud's ZPHI differs from Py-ART's by design (see AttenuationMethod::ZphiPyArt): more attenuation
     // near the radar, a median difference of 1.7 dB on this volume
@@ -459,8 +461,8 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
         ..Config::default()
     };
     let (all, rain, median) = same_phase("C MLL", &volume, &base, &fixture);
-    assert!(all >= 0.95 && rain >= 0.95, "{all} {rain}");
-    assert!(median <= 0.15, "{median}");
+    assert!(all >= 0.999 && rain >= 0.999, "{all} {rain}");
+    assert!(median <= 0.01, "{median}");
     let chain = runs(&volume, &base, &fixture);
     // classify again with the COSMO temperature of each gate, as the peer did
     let cosmo = squall::io::open_volume(&temp_path).unwrap();
@@ -484,18 +486,20 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
         .map(|(&r, g)| (codes[[r, g]] != 0).then_some(f64::from(codes[[r, g]])))
         .collect();
     let c = compare("C MLL", &fixture, &chain, &classes);
-    assert!(c.kdp_vulpiani_corr >= 0.905, "{}", c.kdp_vulpiani_corr);
+    assert!(c.kdp_vulpiani_corr >= 0.983, "{}", c.kdp_vulpiani_corr);
     assert!(
-        c.kdp_vulpiani_corr_valid >= 0.915,
+        c.kdp_vulpiani_corr_valid >= 0.985,
         "{}",
         c.kdp_vulpiani_corr_valid
     );
-    assert!(c.kdp_maesaka_corr >= 0.83, "{}", c.kdp_maesaka_corr);
+    // Maesaka's variational KDP is much smoother than Vulpiani's at 500 m gates: wradlib's own Vulpiani KDP
+    // correlates 0.767 with it on these gates, ours 0.806
+    assert!(c.kdp_maesaka_corr >= 0.80, "{}", c.kdp_maesaka_corr);
     // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path): the
     // clutter-built phase of wradlib's reconstruction is left out (about half the sampled gates)
     assert!(c.pyart_valid_share >= 0.45, "{}", c.pyart_valid_share);
     assert!(
-        c.pyart_valid_within_1db >= 0.95,
+        c.pyart_valid_within_1db >= 0.962,
         "{}",
         c.pyart_valid_within_1db
     );

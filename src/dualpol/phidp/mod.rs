@@ -60,6 +60,10 @@ pub struct ProcessedPhidp {
     /// The same, filled along each ray: linear between weather gates, 0 before the first, the last value after
     /// the last; `(n_rays, n_gates)`, degrees (the path phase used by the attenuation correction).
     pub filled_deg: Array2<f32>,
+    /// The unfolded, offset-corrected phase before the median filter, filled in the same way, `(n_rays, n_gates)`,
+    /// degrees: the input of Vulpiani's KDP, whose iterations are its own filter (a median before them, 5 gates =
+    /// 2.5 km at 500 m gates, would flatten the phase on the scale of its 2 km window).
+    pub unsmoothed_filled_deg: Array2<f32>,
     /// The system differential phase of the sweep, degrees in \[0, 360); `None` when no ray has enough weather
     /// gates.
     pub system_offset_deg: Option<f32>,
@@ -135,17 +139,20 @@ pub fn process_phidp(
         offset.map_or_else(Vec::new, |o| ray_offsets(&per_ray, o, config.offset_rays));
     let mut out = Array2::from_elem(phidp.dim(), f32::NAN);
     let mut filled = Array2::zeros(phidp.dim());
+    let mut unsmoothed = Array2::zeros(phidp.dim());
     if offset.is_some() {
         Zip::from(phidp.rows())
             .and(mask.rows())
             .and(out.rows_mut())
             .and(filled.rows_mut())
+            .and(unsmoothed.rows_mut())
             .and(ndarray::ArrayView1::from(&ray_offsets))
-            .par_for_each(|p, m, o, f, &offset| process_ray(p, m, offset, config, o, f));
+            .par_for_each(|p, m, o, f, u, &offset| process_ray(p, m, offset, config, o, f, u));
     }
     Ok(ProcessedPhidp {
         phidp_deg: out,
         filled_deg: filled,
+        unsmoothed_filled_deg: unsmoothed,
         system_offset_deg: offset,
         ray_offsets_deg: ray_offsets,
     })
@@ -288,7 +295,7 @@ pub fn kdp(
         KdpMethod::LeastSquares(m) => m.kdp(processed.phidp_deg.view(), dbzh, gate_spacing_m),
         KdpMethod::Vulpiani(m) => m.kdp(
             processed.phidp_deg.view(),
-            processed.filled_deg.view(),
+            processed.unsmoothed_filled_deg.view(),
             gate_spacing_m,
         ),
     }
@@ -318,7 +325,8 @@ fn process_ray(
     offset: f32,
     config: &PhidpConfig,
     mut out: ArrayViewMut1<f32>,
-    mut filled: ArrayViewMut1<f32>,
+    filled: ArrayViewMut1<f32>,
+    unsmoothed: ArrayViewMut1<f32>,
 ) {
     let n = phidp.len();
     let mut unfolded = vec![f32::NAN; n];
@@ -356,10 +364,16 @@ fn process_ray(
         scratch.extend(unfolded[lo..=hi].iter().copied().filter(|v| v.is_finite()));
         out[g] = median(&mut scratch);
     }
-    // fill: 0 before the first weather gate, linear between, held after the last
+    fill(out.view(), filled);
+    fill(ArrayView1::from(&unfolded), unsmoothed);
+}
+
+/// Fills a ray's phase: 0 before the first finite gate, linear between finite gates, held after the last.
+fn fill(values: ArrayView1<f32>, mut filled: ArrayViewMut1<f32>) {
+    let n = values.len();
     let mut last: Option<(usize, f32)> = None;
     for g in 0..n {
-        let v = out[g];
+        let v = values[g];
         if v.is_finite() {
             match last {
                 Some((lg, lv)) if g > lg + 1 => {
@@ -482,6 +496,21 @@ mod tests {
             "{}",
             out.filled_deg[[0, 3]]
         );
+    }
+
+    #[test]
+    fn the_unsmoothed_phase_keeps_what_the_median_removes() {
+        // a one-gate bump of 30° on a flat phase: gone after the 5-gate median, kept before it (Vulpiani's input)
+        let raw = Array2::from_shape_fn((1, 40), |(_, g)| if g == 20 { 40.0f32 } else { 10.0 });
+        let mask = Array2::from_elem((1, 40), true);
+        let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
+        assert!(
+            out.filled_deg[[0, 20]].abs() < 1e-3,
+            "{}",
+            out.filled_deg[[0, 20]]
+        );
+        assert!((out.unsmoothed_filled_deg[[0, 20]] - 30.0).abs() < 1e-3);
+        assert!(out.unsmoothed_filled_deg[[0, 30]].abs() < 1e-3);
     }
 
     #[test]

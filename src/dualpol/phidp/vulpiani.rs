@@ -40,8 +40,9 @@ impl Default for VulpianiKdp {
 
 impl VulpianiKdp {
     /// KDP in ° km⁻¹ `(n_rays, n_gates)`: computed along each ray between its first and last weather gate (the
-    /// finite gates of `phidp_deg`) from the filled phase `filled_deg`, and reported at the weather gates (`NaN`
-    /// elsewhere).
+    /// finite gates of `phidp_deg`) from the filled phase `filled_deg` ([`kdp`](super::kdp) passes the one before
+    /// the median filter, [`ProcessedPhidp::unsmoothed_filled_deg`](super::ProcessedPhidp)), and reported at the
+    /// weather gates (`NaN` elsewhere).
     ///
     /// # Errors
     /// [`Error::Parameter`] for a non-positive window or an empty physical range.
