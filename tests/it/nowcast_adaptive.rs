@@ -277,9 +277,9 @@ fn adaptive_beats_steps_and_extrapolation_leave_one_event_out() {
                     thresholds[ti],
                     level as f64 / training.members() as f64
                 );
-                for li in 0..2 {
-                    let t = test.counts[li][ti].contingency(level);
-                    let acc = &mut tally[mi][li][ti];
+                for (acc, counts) in tally[mi].iter_mut().zip(&test.counts) {
+                    let t = counts[ti].contingency(level);
+                    let acc = &mut acc[ti];
                     *acc = (acc.0 + t.hits, acc.1 + t.false_alarms, acc.2 + t.misses);
                 }
             }
@@ -332,7 +332,7 @@ fn adaptive_beats_steps_and_extrapolation_leave_one_event_out() {
         "CRPS adaptive {crps_adaptive} >= STEPS {crps_steps}"
     );
     for li in 0..2 {
-        let [extrapolation, steps, adaptive] = [0, 1, 2].map(|mi| csi(tally[mi][li][0]));
+        let [extrapolation, steps, adaptive] = tally.map(|t| csi(t[li][0]));
         assert!(
             adaptive > steps && adaptive > extrapolation,
             "CSI(≥ 5) at lead {li}: adaptive {adaptive} vs STEPS {steps}, extrapolation {extrapolation}"
