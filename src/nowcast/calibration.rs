@@ -1,14 +1,14 @@
 //! Decision rules and reliability recalibration of ensemble exceedance probabilities, learned on training cases.
 //!
-//! An `m`-member ensemble forecasts P(R ≥ thr) ∈ {0, 1/m, …, 1}. [`ExceedanceCounts`] holds, for each of these
+//! An `m`-member ensemble forecasts P(R ≥ thr) ∈ {0, 1/m, …, 1}. [`ExceedanceCounts`](crate::nowcast::calibration::ExceedanceCounts) holds, for each of these
 //! `m + 1` values, how many pixels observed the event and how many did not: the whole verification of the
 //! probability forecast for that threshold (the contingency table of every rule "P ≥ k/m", the Brier score and
 //! the reliability diagram), mergeable over cases and lead times.
 //!
-//! - [`ExceedanceCounts::best_level`]: the level `k*` of the largest CSI, the decision rule "forecast the event
+//! - [`ExceedanceCounts::best_level`](crate::nowcast::calibration::ExceedanceCounts::best_level): the level `k*` of the largest CSI, the decision rule "forecast the event
 //!   where P ≥ k*/m" learned on training cases (a heavy-rain event of a few per cent of the pixels is rarely
 //!   forecast with P ≥ 0.5 by a spread ensemble, so the CSI-optimal level is usually lower).
-//! - [`Recalibration`]: the probability each level should have issued, the observed frequency of the event
+//! - [`Recalibration`](crate::nowcast::calibration::Recalibration): the probability each level should have issued, the observed frequency of the event
 //!   among the training pixels forecast at that level, made non-decreasing by isotonic regression (the
 //!   pool-adjacent-violators algorithm, Ayer et al. 1955), as in the CORP reliability diagram of Dimitriadis et
 //!   al. (2021). Applied to new forecasts it removes the over- or under-confidence seen on the training cases
@@ -172,10 +172,8 @@ impl ExceedanceCounts {
         (0..=self.members()).map(|k| k as f64 / m).collect()
     }
 
-    /// Brier-score sums `(Σ (q_k − o)², N, Σ o)` when level `k` issues the probability `probability[k]`.
-    ///
-    /// # Panics
-    /// Never; levels beyond `probability.len()` count with probability 0.
+    /// Brier-score sums `(Σ (q_k − o)², N, Σ o)` when level `k` issues the probability `probability[k]` (levels
+    /// beyond `probability.len()` issue 0).
     pub fn brier_sums(&self, probability: &[f64]) -> (f64, f64, f64) {
         let (mut squared_error, mut n, mut events) = (0.0, 0.0, 0.0);
         for (k, (&e, &ne)) in self.events.iter().zip(&self.non_events).enumerate() {
