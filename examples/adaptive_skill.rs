@@ -1,164 +1,145 @@
-//! Skill of the adaptive convective ensemble against STEPS and plain extrapolation on the real sequences of
-//! `../shared/data/nowcast/` (issue 6).
+//! Leave-one-event-out skill of the adaptive convective ensemble against STEPS and plain extrapolation on the
+//! real sequences of `../shared/data/nowcast/` (issue 6).
 //!
 //! ```sh
 //! cargo run --release --example adaptive_skill -- [--members 12] [--crop 256] [--seed 24] \
-//!     [--cell-lifetime 120] [--trend-efolding 20] [--window 64] [--core-noise 1] [--motion-scale 0.5] \
-//!     [--training-only]
+//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--cell-lifetimes 30,120,0] [--core-noise 1,0]
 //! ```
-//! For every service (BoM 0.5 km / 6 min, RMI and FMI 1 km / 5 min) three TRAINING start times (used to choose
-//! the adaptive defaults and the decision rule) and three HELD-OUT ones (reported; their lead-time windows
-//! overlap the training ones in the same three events, so they are not independent weather): rain rate (FMI
-//! dBZ by Marshall–Palmer a = 200, b = 1.6), dB with −15 dB below 0.1 mm/h, the three frames ending at the start
-//! time, Squall's Lucas–Kanade motion, then a `crop × crop` window centred on the centroid of the ≥ 5 mm/h
-//! pixels of the newest frame (the whole domain if smaller). STEPS uses the pysteps settings of
-//! `tests/it/steps_pysteps.rs` (8 levels, AR(2), nonparametric noise, Bowler perturbations, CDF matching,
-//! incremental mask); the adaptive ensemble uses [`AdaptiveConfig::default`] (or the options' ablations) with
-//! the same members and seed. Every method is scored on the same pixels (where no member of any method has
-//! no data).
+//! The three sequences are three independent events (BoM 2018-06-16, RMI 2021-07-04, FMI 2016-09-28) with six
+//! start times each. Every case: rain rate (FMI dBZ by Marshall–Palmer a = 200, b = 1.6), dB with −15 dB below
+//! 0.1 mm/h, the three frames ending at the start time, Squall's Lucas–Kanade motion, then a `crop × crop`
+//! window centred on the centroid of the ≥ 5 mm/h pixels of the newest frame (the whole domain if smaller).
+//! STEPS uses the pysteps settings of `tests/it/steps_pysteps.rs` (8 levels, AR(2), nonparametric noise,
+//! Bowler perturbations, CDF matching, incremental mask); the adaptive ensemble is run for every combination
+//! of the candidate settings given by the options (the grid the defaults were chosen from) with the same
+//! members and seed. Every method and every candidate is scored on the same pixels (where no member of any of
+//! them has no data).
 //!
-//! Scores pooled over the cases of each set, at 30 and 60 minutes: CRPS (mm/h; for the one-member
-//! extrapolation it is the MAE); CSI at ≥ 5 and ≥ 10 mm/h of the forecast event P(R ≥ thr) ≥ 0.5 and
-//! P(R ≥ thr) ≥ p*, where p* is the probability of the largest CSI on the training cases (both leads pooled)
-//! for that method and threshold (for the one-member extrapolation both are R ≥ thr); the mean CSI of the
-//! members; and the reliability diagram and Brier skill score (against the sample climatology) of P(R ≥ 5) and
-//! P(R ≥ 10) over both lead times.
+//! Protocol, for each of the three folds (one event held out): on the cases of the two OTHER events choose
+//! (1) the adaptive settings of the smallest CRPS (30 and 60 min pooled), then (2) for each ensemble and
+//! threshold the decision rule P(R ≥ thr) ≥ p*, p* the probability of the largest CSI (both leads pooled; one
+//! member: R ≥ thr), and (3) a reliability recalibration of P(R ≥ thr) per lead time (isotonic regression of
+//! the observed frequency on the forecast probability, [`Recalibration`]); score the held-out event with them.
+//! Reported per fold and pooled over the three held-out events: CRPS (mm/h; the MAE of the one-member
+//! extrapolation), CSI at ≥ 5 and ≥ 10 mm/h at 30 and 60 min with each fold's p*, and the Brier skill score
+//! (against the sample climatology of the scored set, both leads) of P(R ≥ 5) and P(R ≥ 10), raw and
+//! recalibrated.
 
-use ndarray::{Array2, Array3, Array4, Axis, s};
+use ndarray::{Array3, Array4, Axis, s};
 use squall::io::composite::open_sequence_dir;
 use squall::motion::MotionEstimator;
 use squall::motion::lucas_kanade::LucasKanade;
 use squall::nowcast::adaptive::{Adaptive, AdaptiveConfig};
+use squall::nowcast::calibration::{ExceedanceCounts, Recalibration};
 use squall::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
 use squall::nowcast::steps::{NowcastInput, Nowcaster, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
+use squall::verify::Crps;
 use squall::verify::ensemble::exceedance_probability;
-use squall::verify::{ContingencyTable, Crps, ReliabilityDiagram};
 
-/// (service, folder, end indices of the training cases, end indices of the held-out cases).
-const CASES: [(&str, &str, [usize; 3], [usize; 3]); 3] = [
+/// (event, folder, end indices of the start times).
+const EVENTS: [(&str, &str, [usize; 6]); 3] = [
     (
         "bom",
         "radar/bom/prcp-cscn/2/2018/06/16",
-        [20, 30, 40],
-        [25, 35, 45],
+        [20, 25, 30, 35, 40, 45],
     ),
-    (
-        "rmi",
-        "radar/rmi/radqpe/20210704",
-        [12, 19, 25],
-        [9, 16, 22],
-    ),
-    ("fmi", "radar/fmi/pgm/20160928", [12, 19, 25], [9, 16, 22]),
+    ("rmi", "radar/rmi/radqpe/20210704", [9, 12, 16, 19, 22, 25]),
+    ("fmi", "radar/fmi/pgm/20160928", [9, 12, 16, 19, 22, 25]),
 ];
-const SETS: [&str; 2] = ["training", "held-out"];
-const METHODS: [&str; 3] = ["extrapolation", "steps", "adaptive"];
 const LEADS_MIN: [f64; 2] = [30.0, 60.0];
 const THRESHOLDS: [f64; 2] = [5.0, 10.0];
 
-/// Pixel counts of observed events and non-events by forecast probability `k / members`, `k = 0..=members`:
-/// the contingency table of every decision rule "P ≥ k / members".
+/// Scores of one forecast (one method or adaptive candidate) on one case: everything the folds need.
 #[derive(Clone)]
-struct ProbabilityCounts {
-    events: Vec<u64>,
-    non_events: Vec<u64>,
+struct Scores {
+    /// Per lead time.
+    crps: Vec<Crps>,
+    /// Per lead time, per threshold: observed events and non-events by forecast probability.
+    counts: Vec<Vec<ExceedanceCounts>>,
 }
 
-impl ProbabilityCounts {
+impl Scores {
     fn new(members: usize) -> Self {
-        ProbabilityCounts {
-            events: vec![0; members + 1],
-            non_events: vec![0; members + 1],
+        Scores {
+            crps: vec![Crps::new(); LEADS_MIN.len()],
+            counts: vec![vec![ExceedanceCounts::new(members); THRESHOLDS.len()]; LEADS_MIN.len()],
         }
     }
 
-    fn members(&self) -> usize {
-        self.events.len() - 1
-    }
-
-    /// Adds the probability field `p` against the observation `obs` (mm/h) for `threshold`.
-    fn accumulate(
-        &mut self,
-        p: ndarray::ArrayView2<f32>,
-        obs: ndarray::ArrayView2<f32>,
-        threshold: f64,
-    ) {
-        let m = self.members() as f32;
-        for (&p, &o) in p.iter().zip(obs.iter()) {
-            if p.is_finite() && o.is_finite() {
-                let k = (p * m).round() as usize;
-                if f64::from(o) >= threshold {
-                    self.events[k] += 1;
-                } else {
-                    self.non_events[k] += 1;
-                }
+    fn merge(&mut self, other: &Scores) -> Result<(), squall::Error> {
+        for (a, b) in self.crps.iter_mut().zip(&other.crps) {
+            a.merge(b);
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            for (a, b) in a.iter_mut().zip(b) {
+                a.merge(b)?;
             }
         }
+        Ok(())
     }
 
-    fn merge(&mut self, other: &ProbabilityCounts) {
-        for (a, b) in self.events.iter_mut().zip(&other.events) {
-            *a += b;
+    /// CRPS over both lead times.
+    fn crps_both(&self) -> f64 {
+        let mut c = Crps::new();
+        for l in &self.crps {
+            c.merge(l);
         }
-        for (a, b) in self.non_events.iter_mut().zip(&other.non_events) {
-            *a += b;
+        c.compute()
+    }
+
+    /// The counts of threshold `ti` over both lead times.
+    fn counts_both(&self, ti: usize) -> Result<ExceedanceCounts, squall::Error> {
+        let mut c = self.counts[0][ti].clone();
+        for l in &self.counts[1..] {
+            c.merge(&l[ti])?;
         }
-    }
-
-    /// CSI of the forecast event `P ≥ k / members`.
-    fn csi(&self, k: usize) -> f64 {
-        let hits: u64 = self.events[k..].iter().sum();
-        let false_alarms: u64 = self.non_events[k..].iter().sum();
-        let misses: u64 = self.events[..k].iter().sum();
-        let d = hits + false_alarms + misses;
-        if d == 0 {
-            f64::NAN
-        } else {
-            hits as f64 / d as f64
-        }
-    }
-
-    /// The smallest `k ≥ 1` with `k / members ≥ p`.
-    fn level(&self, p: f64) -> usize {
-        ((p * self.members() as f64).ceil() as usize).clamp(1, self.members())
-    }
-
-    /// The level `k ≥ 1` of the largest CSI.
-    fn best_level(&self) -> usize {
-        (1..=self.members())
-            .max_by(|&a, &b| self.csi(a).total_cmp(&self.csi(b)))
-            .unwrap_or(1)
+        Ok(c)
     }
 }
 
-/// Pooled scores of one method at one lead time.
-struct Pooled {
-    crps: Crps,
-    /// Per threshold.
-    probabilities: Vec<ProbabilityCounts>,
-    /// Every member against the observation (the mean member CSI), per threshold.
-    member_tables: Vec<ContingencyTable>,
+/// Hits, false alarms and misses of a decision rule, and Brier-score sums: poolable over folds whose rules and
+/// recalibrations differ.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    hits: u64,
+    false_alarms: u64,
+    misses: u64,
 }
 
-impl Pooled {
-    fn new(members: usize) -> Self {
-        Pooled {
-            crps: Crps::new(),
-            probabilities: vec![ProbabilityCounts::new(members); THRESHOLDS.len()],
-            member_tables: vec![ContingencyTable::new(); THRESHOLDS.len()],
-        }
+impl Tally {
+    fn add(&mut self, counts: &ExceedanceCounts, level: usize) {
+        let t = counts.contingency(level);
+        self.hits += t.hits;
+        self.false_alarms += t.false_alarms;
+        self.misses += t.misses;
+    }
+
+    fn csi(&self) -> f64 {
+        self.hits as f64 / (self.hits + self.false_alarms + self.misses) as f64
     }
 }
 
-/// 1 where `values ≥ threshold`, else 0; NaN kept.
-fn indicator(values: ndarray::ArrayView2<f32>, threshold: f64) -> Array2<f32> {
-    values.mapv(|v| {
-        if v.is_finite() {
-            f32::from(u8::from(f64::from(v) >= threshold))
-        } else {
-            f32::NAN
-        }
-    })
+/// Brier score sums `(Σ (p − o)², N, Σ o)`.
+#[derive(Clone, Copy, Default)]
+struct BrierSums {
+    squared_error: f64,
+    n: f64,
+    events: f64,
+}
+
+impl BrierSums {
+    fn add(&mut self, counts: &ExceedanceCounts, probability: &[f64]) {
+        let (se, n, e) = counts.brier_sums(probability);
+        self.squared_error += se;
+        self.n += n;
+        self.events += e;
+    }
+
+    fn skill(&self) -> f64 {
+        let base = self.events / self.n;
+        1.0 - self.squared_error / self.n / (base * (1.0 - base))
+    }
 }
 
 /// The `crop × crop` window (row, column offsets) centred on the heavy-rain centroid of `field` (mm/h).
@@ -200,10 +181,46 @@ fn rain_sequence(
     ))
 }
 
+/// "p: observed frequency (n)" for every level with pixels.
+fn reliability_line(c: &ExceedanceCounts) -> String {
+    let m = c.members() as f64;
+    c.events()
+        .iter()
+        .zip(c.non_events())
+        .enumerate()
+        .filter(|(_, (e, ne))| **e + **ne > 0)
+        .map(|(k, (&e, &ne))| {
+            format!(
+                "{:.2}: {:.2} ({})",
+                k as f64 / m,
+                e as f64 / (e + ne) as f64,
+                e + ne
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn list<T: std::str::FromStr>(s: &str) -> Result<Vec<T>, String> {
+    s.split(',')
+        .map(|v| v.trim().parse().map_err(|_| format!("bad value {v}")))
+        .collect()
+}
+
+/// One adaptive candidate's label.
+fn label(c: &AdaptiveConfig) -> String {
+    format!(
+        "motion ×{}, lifetime {} min, core noise {}",
+        c.motion_perturbation_scale, c.cell_lifetime_minutes, c.core_noise
+    )
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut members, mut crop, mut seed) = (12usize, 256usize, 24u64);
-    let mut adaptive = AdaptiveConfig::default();
-    let mut sets = vec![0, 1];
+    let defaults = AdaptiveConfig::default();
+    let mut motion_scales = vec![1.0, 0.75, 0.5, 0.35, 0.25];
+    let mut lifetimes = vec![30.0, 120.0, 0.0];
+    let mut core_noise = vec![1.0, 0.0];
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
@@ -211,226 +228,304 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--members" => members = value()?.parse()?,
             "--crop" => crop = value()?.parse()?,
             "--seed" => seed = value()?.parse()?,
-            "--cell-lifetime" => adaptive.cell_lifetime_minutes = value()?.parse()?,
-            "--trend-efolding" => adaptive.trend_efolding_minutes = value()?.parse()?,
-            "--window" => adaptive.window_px = value()?.parse()?,
-            "--core-noise" => adaptive.core_noise = value()?.parse()?,
-            "--motion-scale" => adaptive.motion_perturbation_scale = value()?.parse()?,
-            "--training-only" => sets = vec![0],
+            "--motion-scales" => motion_scales = list(&value()?)?,
+            "--cell-lifetimes" => lifetimes = list(&value()?)?,
+            "--core-noise" => core_noise = list(&value()?)?,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
+    let mut candidates = Vec::new();
+    for &m in &motion_scales {
+        for &l in &lifetimes {
+            for &c in &core_noise {
+                candidates.push(AdaptiveConfig {
+                    members,
+                    seed,
+                    motion_perturbation_scale: m,
+                    cell_lifetime_minutes: l,
+                    core_noise: c,
+                    ..defaults
+                });
+            }
+        }
+    }
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/nowcast");
-    let method_members = [1, members, members];
-    // pooled[set][method][lead]
-    let mut pooled: Vec<Vec<Vec<Pooled>>> = SETS
-        .iter()
-        .map(|_| {
-            method_members
-                .iter()
-                .map(|&m| LEADS_MIN.iter().map(|_| Pooled::new(m)).collect())
-                .collect()
-        })
-        .collect();
-    // reliability[set][method][threshold], both lead times.
-    let mut reliability: Vec<Vec<Vec<ReliabilityDiagram>>> = SETS
-        .iter()
-        .map(|_| {
-            METHODS
-                .iter()
-                .map(|_| {
-                    THRESHOLDS
-                        .iter()
-                        .map(|&t| ReliabilityDiagram::new(t, 10, 10))
-                        .collect::<Result<_, _>>()
-                })
-                .collect::<Result<_, _>>()
-        })
-        .collect::<Result<_, _>>()?;
-    println!("per case CRPS (mm/h) at 30 / 60 min: extrapolation | steps | adaptive");
     let transform = DbTransform::default();
-    for &set in &sets {
-        for (service, folder, training, held_out) in CASES {
-            let dir = root.join(folder);
-            if !dir.is_dir() {
-                eprintln!("SKIP {service}: {} absent", dir.display());
-                continue;
-            }
-            let (rain, minutes, km) = rain_sequence(&dir)?;
-            let n_lead = (60.0 / minutes).round() as usize;
-            let lead_index: Vec<usize> = LEADS_MIN
-                .iter()
-                .map(|l| (l / minutes).round() as usize - 1)
-                .collect();
-            for end in if set == 0 { training } else { held_out } {
-                let frames_db = rain
-                    .slice(s![end - 2..=end, .., ..])
-                    .mapv(|r| transform.forward(r));
-                let velocity = LucasKanade::default().estimate(frames_db.view())?;
-                let (y0, x0, h, w) = window(rain.index_axis(Axis(0), end), crop);
-                let frames_db = frames_db.slice(s![.., y0..y0 + h, x0..x0 + w]).to_owned();
-                let velocity = velocity.slice(s![.., y0..y0 + h, x0..x0 + w]).to_owned();
-                let observed: Array3<f32> = rain
-                    .slice(s![end + 1..=end + n_lead, y0..y0 + h, x0..x0 + w])
-                    .to_owned();
-                let heavy = rain
-                    .slice(s![end, y0..y0 + h, x0..x0 + w])
-                    .iter()
-                    .filter(|&&v| v >= 5.0)
-                    .count();
-                let input = NowcastInput {
-                    fields: frames_db.view(),
-                    velocity: velocity.view(),
-                    km_per_pixel: km,
-                    timestep_minutes: minutes,
-                };
-                let methods: [Box<dyn Nowcaster>; 3] = [
-                    Box::new(ExtrapolationNowcast::default()),
-                    Box::new(Steps::new(StepsConfig {
-                        members,
-                        n_cascade_levels: 8,
-                        seed,
-                        ..StepsConfig::default()
-                    })),
-                    Box::new(Adaptive::new(AdaptiveConfig {
-                        members,
-                        seed,
-                        ..adaptive
-                    })),
-                ];
-                let mut line = format!(
-                    "{} {service} end {end:>2} ({h}×{w}, {heavy} px ≥ 5 mm/h):",
-                    SETS[set]
-                );
-                let mut ensembles = Vec::with_capacity(methods.len());
-                for method in &methods {
-                    let started = std::time::Instant::now();
-                    let mut ensemble: Array4<f32> = method.forecast(&input, n_lead, &|_, _| ())?;
-                    let seconds = started.elapsed().as_secs_f64();
-                    ensemble.mapv_inplace(|v| transform.inverse(v));
-                    ensembles.push((ensemble, seconds));
-                }
-                // Every method is scored on the same pixels: the observation is set to NaN wherever a member
-                // of any method has no data (rain advected in from outside the window).
-                let mut observed = observed;
-                for (ensemble, _) in &ensembles {
-                    for member in ensemble.outer_iter() {
-                        ndarray::Zip::from(&mut observed)
-                            .and(&member)
-                            .for_each(|o, &f| {
-                                if !f.is_finite() {
-                                    *o = f32::NAN;
-                                }
-                            });
-                    }
-                }
-                for (mi, (ensemble, seconds)) in ensembles.iter().enumerate() {
-                    line += &format!(" {}", methods[mi].name());
-                    for (li, &k) in lead_index.iter().enumerate() {
-                        let fc = ensemble.index_axis(Axis(1), k);
-                        let obs = observed.index_axis(Axis(0), k);
-                        let mut crps = Crps::new();
-                        crps.accumulate(fc, obs)?;
-                        line += &format!(" {:.3}", crps.compute());
-                        let p = &mut pooled[set][mi][li];
-                        p.crps.merge(&crps);
-                        for (ti, &thr) in THRESHOLDS.iter().enumerate() {
-                            let prob = exceedance_probability(fc, thr)?;
-                            p.probabilities[ti].accumulate(prob.view(), obs, thr);
-                            let observed_event = indicator(obs, thr);
-                            for member in fc.outer_iter() {
-                                p.member_tables[ti].accumulate(
-                                    indicator(member, thr).view(),
-                                    observed_event.view(),
-                                    0.5,
-                                )?;
-                            }
-                            reliability[set][mi][ti].accumulate(prob.view(), obs)?;
-                        }
-                    }
-                    line += &format!(" ({seconds:.1} s)");
-                }
-                println!("{line}");
-            }
-        }
-    }
-    // The decision rule of each method and threshold: the probability level of the largest CSI on the
-    // training cases (both lead times pooled), applied unchanged to the held-out cases.
-    let rule: Vec<Vec<usize>> = (0..METHODS.len())
-        .map(|mi| {
-            (0..THRESHOLDS.len())
-                .map(|ti| {
-                    let mut counts = ProbabilityCounts::new(method_members[mi]);
-                    for p in &pooled[0][mi] {
-                        counts.merge(&p.probabilities[ti]);
-                    }
-                    counts.best_level()
-                })
-                .collect()
-        })
-        .collect();
+    // scores[event][case][variant], variants: extrapolation, STEPS, then the adaptive candidates.
+    let mut scores: Vec<Vec<Vec<Scores>>> = Vec::new();
     println!(
-        "\nDecision rule (P ≥ p*, p* of the largest training CSI; 1 for the one-member extrapolation):"
+        "{} adaptive candidates; per case CRPS (mm/h) at 30 / 60 min: extrapolation | STEPS | adaptive default",
+        candidates.len()
     );
-    for (mi, name) in METHODS.iter().enumerate() {
-        let m = method_members[mi] as f64;
-        println!(
-            "  {name}: p*(≥ 5) = {:.3}, p*(≥ 10) = {:.3}",
-            rule[mi][0] as f64 / m,
-            rule[mi][1] as f64 / m
-        );
-    }
-    for &set in &sets {
-        println!("\n{} cases:", SETS[set]);
-        println!(
-            "| method | lead | CRPS (mm/h) | CSI ≥ 5 (P ≥ 0.5) | CSI ≥ 5 (P ≥ p*) | CSI ≥ 10 (P ≥ 0.5) | CSI ≥ 10 (P ≥ p*) | CSI ≥ 5 (members) | CSI ≥ 10 (members) |"
-        );
-        println!("|---|---|---|---|---|---|---|---|---|");
-        for (li, lead) in LEADS_MIN.iter().enumerate() {
-            for (mi, name) in METHODS.iter().enumerate() {
-                let p = &pooled[set][mi][li];
-                let (c5, c10) = (&p.probabilities[0], &p.probabilities[1]);
-                println!(
-                    "| {name} | {lead} min | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |",
-                    p.crps.compute(),
-                    c5.csi(c5.level(0.5)),
-                    c5.csi(rule[mi][0]),
-                    c10.csi(c10.level(0.5)),
-                    c10.csi(rule[mi][1]),
-                    p.member_tables[0].csi(),
-                    p.member_tables[1].csi(),
-                );
-            }
+    let default_index = candidates.iter().position(|c| {
+        c.motion_perturbation_scale == defaults.motion_perturbation_scale
+            && c.cell_lifetime_minutes == defaults.cell_lifetime_minutes
+            && c.core_noise == defaults.core_noise
+    });
+    for (event, folder, ends) in EVENTS {
+        let dir = root.join(folder);
+        if !dir.is_dir() {
+            return Err(format!(
+                "{} absent: the evaluation needs all three events",
+                dir.display()
+            )
+            .into());
         }
-        println!("\n| method | event | BSS | reliability | resolution | uncertainty | n |");
-        println!("|---|---|---|---|---|---|---|");
-        for (mi, name) in METHODS.iter().enumerate() {
-            for (ti, thr) in THRESHOLDS.iter().enumerate() {
-                let b = reliability[set][mi][ti].brier();
-                println!(
-                    "| {name} | R ≥ {thr} mm/h | {:.4} | {:.5} | {:.5} | {:.5} | {} |",
-                    b.brier_skill_score, b.reliability, b.resolution, b.uncertainty, b.n
-                );
-            }
-        }
-    }
-    let set = *sets.last().unwrap_or(&0);
-    for (mi, name) in METHODS.iter().enumerate().skip(1) {
-        for (ti, thr) in THRESHOLDS.iter().enumerate() {
-            let curve = reliability[set][mi][ti].curve();
-            println!(
-                "\nreliability diagram ({} cases), {name}, R ≥ {thr} mm/h (forecast p → observed frequency, n)",
-                SETS[set]
+        let (rain, minutes, km) = rain_sequence(&dir)?;
+        let n_lead = (60.0 / minutes).round() as usize;
+        let lead_index: Vec<usize> = LEADS_MIN
+            .iter()
+            .map(|l| (l / minutes).round() as usize - 1)
+            .collect();
+        let mut event_scores = Vec::new();
+        for end in ends {
+            let started = std::time::Instant::now();
+            let frames_db = rain
+                .slice(s![end - 2..=end, .., ..])
+                .mapv(|r| transform.forward(r));
+            let velocity = LucasKanade::default().estimate(frames_db.view())?;
+            let (y0, x0, h, w) = window(rain.index_axis(Axis(0), end), crop);
+            let frames_db = frames_db.slice(s![.., y0..y0 + h, x0..x0 + w]).to_owned();
+            let velocity = velocity.slice(s![.., y0..y0 + h, x0..x0 + w]).to_owned();
+            let input = NowcastInput {
+                fields: frames_db.view(),
+                velocity: velocity.view(),
+                km_per_pixel: km,
+                timestep_minutes: minutes,
+            };
+            let mut methods: Vec<Box<dyn Nowcaster>> = vec![
+                Box::new(ExtrapolationNowcast::default()),
+                Box::new(Steps::new(StepsConfig {
+                    members,
+                    n_cascade_levels: 8,
+                    seed,
+                    ..StepsConfig::default()
+                })),
+            ];
+            methods.extend(
+                candidates
+                    .iter()
+                    .map(|&c| Box::new(Adaptive::new(c)) as Box<dyn Nowcaster>),
             );
-            for ((p, o), n) in curve
-                .forecast_probability
-                .iter()
-                .zip(&curve.observed_frequency)
-                .zip(&curve.sample_size)
-            {
-                println!("  {p:.3} → {o:.3}  ({n})");
+            // The scored lead times of every forecast (members, leads, y, x), mm/h.
+            let mut forecasts: Vec<Array4<f32>> = Vec::with_capacity(methods.len());
+            for method in &methods {
+                let ensemble = method.forecast(&input, n_lead, &|_, _| ())?;
+                let mut scored = ensemble.select(Axis(1), &lead_index);
+                scored.mapv_inplace(|v| transform.inverse(v));
+                forecasts.push(scored);
             }
+            // The same pixels for every forecast: no data in any member of any of them → not scored.
+            let mut observed: Array3<f32> = rain
+                .slice(s![end + 1..=end + n_lead, y0..y0 + h, x0..x0 + w])
+                .select(Axis(0), &lead_index);
+            for f in &forecasts {
+                for member in f.outer_iter() {
+                    ndarray::Zip::from(&mut observed)
+                        .and(&member)
+                        .for_each(|o, &v| {
+                            if !v.is_finite() {
+                                *o = f32::NAN;
+                            }
+                        });
+                }
+            }
+            let mut case_scores = Vec::with_capacity(forecasts.len());
+            for (f, method) in forecasts.iter().zip(&methods) {
+                let mut sc = Scores::new(method.members());
+                for li in 0..LEADS_MIN.len() {
+                    let fc = f.index_axis(Axis(1), li);
+                    let obs = observed.index_axis(Axis(0), li);
+                    sc.crps[li].accumulate(fc, obs)?;
+                    for (ti, &thr) in THRESHOLDS.iter().enumerate() {
+                        let p = exceedance_probability(fc, thr)?;
+                        sc.counts[li][ti].accumulate(p.view(), obs, thr)?;
+                    }
+                }
+                case_scores.push(sc);
+            }
+            let heavy = rain
+                .slice(s![end, y0..y0 + h, x0..x0 + w])
+                .iter()
+                .filter(|&&v| v >= 5.0)
+                .count();
+            let mut line = format!("{event} end {end:>2} ({h}×{w}, {heavy} px ≥ 5 mm/h):");
+            let shown = [Some(0), Some(1), default_index.map(|i| i + 2)];
+            for v in shown.into_iter().flatten() {
+                let c = &case_scores[v].crps;
+                line += &format!(" {:.3} / {:.3} |", c[0].compute(), c[1].compute());
+            }
+            line += &format!(" ({:.0} s)", started.elapsed().as_secs_f64());
+            println!("{line}");
+            event_scores.push(case_scores);
         }
+        scores.push(event_scores);
+    }
+
+    let n_variants = 2 + candidates.len();
+    let variant_members = |v: usize| if v == 0 { 1 } else { members };
+    // Pooled scores of a set of events, per variant.
+    let pool = |events: &[usize]| -> Result<Vec<Scores>, squall::Error> {
+        (0..n_variants)
+            .map(|v| {
+                let mut total = Scores::new(variant_members(v));
+                for &e in events {
+                    for case in &scores[e] {
+                        total.merge(&case[v])?;
+                    }
+                }
+                Ok(total)
+            })
+            .collect()
+    };
+    const NAMES: [&str; 3] = ["extrapolation", "STEPS", "adaptive"];
+    // Pooled over the folds' held-out events: [method] CRPS, [method][lead][threshold] tally,
+    // [method][threshold] Brier sums raw and recalibrated.
+    let mut pooled_crps = vec![vec![Crps::new(); LEADS_MIN.len()]; 3];
+    let mut pooled_tally = vec![vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
+    let mut pooled_brier = vec![vec![[BrierSums::default(); 2]; THRESHOLDS.len()]; 3];
+    let mut rows = Vec::new();
+    for (held, (held_name, _, _)) in EVENTS.iter().enumerate() {
+        let training: Vec<usize> = (0..EVENTS.len()).filter(|&e| e != held).collect();
+        let train = pool(&training)?;
+        let test = pool(&[held])?;
+        // (1) The adaptive candidate of the smallest training CRPS.
+        let best = (2..n_variants)
+            .min_by(|&a, &b| train[a].crps_both().total_cmp(&train[b].crps_both()))
+            .ok_or("no adaptive candidate")?;
+        let by_brier = (2..n_variants)
+            .min_by(|&a, &b| {
+                let bs = |v: usize| {
+                    let mut s = BrierSums::default();
+                    for li in 0..LEADS_MIN.len() {
+                        let c = &train[v].counts[li][0];
+                        s.add(c, &c.raw_probabilities());
+                    }
+                    -s.skill()
+                };
+                bs(a).total_cmp(&bs(b))
+            })
+            .ok_or("no adaptive candidate")?;
+        println!(
+            "\nfold: held-out {held_name}, training {}: adaptive {} (training CRPS {:.4}; by training BSS ≥ 5 it \
+             would be {})",
+            training
+                .iter()
+                .map(|&e| EVENTS[e].0)
+                .collect::<Vec<_>>()
+                .join(" + "),
+            label(&candidates[best - 2]),
+            train[best].crps_both(),
+            label(&candidates[by_brier - 2])
+        );
+        let variants = [0, 1, best];
+        for (mi, &v) in variants.iter().enumerate() {
+            let mut fold_tally = vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()];
+            let mut fold_brier = vec![[BrierSums::default(); 2]; THRESHOLDS.len()];
+            let mut rule = Vec::new();
+            for ti in 0..THRESHOLDS.len() {
+                // (2) p* of the largest training CSI, both leads pooled.
+                let level = train[v].counts_both(ti)?.best_level();
+                rule.push(level as f64 / variant_members(v) as f64);
+                for li in 0..LEADS_MIN.len() {
+                    let c = &test[v].counts[li][ti];
+                    fold_tally[li][ti].add(c, level);
+                    pooled_tally[mi][li][ti].add(c, level);
+                    // (3) Recalibration learned on the training events at this lead time.
+                    let recalibrated = Recalibration::fit(&train[v].counts[li][ti])?;
+                    for (k, p) in [c.raw_probabilities(), recalibrated.probabilities().to_vec()]
+                        .iter()
+                        .enumerate()
+                    {
+                        fold_brier[ti][k].add(c, p);
+                        pooled_brier[mi][ti][k].add(c, p);
+                    }
+                }
+            }
+            for (li, c) in test[v].crps.iter().enumerate() {
+                pooled_crps[mi][li].merge(c);
+            }
+            rows.push(format!(
+                "| {held_name} | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | {:.3} / {:.3} |",
+                NAMES[mi],
+                test[v].crps[0].compute(),
+                test[v].crps[1].compute(),
+                fold_tally[0][0].csi(),
+                fold_tally[1][0].csi(),
+                fold_tally[0][1].csi(),
+                fold_tally[1][1].csi(),
+                fold_brier[0][0].skill(),
+                fold_brier[0][1].skill(),
+                fold_brier[1][0].skill(),
+                fold_brier[1][1].skill(),
+                rule[0],
+                rule[1],
+            ));
+        }
+        // Reliability of the held-out P(R ≥ 10) (both leads), raw → observed, for the chosen adaptive.
+        let c = test[best].counts_both(1)?;
+        let recal: Vec<Recalibration> = (0..LEADS_MIN.len())
+            .map(|li| Recalibration::fit(&train[best].counts[li][1]))
+            .collect::<Result<_, _>>()?;
+        println!(
+            "  held-out reliability of adaptive P(R ≥ 10) (p: observed frequency, n): {}",
+            reliability_line(&c)
+        );
+        let rounded = |r: &Recalibration| -> Vec<String> {
+            r.probabilities()
+                .iter()
+                .map(|p| format!("{p:.2}"))
+                .collect()
+        };
+        println!(
+            "  recalibration of P(R ≥ 10) learned on the training events, 30 min: [{}], 60 min: [{}]",
+            rounded(&recal[0]).join(", "),
+            rounded(&recal[1]).join(", ")
+        );
+    }
+    println!(
+        "\n| held-out event | method | CRPS 30 / 60 min | CSI ≥ 5 30 / 60 | CSI ≥ 10 30 / 60 | BSS ≥ 5 (recal.) | BSS ≥ 10 (recal.) | p* ≥ 5 / ≥ 10 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!("{r}");
+    }
+    for mi in 0..3 {
+        println!(
+            "| pooled | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | |",
+            NAMES[mi],
+            pooled_crps[mi][0].compute(),
+            pooled_crps[mi][1].compute(),
+            pooled_tally[mi][0][0].csi(),
+            pooled_tally[mi][1][0].csi(),
+            pooled_tally[mi][0][1].csi(),
+            pooled_tally[mi][1][1].csi(),
+            pooled_brier[mi][0][0].skill(),
+            pooled_brier[mi][0][1].skill(),
+            pooled_brier[mi][1][0].skill(),
+            pooled_brier[mi][1][1].skill(),
+        );
+    }
+    // Every candidate's scores pooled over all 18 cases (for the ablation, not for the choice).
+    let all = pool(&[0, 1, 2])?;
+    println!(
+        "\nevery adaptive candidate, all events pooled (not a held-out score): CRPS, BSS ≥ 5 / ≥ 10 raw"
+    );
+    for (i, c) in candidates.iter().enumerate() {
+        let s = &all[i + 2];
+        let bss = |ti: usize| -> Result<f64, squall::Error> {
+            let c = s.counts_both(ti)?;
+            let mut b = BrierSums::default();
+            b.add(&c, &c.raw_probabilities());
+            Ok(b.skill())
+        };
+        println!(
+            "  {}: {:.4}, {:.4} / {:.4}",
+            label(c),
+            s.crps_both(),
+            bss(0)?,
+            bss(1)?
+        );
     }
     Ok(())
 }

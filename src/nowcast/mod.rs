@@ -14,6 +14,8 @@ pub use extrapolate::{AdvectionBuffers, Extrapolation, Extrapolator, Interpolati
 pub mod adaptive;
 /// Autoregressive AR(1)/AR(2) models of cascade levels (Bowler et al. 2006).
 pub mod autoregression;
+/// Decision rules and isotonic reliability recalibration of exceedance probabilities (Dimitriadis et al. 2021).
+pub mod calibration;
 /// FFT cascade decomposition with Gaussian band-pass filters in log-wavenumber (Seed 2003).
 pub mod cascade;
 /// The extrapolation nowcast as a one-member method (Germann and Zawadzki 2002).
