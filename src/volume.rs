@@ -183,9 +183,18 @@ impl Moment {
 
     /// Count, mean, min and max over the valid gates (sums in `f64`).
     pub fn summary(&self) -> MomentSummary {
+        MomentSummary::of_gates(self.values.iter().zip(self.status.iter()))
+    }
+}
+
+impl MomentSummary {
+    /// Count, mean, min and max over the valid gates of `(value, status)` pairs (sums in `f64`).
+    pub fn of_gates<'a>(
+        gates: impl IntoIterator<Item = (&'a f32, &'a GateStatus)>,
+    ) -> MomentSummary {
         let (mut n, mut sum) = (0u64, 0.0f64);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for (&v, &s) in self.values.iter().zip(self.status.iter()) {
+        for (&v, &s) in gates {
             if s == GateStatus::Valid {
                 let v = f64::from(v);
                 n += 1;

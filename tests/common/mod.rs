@@ -15,6 +15,13 @@ pub fn shared_radar_file(name: &str) -> Option<PathBuf> {
     shared("radar", name, Path::exists)
 }
 
+/// The volume in a file of `../shared/data/radar/`, read with [`squall::io::open_volume`], or `None` (with a
+/// message) when the shared data folder is absent.
+pub fn shared_volume(name: &str) -> Option<PolarVolume> {
+    let path = shared_radar_file(name)?;
+    Some(squall::io::open_volume(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
 /// A folder of `../shared/data/nowcast/`, or `None` (with a message) when the shared data is absent.
 pub fn nowcast_dir(relative: &str) -> Option<PathBuf> {
     shared("nowcast", relative, Path::is_dir)
@@ -61,6 +68,41 @@ pub fn reference_json(name: &str) -> serde_json::Value {
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A new empty folder `squall-<name>-<process id>` in the system temporary directory (outside the repository),
+/// emptied first if an earlier run left it behind.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("squall-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The little-endian `f32` values of a gzip file, as the scripts in `benches/compare/` record fields.
+pub fn read_f32_gz(path: &Path) -> Vec<f32> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut raw)
+        .unwrap();
+    raw.chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// Pearson correlation of two equally long samples.
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    sab / (saa * sbb).sqrt()
 }
 
 /// A small volume with every gate status, in one or two sweeps.

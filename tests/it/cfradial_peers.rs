@@ -192,10 +192,9 @@ fn arm_vertically_pointing_matches_xradar() {
 
 #[test]
 fn meteoswiss_metadata_and_names() {
-    let Some(path) = common::shared_radar_file(MLL) else {
+    let Some(v) = common::shared_volume(MLL) else {
         return;
     };
-    let v = squall::io::open_volume(&path).unwrap();
     assert_eq!(v.site.id, "L");
     assert!(
         (v.site.latitude_deg - 46.04076).abs() < 1e-5
@@ -240,10 +239,9 @@ fn meteoswiss_metadata_and_names() {
 
 #[test]
 fn arm_metadata_and_sweeps() {
-    let Some(path) = common::shared_radar_file(ARM) else {
+    let Some(v) = common::shared_volume(ARM) else {
         return;
     };
-    let v = squall::io::open_volume(&path).unwrap();
     assert_eq!(
         (v.site.id.as_str(), v.site.name.as_str()),
         ("XSAPR-1", "sgpI4")
@@ -299,10 +297,9 @@ fn arm_metadata_and_sweeps() {
 /// One file per moment: split the MeteoSwiss volume into single-moment volumes and merge them back.
 #[test]
 fn split_volume_merges_back() {
-    let Some(path) = common::shared_radar_file(MLL) else {
+    let Some(whole) = common::shared_volume(MLL) else {
         return;
     };
-    let whole = squall::io::open_volume(&path).unwrap();
     let parts: Vec<PolarVolume> = (0..whole.sweeps[0].moments.len())
         .map(|k| {
             let mut part = whole.clone();

@@ -3,24 +3,17 @@
 //! (length and CRC-32 recorded in the fixtures by `benches/compare/cinrad_legacy_reference.py`), decoded, and
 //! compared with the peers' per-sweep numbers. No shared data is needed.
 
-use std::path::PathBuf;
+use crate::common;
+use common::peer_summary::assert_moment_stats;
+
 use std::sync::OnceLock;
 
 use ndarray::Array2;
 use serde_json::Value;
 use squall::io::cinrad_legacy::{self, LegacyVariant, reflectivity_gate};
-use squall::volume::{GateStatus, Moment, PolarVolume, Sweep};
+use squall::volume::{GateStatus, Moment, MomentSummary, PolarVolume, Sweep};
 
 const SEED: u64 = 42;
-
-/// A fixture of `testdata/reference/`, parsed.
-fn reference_json(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/reference")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 /// The synthetic volume, its bytes and their decoding, built once for all tests of this file.
 fn reference() -> &'static (PolarVolume, Vec<u8>, PolarVolume) {
@@ -33,34 +26,14 @@ fn reference() -> &'static (PolarVolume, Vec<u8>, PolarVolume) {
     })
 }
 
-/// Valid count and float64 mean/min/max of `(value, status)` pairs.
-fn stats<'a>(gates: impl Iterator<Item = (&'a f32, &'a GateStatus)>) -> (u64, f64, f64, f64) {
-    let (mut n, mut sum, mut lo, mut hi) = (0u64, 0.0f64, f64::INFINITY, f64::NEG_INFINITY);
-    for (&v, &s) in gates {
-        if s == GateStatus::Valid {
-            let v = f64::from(v);
-            n += 1;
-            sum += v;
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-    }
-    (n, sum / n as f64, lo, hi)
-}
-
-fn assert_stats(ctx: &str, ours: (u64, f64, f64, f64), peer: &Value) {
+/// Valid gates exactly, mean, minimum and maximum to 1e-3.
+fn assert_stats(ctx: &str, ours: MomentSummary, peer: &Value) {
     assert_eq!(
-        ours.0,
+        ours.valid,
         peer["valid"].as_u64().unwrap(),
         "{ctx}: valid gates"
     );
-    for (key, got) in [("mean", ours.1), ("min", ours.2), ("max", ours.3)] {
-        let expected = peer[key].as_f64().unwrap();
-        assert!(
-            (got - expected).abs() <= 1e-3,
-            "{ctx} {key}: squall {got} peer {expected}"
-        );
-    }
+    assert_moment_stats(ctx, &ours, peer);
 }
 
 /// The columns `0, step, 2·step, …` (`n` of them) of a moment: the file's reflectivity gates when `step` is the
@@ -82,7 +55,7 @@ fn regenerated_file_is_the_one_the_peers_read() {
         "cinrad_legacy_synthetic_pycinrad.json",
         "cinrad_legacy_synthetic_pycwr.json",
     ] {
-        let peer = reference_json(fixture);
+        let peer = common::reference_json(fixture);
         assert!(peer.get("error").is_none(), "{fixture}: {}", peer["error"]);
         assert_eq!(bytes.len() as u64, peer["file"]["bytes"].as_u64().unwrap());
         assert_eq!(
@@ -96,7 +69,7 @@ fn regenerated_file_is_the_one_the_peers_read() {
 #[test]
 fn matches_pycinrad() {
     let (_, _, volume) = reference();
-    let peer = reference_json("cinrad_legacy_synthetic_pycinrad.json");
+    let peer = common::reference_json("cinrad_legacy_synthetic_pycinrad.json");
     let sweeps = peer["sweeps"].as_array().unwrap();
     // PyCINRAD splits cuts where the radial number restarts: the same 11 sweeps as Squall.
     assert_eq!(volume.sweeps.len(), 11);
@@ -124,18 +97,18 @@ fn matches_pycinrad() {
             let ctx = format!("{ctx} {name}");
             if spacing == f64::from(ours.gate_spacing_m) {
                 assert_eq!(ours.n_gates(), gates, "{ctx}: gates");
-                assert_stats(
-                    &ctx,
-                    stats(m.values.iter().zip(m.status.iter())),
-                    stats_peer,
-                );
+                assert_stats(&ctx, m.summary(), stats_peer);
             } else {
                 // PyCINRAD keeps reflectivity on its 1000 m gates; Squall repeats each on the 250 m Doppler
                 // gates of the batch cut. The gate at each reflectivity gate's centre (every 4th) is the file's.
                 let step = (spacing / f64::from(ours.gate_spacing_m)) as usize;
                 assert_eq!((name.as_str(), step), ("DBZH", 4), "{ctx}");
                 let (values, status) = columns(m, step, gates);
-                assert_stats(&ctx, stats(values.iter().zip(status.iter())), stats_peer);
+                assert_stats(
+                    &ctx,
+                    MomentSummary::of_gates(values.iter().zip(status.iter())),
+                    stats_peer,
+                );
             }
         }
     }
@@ -165,7 +138,7 @@ fn native_reflectivity(sweeps: &[Sweep], i: usize) -> (Array2<f32>, Array2<GateS
 #[test]
 fn matches_pycwr() {
     let (_, _, volume) = reference();
-    let peer = reference_json("cinrad_legacy_synthetic_pycwr.json");
+    let peer = common::reference_json("cinrad_legacy_synthetic_pycwr.json");
     let sweeps = peer["sweeps"].as_array().unwrap();
     // pycwr merges each surveillance cut into the Doppler cut after it: Squall's Doppler sweeps are its sweeps.
     let doppler: Vec<usize> = (0..volume.sweeps.len())
@@ -194,11 +167,7 @@ fn matches_pycwr() {
         );
         for name in ["VRADH", "WRADH"] {
             let m = ours.moment(name).unwrap();
-            assert_stats(
-                &format!("{ctx} {name}"),
-                stats(m.values.iter().zip(m.status.iter())),
-                &p["moments"][name],
-            );
+            assert_stats(&format!("{ctx} {name}"), m.summary(), &p["moments"][name]);
         }
         // pycwr's dBZ: Doppler gate j takes reflectivity gate round-half-down(j/4) — Squall's mapping — but only
         // up to the last reflectivity gate centre, j ≤ 4 (n_z − 1); Squall also fills the outer half of the last
@@ -215,13 +184,15 @@ fn matches_pycwr() {
         }
         assert_stats(
             &format!("{ctx} DBZH"),
-            stats(on_axis.into_iter()),
+            MomentSummary::of_gates(on_axis),
             &p["moments"]["DBZH"],
         );
         if let Some(m) = ours.moment("DBZH") {
             // In a batch cut Squall's own DBZH holds exactly these values on those gates.
             let sub = m.status.slice(ndarray::s![.., ..n]);
-            let direct = stats(m.values.slice(ndarray::s![.., ..n]).iter().zip(sub.iter()));
+            let direct = MomentSummary::of_gates(
+                m.values.slice(ndarray::s![.., ..n]).iter().zip(sub.iter()),
+            );
             assert_stats(&format!("{ctx} DBZH direct"), direct, &p["moments"]["DBZH"]);
         }
     }

@@ -7,7 +7,7 @@
 //! codes 0 and 1, so its fixture masks them as Py-ART and Squall do.
 
 use crate::common;
-use common::peer_summary::{assert_moment_stats, assert_sweep_size};
+use common::peer_summary::{assert_moments, assert_sweep_size};
 
 use squall::io::compression;
 use squall::io::summary::VolumeSummary;
@@ -63,23 +63,7 @@ fn check_against_peer(fixture: &str) {
         if let Some(nyquist) = p["nyquist_mps"].as_f64() {
             close(f64::from(sweep.nyquist_mps.unwrap()), nyquist, 1e-4, &ctx);
         }
-        let pm = p["moments"].as_object().unwrap();
-        for (name, stats) in pm {
-            let m = o
-                .moments
-                .get(name)
-                .unwrap_or_else(|| panic!("{ctx}: moment {name} missing"));
-            assert_eq!(
-                m.valid,
-                stats["valid"].as_u64().unwrap(),
-                "{ctx} {name}: valid gates"
-            );
-            assert_moment_stats(&format!("{ctx} {name}"), m, stats);
-        }
-        let names: Vec<&String> = o.moments.keys().collect();
-        let mut expected: Vec<&String> = pm.keys().collect();
-        expected.sort_by_key(|n| names.iter().position(|m| m == n));
-        assert_eq!(names, expected, "{ctx}: the same moments");
+        assert_moments(&ctx, o, p, &[]);
     }
 }
 

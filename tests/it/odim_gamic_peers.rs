@@ -7,7 +7,7 @@
 //! the peer's output as returned. Geometry is compared exactly, statistics to 1e-3.
 
 use crate::common;
-use common::peer_summary::{assert_moment_stats, assert_sweep_size};
+use common::peer_summary::{assert_elevation, assert_moments, assert_sweep_size};
 
 use squall::io::Format;
 use squall::io::summary::VolumeSummary;
@@ -34,33 +34,8 @@ fn check_against_peer(file: &str, fixture: &str, format: Format, extra: &[&str])
         let ctx = format!("{fixture} sweep {i}");
         assert_sweep_size(&ctx, o, p);
         // xradar rounds GAMIC's 1.4996° to 1.5°: within the tolerance.
-        assert!(
-            (f64::from(o.elevation_deg) - p["elevation_deg"].as_f64().unwrap()).abs() < 1e-3,
-            "{ctx}: elevation {} vs {}",
-            o.elevation_deg,
-            p["elevation_deg"]
-        );
-        let pm = p["moments"].as_object().unwrap();
-        for (name, stats) in pm {
-            let m = o
-                .moments
-                .get(name)
-                .unwrap_or_else(|| panic!("{ctx}: moment {name} missing"));
-            assert_eq!(
-                m.valid,
-                stats["valid"].as_u64().unwrap(),
-                "{ctx} {name}: valid gates"
-            );
-            if m.valid > 0 {
-                assert_moment_stats(&format!("{ctx} {name}"), m, stats);
-            }
-        }
-        for name in o.moments.keys() {
-            assert!(
-                pm.contains_key(name) || extra.contains(&name.as_str()),
-                "{ctx}: squall has {name}, the peer does not"
-            );
-        }
+        assert_elevation(&ctx, o, p, 1e-3);
+        assert_moments(&ctx, o, p, extra);
     }
 }
 
@@ -69,24 +44,26 @@ const IDR66: &str = "IDR66_20141206_094829.vol.h5";
 const AVESNES: &str = "T_PAZA63_C_LFPW_20230420065041.h5";
 const BOXPOL: &str = "2014-08-10--182000.ppi.mvol";
 
-#[test]
-fn capflat_pvol_matches_xradar() {
-    check_against_peer(CAPFLAT, "odim_capflat_xradar.json", Format::OdimH5, &[]);
+/// One test per row, `name: file, fixture, format, extra moments;`, each a [`check_against_peer`] call.
+macro_rules! peer_tests {
+    ($($name:ident: $file:expr, $fixture:literal, $format:expr, $extra:expr;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                check_against_peer($file, $fixture, $format, $extra);
+            }
+        )+
+    };
 }
 
-#[test]
-fn capflat_pvol_matches_pyart() {
-    check_against_peer(
-        CAPFLAT,
-        "odim_capflat_pyart.json",
-        Format::OdimH5,
-        &["CLASS"],
-    );
-}
-
-#[test]
-fn idr66_pvol_matches_xradar() {
-    check_against_peer(IDR66, "odim_idr66_xradar.json", Format::OdimH5, &[]);
+peer_tests! {
+    capflat_pvol_matches_xradar: CAPFLAT, "odim_capflat_xradar.json", Format::OdimH5, &[];
+    capflat_pvol_matches_pyart: CAPFLAT, "odim_capflat_pyart.json", Format::OdimH5, &["CLASS"];
+    idr66_pvol_matches_xradar: IDR66, "odim_idr66_xradar.json", Format::OdimH5, &[];
+    avesnes_scan_matches_xradar: AVESNES, "odim_avesnes_xradar.json", Format::OdimH5, &[];
+    avesnes_scan_matches_pyart: AVESNES, "odim_avesnes_pyart.json", Format::OdimH5, &[];
+    boxpol_matches_xradar: BOXPOL, "gamic_boxpol_xradar.json", Format::Gamic, &[];
+    boxpol_matches_pyart: BOXPOL, "gamic_boxpol_pyart.json", Format::Gamic, &[];
 }
 
 #[test]
@@ -99,31 +76,10 @@ fn idr66_pvol_matches_pyart_where_pyart_reads_it() {
 }
 
 #[test]
-fn avesnes_scan_matches_xradar() {
-    check_against_peer(AVESNES, "odim_avesnes_xradar.json", Format::OdimH5, &[]);
-}
-
-#[test]
-fn avesnes_scan_matches_pyart() {
-    check_against_peer(AVESNES, "odim_avesnes_pyart.json", Format::OdimH5, &[]);
-}
-
-#[test]
-fn boxpol_matches_xradar() {
-    check_against_peer(BOXPOL, "gamic_boxpol_xradar.json", Format::Gamic, &[]);
-}
-
-#[test]
-fn boxpol_matches_pyart() {
-    check_against_peer(BOXPOL, "gamic_boxpol_pyart.json", Format::Gamic, &[]);
-}
-
-#[test]
 fn capflat_metadata() {
-    let Some(path) = common::shared_radar_file(CAPFLAT) else {
+    let Some(v) = common::shared_volume(CAPFLAT) else {
         return;
     };
-    let v = squall::io::open_volume(&path).unwrap();
     assert_eq!(
         (v.site.id.as_str(), v.site.name.as_str()),
         ("AU40", "CapFlat")
@@ -172,10 +128,9 @@ fn capflat_metadata() {
 
 #[test]
 fn idr66_ray_times_follow_a1gate() {
-    let Some(path) = common::shared_radar_file(IDR66) else {
+    let Some(v) = common::shared_volume(IDR66) else {
         return;
     };
-    let v = squall::io::open_volume(&path).unwrap();
     assert_eq!(v.site.id, "AU66");
     assert_eq!(v.frequency_mhz, None);
     assert_eq!(v.start_time.to_rfc3339(), "2014-12-06T09:48:29+00:00");
@@ -188,10 +143,9 @@ fn idr66_ray_times_follow_a1gate() {
 
 #[test]
 fn avesnes_scan_angles_and_times() {
-    let Some(path) = common::shared_radar_file(AVESNES) else {
+    let Some(v) = common::shared_volume(AVESNES) else {
         return;
     };
-    let v = squall::io::open_volume(&path).unwrap();
     assert_eq!(
         (v.site.id.as_str(), v.site.name.as_str()),
         ("frave", "Avesnes")
@@ -224,10 +178,9 @@ fn avesnes_scan_angles_and_times() {
 
 #[test]
 fn boxpol_geometry() {
-    let Some(path) = common::shared_radar_file(BOXPOL) else {
+    let Some(v) = common::shared_volume(BOXPOL) else {
         return;
     };
-    let v = squall::io::open_volume(&path).unwrap();
     assert_eq!(v.band(), Some(squall::Band::X));
     assert!((v.frequency_mhz.unwrap() - 9330.6).abs() < 0.1);
     assert_eq!(v.start_time.to_rfc3339(), "2014-08-10T18:23:35+00:00");
