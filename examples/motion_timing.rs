@@ -21,6 +21,8 @@ use squall::motion::darts::Darts;
 use squall::motion::lucas_kanade::LucasKanade;
 use squall::motion::trec::Trec;
 use squall::motion::vet::Vet;
+use squall::nowcast::transform::DbTransform;
+use squall::products::rain_rate_from_reflectivity;
 
 /// Frames in the window (DARTS uses all of them, the other methods the last three).
 const WINDOW: usize = 9;
@@ -43,17 +45,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .slice(s![start..start + WINDOW, .., ..])
         .to_owned();
     if sequence.units == "dBZ" {
-        rain.mapv_inplace(|z| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6));
+        rain.mapv_inplace(|z| rain_rate_from_reflectivity(z, 200.0, 1.6));
     }
-    let db_nan: Array3<f32> = rain.mapv(|r| {
-        if r.is_nan() {
-            f32::NAN
-        } else if r >= 0.1 {
-            10.0 * r.log10()
-        } else {
-            -15.0
-        }
-    });
+    let db_nan: Array3<f32> = rain.mapv(|r| DbTransform::default().forward(r));
     let db_filled = db_nan.mapv(|v| if v.is_nan() { -15.0 } else { v });
     let last3 = s![WINDOW - 3.., .., ..];
     for method in methods {

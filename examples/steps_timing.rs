@@ -20,6 +20,7 @@ use squall::motion::MotionEstimator;
 use squall::motion::lucas_kanade::LucasKanade;
 use squall::nowcast::steps::{NowcastInput, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
+use squall::products::rain_rate_from_reflectivity;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
@@ -48,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sequence = open_sequence(&files)?;
     let mut rain = sequence.values;
     if sequence.units == "dBZ" {
-        rain.mapv_inplace(|z| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6));
+        rain.mapv_inplace(|z| rain_rate_from_reflectivity(z, 200.0, 1.6));
     }
     let transform = DbTransform::default();
     let frames = rain.mapv(|r| transform.forward(r));

@@ -18,6 +18,7 @@ use crate::motion::lucas_kanade::LucasKanade;
 use crate::nowcast::probability::exceedance_probability;
 use crate::nowcast::steps::{NowcastInput, Nowcaster};
 use crate::nowcast::transform::DbTransform;
+use crate::products::rain_rate_from_reflectivity;
 use crate::verify::{ObservedEvent, RegionId};
 
 /// Square regions of `tile_px × tile_px` cells covering the grid row by row from its first cell (the last row
@@ -125,7 +126,7 @@ pub fn to_rain_rate(seq: GridSequence) -> Result<GridSequence> {
         "dBZ" => {
             let values = seq
                 .values
-                .mapv(|z| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6));
+                .mapv(|z| rain_rate_from_reflectivity(z, 200.0, 1.6));
             GridSequence::new(seq.spec, "rainfall_rate", "mm/h", seq.times, values)
         }
         other => Err(Error::parameter(

@@ -7,7 +7,8 @@
 //! predictor at the current departure point, so the two differ there (by at most 0.18 mm/h on this input; a few
 //! edge pixels change between no data and a value). That case is checked for closeness only.
 
-use std::io::Read;
+use crate::common;
+
 use std::path::PathBuf;
 
 use ndarray::{Array, Array3, ArrayD, Axis, IxDyn};
@@ -18,15 +19,7 @@ fn dir() -> PathBuf {
 }
 
 fn load(name: &str, shape: &[usize]) -> ArrayD<f32> {
-    let bytes = std::fs::read(dir().join(format!("{name}.f32.gz"))).unwrap();
-    let mut raw = Vec::new();
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_end(&mut raw)
-        .unwrap();
-    let values: Vec<f32> = raw
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    let values = common::read_f32_gz(&dir().join(format!("{name}.f32.gz")));
     Array::from_shape_vec(IxDyn(shape), values).unwrap()
 }
 

@@ -10,7 +10,8 @@
 //! - vector correlation in rain at the fixture's subsampled pixels: uncentred
 //!   `Σ a·b / sqrt(Σ|a|² Σ|b|²)` and centred (the same after removing each field's mean vector).
 
-use std::io::Read;
+use crate::common;
+
 use std::path::PathBuf;
 
 use ndarray::{Array3, Array4, ArrayView2, Axis, s};
@@ -19,6 +20,8 @@ use squall::motion::MotionEstimator;
 use squall::motion::constant::ConstantMotion;
 use squall::motion::lucas_kanade::LucasKanade;
 use squall::motion::trec::Trec;
+use squall::nowcast::transform::DbTransform;
+use squall::products::rain_rate_from_reflectivity;
 
 const SERVICES: [(&str, &str); 3] = [
     ("bom", "radar/bom/prcp-cscn/2/2018/06/16"),
@@ -42,19 +45,9 @@ struct Case {
 
 /// The cases of one service, or `None` (message printed) without the shared data.
 fn cases(service: &str, folder: &str) -> Option<(Vec<Case>, usize, usize)> {
-    let dir = repo().join("../shared/data/nowcast").join(folder);
-    if !dir.exists() {
-        eprintln!(
-            "SKIP: {} not found (the shared data folder is absent)",
-            dir.display()
-        );
-        return None;
-    }
+    let dir = common::nowcast_dir(folder)?;
     let reference = repo().join("testdata/reference");
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(reference.join(format!("motion_{service}_pysteps.json"))).unwrap(),
-    )
-    .unwrap();
+    let json = common::reference_json(&format!("motion_{service}_pysteps.json"));
     let layout = &json["field_layout"];
     let shape: Vec<usize> = layout["shape"]
         .as_array()
@@ -62,16 +55,7 @@ fn cases(service: &str, folder: &str) -> Option<(Vec<Case>, usize, usize)> {
         .iter()
         .map(|v| v.as_u64().unwrap() as usize)
         .collect();
-    let mut raw = Vec::new();
-    flate2::read::GzDecoder::new(
-        std::fs::File::open(reference.join(json["field_file"].as_str().unwrap())).unwrap(),
-    )
-    .read_to_end(&mut raw)
-    .unwrap();
-    let values: Vec<f32> = raw
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    let values = common::read_f32_gz(&reference.join(json["field_file"].as_str().unwrap()));
     let sub = Array4::from_shape_vec((shape[0], shape[1], shape[2], shape[3]), values).unwrap();
     let rows_cols = layout["rows_cols"].as_str().unwrap();
     let (offset, stride) = rows_cols.split_once(" + ").unwrap();
@@ -93,17 +77,9 @@ fn cases(service: &str, folder: &str) -> Option<(Vec<Case>, usize, usize)> {
                 .slice(s![end + 1 - n..=end, .., ..])
                 .to_owned();
             if sequence.units == "dBZ" {
-                rain.mapv_inplace(|z| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6));
+                rain.mapv_inplace(|z| rain_rate_from_reflectivity(z, 200.0, 1.6));
             }
-            let frames_db = rain.mapv(|r| {
-                if r.is_nan() {
-                    f32::NAN
-                } else if r >= 0.1 {
-                    10.0 * r.log10()
-                } else {
-                    -15.0
-                }
-            });
+            let frames_db = rain.mapv(|r| DbTransform::default().forward(r));
             Case {
                 end,
                 rain_mmh: rain,

@@ -19,6 +19,7 @@ use squall::nowcast::probability::{ensemble_mean, exceedance_probability};
 use squall::nowcast::sprog::Sprog;
 use squall::nowcast::steps::{NowcastInput, Nowcaster, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
+use squall::products::rain_rate_from_reflectivity;
 use squall::render::{ColourScale, Image, write_apng, write_gif};
 use squall::{Error, Result};
 
@@ -128,7 +129,7 @@ pub fn run(
     let started = Instant::now();
     // Rain rate (reflectivity by Marshall–Palmer), then dB as pysteps' examples.
     let frames = sequence.values.slice(s![sequence.len() - 3.., .., ..]);
-    let marshall_palmer = |z: f32| (10f32.powf(z / 10.0) / 200.0).powf(1.0 / 1.6);
+    let marshall_palmer = |z: f32| rain_rate_from_reflectivity(z, 200.0, 1.6);
     let transform = DbTransform::default();
     let frames_db = frames.mapv(|v| {
         let rain = if sequence.units == "dBZ" {
