@@ -99,19 +99,7 @@ fn verification_det_cont<'py>(
     let result = py.detach(|| -> squall::Result<HashMap<&'static str, f64>> {
         let mut accumulator = ContinuousAccumulator::new(selection)?;
         accumulator.accumulate(pred, obs)?;
-        let s = accumulator.scores();
-        let mut scores = HashMap::from([
-            ("ME", s.me),
-            ("MAE", s.mae),
-            ("MSE", s.mse),
-            ("NMSE", s.nmse),
-            ("RMSE", s.rmse),
-            ("corr_p", s.corr_p),
-            ("beta1", s.beta1),
-            ("beta2", s.beta2),
-            ("DRMSE", s.drmse),
-            ("RV", s.rv),
-        ]);
+        let mut scores = HashMap::from(accumulator.scores().by_pysteps_name());
         if offline {
             scores.insert("corr_s", spearman_correlation(pred, obs, selection)?);
             scores.insert("scatter", scatter(pred, obs, selection)?);

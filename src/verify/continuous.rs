@@ -140,6 +140,25 @@ pub struct ContinuousScores {
     pub rv: f64,
 }
 
+impl ContinuousScores {
+    /// The scores under the names pysteps' `det_cont_fct` gives them, in this order: `ME`, `MAE`, `MSE`, `NMSE`,
+    /// `RMSE`, `corr_p`, `beta1`, `beta2`, `DRMSE`, `RV` (the pair count `n` is not among them).
+    pub fn by_pysteps_name(&self) -> [(&'static str, f64); 10] {
+        [
+            ("ME", self.me),
+            ("MAE", self.mae),
+            ("MSE", self.mse),
+            ("NMSE", self.nmse),
+            ("RMSE", self.rmse),
+            ("corr_p", self.corr_p),
+            ("beta1", self.beta1),
+            ("beta2", self.beta2),
+            ("DRMSE", self.drmse),
+            ("RV", self.rv),
+        ]
+    }
+}
+
 impl ContinuousAccumulator {
     /// An empty accumulator for the given pair selection.
     ///

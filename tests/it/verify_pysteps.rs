@@ -269,35 +269,16 @@ fn continuous_scores_equal_pysteps() {
         .unwrap();
     let (a, b) = (one_call.scores(), accumulated.scores());
     assert_eq!(a.n, b.n);
-    for (x, y) in [
-        (a.me, b.me),
-        (a.mae, b.mae),
-        (a.mse, b.mse),
-        (a.nmse, b.nmse),
-        (a.corr_p, b.corr_p),
-        (a.beta1, b.beta1),
-        (a.beta2, b.beta2),
-        (a.drmse, b.drmse),
-        (a.rv, b.rv),
-    ] {
-        assert!((x - y).abs() < 1e-12 * x.abs().max(1.0), "{x} vs {y}");
+    for ((name, x), (_, y)) in a.by_pysteps_name().into_iter().zip(b.by_pysteps_name()) {
+        assert!(
+            (x - y).abs() < 1e-12 * x.abs().max(1.0),
+            "{name}: {x} vs {y}"
+        );
     }
 }
 
 fn check_continuous(accumulator: &ContinuousAccumulator, peer: &Value, what: &str) {
-    let s = accumulator.scores();
-    for (name, ours) in [
-        ("ME", s.me),
-        ("MAE", s.mae),
-        ("MSE", s.mse),
-        ("NMSE", s.nmse),
-        ("RMSE", s.rmse),
-        ("corr_p", s.corr_p),
-        ("beta1", s.beta1),
-        ("beta2", s.beta2),
-        ("DRMSE", s.drmse),
-        ("RV", s.rv),
-    ] {
+    for (name, ours) in accumulator.scores().by_pysteps_name() {
         close(ours, &peer[name], &format!("{what} {name}"));
     }
 }
