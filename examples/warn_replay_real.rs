@@ -68,18 +68,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let starts: Vec<usize> = (2..rain.len()).step_by(stride).collect();
     let events = rain_events(&rain, &areas, threshold, 1.0, 3)?;
     let all_events = rain_events(&rain, &areas, threshold, 1.0, 0)?;
-    let mut rule = HazardRule::three_levels([0.3, 0.6, 0.85]);
-    rule.levels.truncate(1);
-    rule.max_lead_s = (n_lead as i64 * rain.timestep_s) as f64;
-    rule.valid_for_s = rule.max_lead_s;
-    rule.cancel_after = 2;
-    let config = WarningConfig {
-        sender: "replay@example.org".into(),
-        status: "Exercise".into(),
-        heavy_rain: Some(rule),
-        hail: None,
-        gale: None,
-    };
+    let config = WarningConfig::heavy_rain_exercise(
+        "replay@example.org",
+        0.3,
+        (n_lead as i64 * rain.timestep_s) as f64,
+    );
     println!(
         "threshold {threshold} mm/h, events (tile max ≥ threshold, frames 3..) {}, starts {}",
         events.len(),

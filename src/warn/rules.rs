@@ -236,6 +236,23 @@ fn default_status() -> String {
 }
 
 impl WarningConfig {
+    /// Heavy rain only, at one level (advisory), as warning replays over a recorded sequence use it: issued when the
+    /// exceedance probability reaches `p_on` (cancelled below `p_on` − 0.2), for rain up to `max_lead_s` seconds
+    /// ahead and valid as long; CAP status `Exercise`.
+    pub fn heavy_rain_exercise(sender: &str, p_on: f32, max_lead_s: f64) -> WarningConfig {
+        let mut rule = HazardRule::three_levels([p_on, 0.6, 0.85]);
+        rule.levels.truncate(1);
+        rule.max_lead_s = max_lead_s;
+        rule.valid_for_s = max_lead_s;
+        WarningConfig {
+            sender: sender.to_owned(),
+            status: "Exercise".into(),
+            heavy_rain: Some(rule),
+            hail: None,
+            gale: None,
+        }
+    }
+
     /// The rule of a hazard, if it is warned for.
     pub fn rule(&self, hazard: Hazard) -> Option<&HazardRule> {
         match hazard {

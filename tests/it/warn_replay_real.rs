@@ -29,17 +29,7 @@ const AHEAD_S: i64 = 900;
 const EPISODE_GAPS_S: [i64; 2] = [300, 900];
 
 fn config() -> WarningConfig {
-    let mut rule = HazardRule::three_levels([0.3, 0.6, 0.85]);
-    rule.levels.truncate(1);
-    rule.max_lead_s = 3600.0;
-    rule.valid_for_s = 3600.0;
-    WarningConfig {
-        sender: "replay@example.org".into(),
-        status: "Exercise".into(),
-        heavy_rain: Some(rule),
-        hail: None,
-        gale: None,
-    }
+    WarningConfig::heavy_rain_exercise("replay@example.org", 0.3, 3600.0)
 }
 
 fn summary(name: &str, v: &WarningVerification, reissues: usize, seconds: f64) -> String {

@@ -13,8 +13,8 @@ use serde::Serialize;
 use squall::io::composite::{open_sequence, open_sequence_dir};
 use squall::verify::{HitRule, WarningVerification, WarningVerifyConfig, verify_warnings_with};
 use squall::warn::{
-    Hazard, HazardRule, WarningConfig, WarningState, crop, nowcast_frames, persistence_frames,
-    rain_events, replay, tile_areas, to_rain_rate,
+    Hazard, WarningConfig, WarningState, crop, nowcast_frames, persistence_frames, rain_events,
+    replay, tile_areas, to_rain_rate,
 };
 use squall::{Error, Result};
 
@@ -199,17 +199,11 @@ pub fn run(a: WarnReplayArgs) -> Result<String> {
             )?
         }
     };
-    let mut rule = HazardRule::three_levels([a.p_on, 0.6, 0.85]);
-    rule.levels.truncate(1);
-    rule.max_lead_s = (a.leadtimes as i64 * rain.timestep_s) as f64;
-    rule.valid_for_s = rule.max_lead_s;
-    let config = WarningConfig {
-        sender: "squall-warn-replay@localhost".into(),
-        status: "Exercise".into(),
-        heavy_rain: Some(rule),
-        hail: None,
-        gale: None,
-    };
+    let config = WarningConfig::heavy_rain_exercise(
+        "squall-warn-replay@localhost",
+        a.p_on,
+        (a.leadtimes as i64 * rain.timestep_s) as f64,
+    );
     let mut state = WarningState::new(config, areas.clone(), rain.spec.shape())?;
     // NWS: the events after the first issue; onset: every frame, so that each episode's onset is known.
     let first_event_frame = match hit_rule {
