@@ -2,13 +2,9 @@
 
 use crate::common;
 
-use std::process::Command;
+use std::path::Path;
 
-use crate::SpawnLocked;
-
-fn squall() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_squall"))
-}
+use crate::{SpawnLocked, assert_success, squall};
 
 #[test]
 fn info_json_has_the_documented_layout() {
@@ -20,11 +16,7 @@ fn info_json_has_the_documented_layout() {
         .arg(&file)
         .output_locked()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["format"], "odim_h5");
     assert_eq!(json["band"], "C");
@@ -40,29 +32,25 @@ fn info_json_has_the_documented_layout() {
 
 #[test]
 fn motion_writes_netcdf_and_never_overwrites_inputs() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/nowcast/radar/bom/prcp-cscn/2/2018/06/16");
-    if !dir.exists() {
-        eprintln!("SKIP: {} absent", dir.display());
+    let Some(dir) = common::nowcast_dir("radar/bom/prcp-cscn/2/2018/06/16") else {
         return;
-    }
+    };
     let files: Vec<_> = ["100000", "100600", "101200"]
         .iter()
         .map(|t| dir.join(format!("2_20180616_{t}.prcp-cscn.nc")))
         .collect();
     let out_path = std::env::temp_dir().join(format!("squall-motion-{}.nc", std::process::id()));
-    let out = squall()
-        .arg("motion")
-        .args(&files)
-        .arg("-o")
-        .arg(&out_path)
-        .output_locked()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let motion = |output: &Path, extra: &[&str]| {
+        squall()
+            .arg("motion")
+            .args(&files)
+            .arg("-o")
+            .arg(output)
+            .args(extra)
+            .output_locked()
+            .unwrap()
+    };
+    assert_success(&motion(&out_path, &[]));
     let nc = netcdf::open(&out_path).unwrap();
     let u = nc.variable("u").unwrap().get::<f32, _>(..).unwrap();
     assert_eq!(u.shape(), &[1, 512, 512]);
@@ -70,22 +58,9 @@ fn motion_writes_netcdf_and_never_overwrites_inputs() {
     let mean_u = u.iter().map(|&x| f64::from(x)).sum::<f64>() / u.len() as f64;
     assert!((5.0..15.0).contains(&mean_u), "{mean_u}");
     // A second run refuses to replace the output, and an input is never a valid output.
-    let again = squall()
-        .arg("motion")
-        .args(&files)
-        .arg("-o")
-        .arg(&out_path)
-        .output_locked()
-        .unwrap();
+    let again = motion(&out_path, &[]);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--force"));
-    let onto_input = squall()
-        .arg("motion")
-        .args(&files)
-        .arg("-o")
-        .arg(&files[0])
-        .arg("--force")
-        .output_locked()
-        .unwrap();
+    let onto_input = motion(&files[0], &["--force"]);
     assert!(
         !onto_input.status.success()
             && String::from_utf8_lossy(&onto_input.stderr).contains("input")
@@ -112,13 +87,11 @@ fn grid_writes_products_and_refuses_to_overwrite() {
     let Some(file) = common::shared_radar_file("KLBB20160601_150025_V06") else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("squall-grid-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch_dir("grid-cli");
     let out = dir.join("klbb.nc");
     let png = dir.join("png");
     let run = |extra: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_squall"))
+        squall()
             .args([
                 "grid",
                 file.to_str().unwrap(),
@@ -140,11 +113,7 @@ fn grid_writes_products_and_refuses_to_overwrite() {
             .unwrap()
     };
     let first = run(&["--png", png.to_str().unwrap()]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_success(&first);
     let nc = netcdf::open(&out).unwrap();
     let dbzh = nc.variable("DBZH").unwrap().get::<f32, _>(..).unwrap();
     assert_eq!(dbzh.shape(), &[1, 21, 101, 101]);

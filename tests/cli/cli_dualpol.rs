@@ -3,9 +3,11 @@
 //! nothing is overwritten without --force.
 
 use crate::common;
+use crate::{assert_success, squall};
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use squall::dualpol::{Config, TemperatureProfile, process};
 use squall::render::ColourScale;
@@ -22,16 +24,16 @@ const WRITTEN: [&str; 7] = [
     "RATE",
 ];
 
-fn squall() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_squall"))
+/// `squall dualpol INPUT --out OUT`, to which a test adds its options.
+fn dualpol(input: impl AsRef<OsStr>, out: impl AsRef<OsStr>) -> Command {
+    let mut command = squall();
+    command.arg("dualpol").arg(input).arg("--out").arg(out);
+    command
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("squall-cli-dualpol-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// Runs a command; the caller holds [`crate::netcdf_lock`] for the whole test.
+fn run(command: &mut Command) -> Output {
+    command.output().unwrap()
 }
 
 fn png_size(path: &Path) -> (u32, u32) {
@@ -47,25 +49,17 @@ fn writes_cfradial_with_the_library_values_and_maps() {
         return;
     };
     let _lock = crate::netcdf_lock();
-    let dir = scratch("run");
+    let dir = common::scratch_dir("cli-dualpol-run");
     let out = dir.join("zg170.nc");
     let maps = dir.join("maps");
-    let run = squall()
-        .args(["dualpol"])
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .arg("--png")
-        .arg(&maps)
-        .args(["--band", "X", "--freezing-level-m", "4500"])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    let done = run(dualpol(&input, &out).arg("--png").arg(&maps).args([
+        "--band",
+        "X",
+        "--freezing-level-m",
+        "4500",
+    ]));
+    assert_success(&done);
+    let stdout = String::from_utf8_lossy(&done.stdout);
     assert!(stdout.contains("5 sweeps, band X"), "{stdout}");
 
     // the library call with the same settings
@@ -130,12 +124,7 @@ fn writes_cfradial_with_the_library_values_and_maps() {
         let (w, h) = png_size(&file);
         assert!(w > 800 && h == 800, "{moment}: {w}×{h}");
     }
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(maps.join("zg170_hclass.png")).unwrap(),
-    ));
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-    reader.next_frame(&mut pixels).unwrap();
+    let (_, _, pixels) = crate::read_png(&maps.join("zg170_hclass.png"));
     let rain_pixels = pixels
         .chunks(3)
         .filter(|p| p == &classes.colours[1].as_slice())
@@ -150,18 +139,12 @@ fn refuses_to_overwrite_without_force() {
         return;
     };
     let _lock = crate::netcdf_lock();
-    let dir = scratch("force");
+    let dir = common::scratch_dir("cli-dualpol-force");
     let out = dir.join("existing.nc");
     std::fs::write(&out, b"keep me").unwrap();
-    let run = squall()
-        .arg("dualpol")
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("--force"));
+    let refused = run(&mut dualpol(&input, &out));
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
     assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
 
     // an existing map stops the run before anything is written
@@ -169,16 +152,11 @@ fn refuses_to_overwrite_without_force() {
     let maps = dir.join("maps");
     std::fs::create_dir_all(&maps).unwrap();
     std::fs::write(maps.join("fresh_kdp.png"), b"old map").unwrap();
-    let run = squall()
-        .arg("dualpol")
-        .arg(&input)
-        .arg("--out")
-        .arg(&fresh)
-        .arg("--png")
-        .arg(&maps)
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
+    assert!(
+        !run(dualpol(&input, &fresh).arg("--png").arg(&maps))
+            .status
+            .success()
+    );
     assert!(!fresh.exists());
     assert_eq!(
         std::fs::read(maps.join("fresh_kdp.png")).unwrap(),
@@ -186,29 +164,13 @@ fn refuses_to_overwrite_without_force() {
     );
 
     // the input itself is never an output, even with --force
-    let run = squall()
-        .arg("dualpol")
-        .arg(&input)
-        .arg("--out")
-        .arg(&input)
-        .arg("--force")
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
+    assert!(!run(dualpol(&input, &input).arg("--force")).status.success());
 
-    let run = squall()
-        .arg("dualpol")
-        .arg(&input)
-        .args(["--out"])
-        .arg(&out)
-        .args(["--attenuation", "linear", "--force"])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_success(&run(dualpol(&input, &out).args([
+        "--attenuation",
+        "linear",
+        "--force",
+    ])));
     let back = squall::io::open_volume(&out).unwrap();
     assert!(back.sweeps[0].moment("DBZH_CORR").is_some());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -220,25 +182,12 @@ fn bad_arguments_are_clear_errors() {
         return;
     };
     let _lock = crate::netcdf_lock();
-    let dir = scratch("bad");
-    let run = squall()
-        .arg("dualpol")
-        .arg(&input)
-        .arg("--out")
-        .arg(dir.join("x.nc"))
-        .args(["--freezing-level-m", "NaN"])
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("--freezing-level-m"));
-    let run = squall()
-        .arg("dualpol")
-        .arg(dir.join("missing.nc"))
-        .arg("--out")
-        .arg(dir.join("y.nc"))
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
+    let dir = common::scratch_dir("cli-dualpol-bad");
+    let nan = run(dualpol(&input, dir.join("x.nc")).args(["--freezing-level-m", "NaN"]));
+    assert!(!nan.status.success());
+    assert!(String::from_utf8_lossy(&nan.stderr).contains("--freezing-level-m"));
+    let missing = run(&mut dualpol(dir.join("missing.nc"), dir.join("y.nc")));
+    assert!(!missing.status.success());
     assert!(!dir.join("y.nc").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,7 +4,6 @@
 //! JSON whose cells are placed through their longitude/latitude (`--cells`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 use squall::geo::GridSpec;
@@ -12,17 +11,11 @@ use squall::io::cinrad;
 use squall::io::compression::Compression;
 use squall::synth::{CellId, CellSpec, RadarConfig, SceneConfig, polar_volume, site_at};
 
-use crate::SpawnLocked;
+use crate::common;
+use crate::{SpawnLocked, assert_success, squall};
 
 /// Storm centre on the grid, m east and north of the grid centre (30° N, 114° E).
 const STORM: (f64, f64) = (12_000.0, 6_000.0);
-
-fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("squall-iso-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn spec() -> GridSpec {
     GridSpec::centred_on(30.0, 114.0, 81, 1000.0).unwrap()
@@ -44,7 +37,7 @@ fn write_volume(dir: &Path) -> PathBuf {
 }
 
 fn run(volume: &Path, out: &Path, extra: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_squall"))
+    let output = squall()
         .arg("isosurface")
         .arg(volume)
         .arg("--out")
@@ -68,11 +61,7 @@ fn run(volume: &Path, out: &Path, extra: &[&str]) -> String {
         .args(extra)
         .output_locked()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -150,7 +139,7 @@ fn parse_glb(path: &Path) -> (Value, Lines) {
 
 #[test]
 fn cells_from_the_volume_sit_on_the_storm() {
-    let dir = workdir("volume");
+    let dir = common::scratch_dir("iso-volume");
     let volume = write_volume(&dir);
     let out = dir.join("storm.glb");
     let summary = run(&volume, &out, &["--cells-from-volume"]);
@@ -186,7 +175,7 @@ fn cells_from_the_volume_sit_on_the_storm() {
             .all(|p| (f64::from(p[0]) - STORM.0).hypot(f64::from(-p[2]) - STORM.1) < 15_000.0)
     );
     // Refuses to overwrite.
-    let again = Command::new(env!("CARGO_BIN_EXE_squall"))
+    let again = squall()
         .args(["isosurface"])
         .arg(&volume)
         .arg("--out")
@@ -199,7 +188,7 @@ fn cells_from_the_volume_sit_on_the_storm() {
 
 #[test]
 fn tracks_and_forecasts_from_cells_json_are_placed_by_lonlat() {
-    let dir = workdir("json");
+    let dir = common::scratch_dir("iso-json");
     let volume = write_volume(&dir);
     let spec = spec();
     let lonlat = |x: f64, y: f64| spec.projection.inverse(x, y).unwrap();
@@ -256,7 +245,7 @@ fn tracks_and_forecasts_from_cells_json_are_placed_by_lonlat() {
     assert_eq!(get("core axis").len(), 2);
     // A cells file without lon/lat is refused with a message.
     std::fs::write(&cells, r#"{"frames": [{"cells": [{"x_m": 0, "y_m": 0}]}]}"#).unwrap();
-    let bad = Command::new(env!("CARGO_BIN_EXE_squall"))
+    let bad = squall()
         .arg("isosurface")
         .arg(&volume)
         .arg("--out")

@@ -1,15 +1,12 @@
 //! `squall motion --png`: arrows over the last frame of a synthetic FMI PGM sequence, and no overwriting.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use crate::common;
 
-use crate::SpawnLocked;
+use std::path::{Path, PathBuf};
+
+use crate::{SpawnLocked, assert_success, squall};
 
 const N: usize = 128;
-
-fn squall() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_squall"))
-}
 
 /// Frame `k` of blobs moving 3 px east per 5-minute step, as an FMI PGM (raw = 2 (dBZ + 32)).
 fn write_frame(dir: &Path, k: usize) -> PathBuf {
@@ -38,37 +35,29 @@ fn write_frame(dir: &Path, k: usize) -> PathBuf {
 
 #[test]
 fn motion_png_draws_arrows_and_is_never_overwritten() {
-    let dir = std::env::temp_dir().join(format!("squall-motion-png-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch_dir("motion-png");
     let frames: Vec<PathBuf> = (0..3).map(|k| write_frame(&dir, k)).collect();
     let (nc, png) = (dir.join("motion.nc"), dir.join("motion.png"));
-    let run = |extra: &[&str]| {
+    let motion = |extra: &[&str], png: &Path| {
         squall()
             .arg("motion")
             .args(&frames)
-            .args(["--method", "lk", "-o"])
+            .args(extra)
+            .arg("-o")
             .arg(&nc)
             .arg("--png")
-            .arg(&png)
-            .args(extra)
+            .arg(png)
             .output_locked()
             .unwrap()
     };
+    let run = |extra: &[&str]| motion(&[&["--method", "lk"], extra].concat(), &png);
     let out = run(&[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("one arrow every 24 cells"), "{stdout}");
 
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut pixels).unwrap();
-    assert_eq!((info.width, info.height), (N as u32, N as u32));
+    let (width, height, pixels) = crate::read_png(&png);
+    assert_eq!((width, height), (N as u32, N as u32));
     let black = pixels.chunks(3).filter(|p| p == &[0, 0, 0]).count();
     // 25 arrows of ≈ 0.9 · 24 px with barbs, drawn eastward from (12, 12), (36, 12), …
     assert!(black > 25 * 15, "{black} arrow pixels");
@@ -98,16 +87,7 @@ fn motion_png_draws_arrows_and_is_never_overwritten() {
     assert!(!nc.exists(), "nothing is written when an output is refused");
     assert_eq!(std::fs::metadata(&png).unwrap().modified().unwrap(), before);
     assert!(run(&["--force"]).status.success());
-    let out = squall()
-        .arg("motion")
-        .args(&frames)
-        .arg("-o")
-        .arg(&nc)
-        .arg("--png")
-        .arg(&nc)
-        .arg("--force")
-        .output_locked()
-        .unwrap();
+    let out = motion(&["--force"], &nc);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && err.contains("is also the --out file"),

@@ -4,9 +4,7 @@
 
 use crate::common;
 
-use std::process::Command;
-
-use crate::SpawnLocked;
+use crate::{SpawnLocked, assert_success, squall};
 
 #[test]
 fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
@@ -19,12 +17,10 @@ fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
         .collect();
     files.sort();
     let files = &files[38..41];
-    let out_dir = std::env::temp_dir().join(format!("squall-cli-nowcast-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out_dir);
-    std::fs::create_dir_all(&out_dir).unwrap();
+    let out_dir = common::scratch_dir("cli-nowcast");
     let out = out_dir.join("nowcast.nc");
     let run = |method: &str, force: bool, thresholds: &str| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_squall"));
+        let mut cmd = squall();
         cmd.arg("nowcast").args(files).args([
             "--method",
             method,
@@ -51,11 +47,7 @@ fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
         cmd.output_locked().unwrap()
     };
     let first = run("steps", false, "1,5");
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_success(&first);
     let file = netcdf::open(&out).unwrap();
     let ensemble = file
         .variable("rainfall_rate")
@@ -89,13 +81,8 @@ fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
     assert!(frames.iter().all(|f| f.delay == (60, 100)));
     for (k, minutes) in [(1, 6), (2, 12)] {
         let map = out_dir.join(format!("png/mean_{minutes:03}min.png"));
-        let mut reader =
-            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&map).unwrap()))
-                .read_info()
-                .unwrap();
-        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut pixels).unwrap();
-        assert_eq!((info.width, info.height), (width, height));
+        let (map_width, map_height, pixels) = crate::read_png(&map);
+        assert_eq!((map_width, map_height), (width, height));
         assert!(
             frames[k].pixels == pixels,
             "APNG frame {k} differs from {}",
@@ -107,11 +94,7 @@ fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
     let forced = run("extrapolation", true, "1,5");
-    assert!(
-        forced.status.success(),
-        "{}",
-        String::from_utf8_lossy(&forced.stderr)
-    );
+    assert_success(&forced);
     let bad = run("sprog", true, "1,x");
     assert!(!bad.status.success());
     std::fs::remove_dir_all(&out_dir).unwrap();

@@ -4,7 +4,9 @@
 //! grid.
 
 use crate::common;
+use crate::squall;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -22,10 +24,6 @@ const BACKGROUND_RAW: u8 = 0;
 /// Shift of the forecast cell at lead 2, pixels east.
 const SHIFT: usize = 4;
 
-fn squall() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_squall"))
-}
-
 /// Runs a command with [`crate::netcdf_lock`] held.
 fn output(command: &mut Command) -> Output {
     let _lock = crate::netcdf_lock();
@@ -33,10 +31,7 @@ fn output(command: &mut Command) -> Output {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("squall-cli-verify-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_dir(&format!("cli-verify-{name}"))
 }
 
 /// The observed scene: a 16 × 16 cell of 40 dBZ at rows 20..36, columns 20..36.
@@ -71,6 +66,23 @@ fn observations(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// A scratch folder `name` with the observations and a forecast file of them ([`write_forecast_file`]):
+/// `(folder, observation paths, forecast path)`.
+fn observed_and_forecast(name: &str, with_ensemble: bool) -> (PathBuf, Vec<PathBuf>, PathBuf) {
+    let dir = scratch(name);
+    let obs = observations(&dir);
+    let forecast = write_forecast_file(&dir, &obs[0], with_ensemble);
+    (dir, obs, forecast)
+}
+
+/// Valid times 0, 5 and 10 min after `t0`.
+fn three_times(t0: chrono::DateTime<chrono::Utc>) -> Vec<Option<chrono::DateTime<chrono::Utc>>> {
+    [0, 5, 10]
+        .iter()
+        .map(|&m| Some(t0 + chrono::Duration::minutes(m)))
+        .collect()
+}
+
 /// A forecast of the three observation times: lead 1 and 3 equal to the observation, lead 2 shifted SHIFT
 /// pixels east; with `members`, a 2-member ensemble of (observation, shifted observation) at every lead.
 fn write_forecast_file(dir: &Path, obs: &Path, with_ensemble: bool) -> PathBuf {
@@ -89,11 +101,7 @@ fn write_forecast_file(dir: &Path, obs: &Path, with_ensemble: bool) -> PathBuf {
             shifted[[r, c]]
         }
     });
-    let t0 = grid.time.unwrap();
-    let times: Vec<_> = [0, 5, 10]
-        .iter()
-        .map(|&m| Some(t0 + chrono::Duration::minutes(m)))
-        .collect();
+    let times = three_times(grid.time.unwrap());
     let path = dir.join("forecast.nc");
     let fields = [Field {
         name: "DBZH",
@@ -111,25 +119,28 @@ fn write_forecast_file(dir: &Path, obs: &Path, with_ensemble: bool) -> PathBuf {
     path
 }
 
+/// `squall verify --forecast FORECAST --obs OBS…`, to which a test adds its options.
+fn verify<O: AsRef<OsStr>>(forecast: &Path, obs: impl IntoIterator<Item = O>) -> Command {
+    let mut command = squall();
+    command
+        .arg("verify")
+        .arg("--forecast")
+        .arg(forecast)
+        .arg("--obs")
+        .args(obs);
+    command
+}
+
 fn run(forecast: &Path, obs: &[PathBuf], extra: &[&str]) -> Output {
     output(
-        squall()
-            .arg("verify")
-            .arg("--forecast")
-            .arg(forecast)
-            .arg("--obs")
-            .args(obs)
+        verify(forecast, obs)
             .args(["--thresholds", "10,30", "--scales", "1,9"])
             .args(extra),
     )
 }
 
 fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::assert_success(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -143,9 +154,7 @@ fn close(value: &Value, expected: f64, what: &str) {
 
 #[test]
 fn identical_and_shifted_forecasts_have_their_known_scores() {
-    let dir = scratch("known");
-    let obs = observations(&dir);
-    let forecast = write_forecast_file(&dir, &obs[0], true);
+    let (dir, _, forecast) = observed_and_forecast("known", true);
     // The folder form: the forecast file in it is not a composite and is skipped.
     let report = json_of(&run(&forecast, std::slice::from_ref(&dir), &["--json"]));
     assert_eq!(report["deterministic"], "DBZH");
@@ -216,15 +225,9 @@ fn identical_and_shifted_forecasts_have_their_known_scores() {
 
 #[test]
 fn the_table_names_every_score_and_lead() {
-    let dir = scratch("table");
-    let obs = observations(&dir);
-    let forecast = write_forecast_file(&dir, &obs[0], false);
+    let (dir, obs, forecast) = observed_and_forecast("table", false);
     let out = run(&forecast, &obs, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::assert_success(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     for word in [
         "POD", "FAR", "CSI", "BIAS", "ETS", "HSS", "RMSE", "FSS", "lead 3",
@@ -237,9 +240,7 @@ fn the_table_names_every_score_and_lead() {
 
 #[test]
 fn a_missing_time_is_named() {
-    let dir = scratch("missing");
-    let obs = observations(&dir);
-    let forecast = write_forecast_file(&dir, &obs[0], false);
+    let (dir, obs, forecast) = observed_and_forecast("missing", false);
     let out = run(&forecast, &obs[..2], &["--json"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -253,9 +254,7 @@ fn a_missing_time_is_named() {
 
 #[test]
 fn a_grid_mismatch_is_refused() {
-    let dir = scratch("grid");
-    let obs = observations(&dir);
-    let forecast = write_forecast_file(&dir, &obs[0], false);
+    let (dir, obs, forecast) = observed_and_forecast("grid", false);
     // The 16:10 observation on a narrower image (60 columns, same corners: other cells).
     let other = scratch("grid-other");
     let narrow = write_pgm(&other, 10, &scene(60));
@@ -270,24 +269,14 @@ fn a_grid_mismatch_is_refused() {
 
 #[test]
 fn bad_arguments_are_refused() {
-    let dir = scratch("args");
-    let obs = observations(&dir);
-    let forecast = write_forecast_file(&dir, &obs[0], false);
+    let (dir, obs, forecast) = observed_and_forecast("args", false);
     let out = run(&forecast, &obs, &["--variable", "rain"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && err.contains("it has DBZH"),
         "{err}"
     );
-    let out = output(
-        squall()
-            .arg("verify")
-            .arg("--forecast")
-            .arg(&forecast)
-            .arg("--obs")
-            .args(&obs)
-            .args(["--scales", "0"]),
-    );
+    let out = output(verify(&forecast, &obs).args(["--scales", "0"]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("--scales"), "{err}");
     // The observations are rain rate elsewhere; here a forecast in other units is refused.
@@ -296,11 +285,7 @@ fn bad_arguments_are_refused() {
     let path = dir.join("rain.nc");
     {
         let _lock = crate::netcdf_lock();
-        let t0 = grid.time.unwrap();
-        let times: Vec<_> = [0, 5, 10]
-            .iter()
-            .map(|&m| Some(t0 + chrono::Duration::minutes(m)))
-            .collect();
+        let times = three_times(grid.time.unwrap());
         write_forecast(
             &path,
             &grid.spec,
@@ -346,15 +331,13 @@ fn persistence_on_the_bom_sequence_scores_as_pysteps() {
         };
         write_forecast(&forecast, &issued.spec, &times, &[field], &[]).unwrap();
     }
-    let out = output(
-        squall()
-            .arg("verify")
-            .arg("--forecast")
-            .arg(&forecast)
-            .arg("--obs")
-            .arg(&dir)
-            .args(["--thresholds", "0.1,1,5,10", "--scales", "1,5,20", "--json"]),
-    );
+    let out = output(verify(&forecast, [&dir]).args([
+        "--thresholds",
+        "0.1,1,5,10",
+        "--scales",
+        "1,5,20",
+        "--json",
+    ]));
     let report = json_of(&out);
     let close_rel = |ours: &Value, theirs: &Value, what: &str| match theirs.as_f64() {
         None => assert!(ours.is_null(), "{what}: {ours}, pysteps NaN"),

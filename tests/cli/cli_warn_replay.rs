@@ -4,18 +4,16 @@
 
 use crate::common;
 
-use std::process::Command;
-
 use squall::io::composite::open_sequence_dir;
 use squall::verify::{HitRule, WarningVerifyConfig, verify_warnings_with};
 use squall::warn::*;
 
-use crate::SpawnLocked;
+use crate::{SpawnLocked, assert_success, squall};
 
 const RMI: &str = "radar/rmi/radqpe/20210704";
 
-fn squall(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_squall"))
+fn warn_replay(args: &[&str]) -> std::process::Output {
+    squall()
         .arg("warn-replay")
         .args(args)
         .output_locked()
@@ -29,7 +27,7 @@ fn warn_replay_scores_persistence_by_both_rules() {
     };
     let dir_text = dir.to_str().unwrap();
     let run = |rule: &str| {
-        let out = squall(&[
+        let out = warn_replay(&[
             dir_text,
             "--forecast",
             "persistence",
@@ -39,11 +37,7 @@ fn warn_replay_scores_persistence_by_both_rules() {
             rule,
             "--json",
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let (nws, onset) = (run("nws"), run("onset"));
@@ -57,17 +51,7 @@ fn warn_replay_scores_persistence_by_both_rules() {
     let areas = tile_areas(&rain.spec, 20).unwrap();
     let starts: Vec<usize> = (2..rain.len()).step_by(3).collect();
     let frames = persistence_frames(&rain, &starts, 12, 10.0).unwrap();
-    let mut rule = HazardRule::three_levels([0.3, 0.6, 0.85]);
-    rule.levels.truncate(1);
-    rule.max_lead_s = 3600.0;
-    rule.valid_for_s = 3600.0;
-    let config = WarningConfig {
-        sender: "replay@example.org".into(),
-        status: "Exercise".into(),
-        heavy_rain: Some(rule),
-        hail: None,
-        gale: None,
-    };
+    let config = WarningConfig::heavy_rain_exercise("replay@example.org", 0.3, 3600.0);
     let mut state = WarningState::new(config, areas.clone(), rain.spec.shape()).unwrap();
     let events = rain_events(&rain, &areas, 10.0, 1.0, 3).unwrap();
     let report = replay(&mut state, &frames, Hazard::HeavyRain, &events, 1800).unwrap();
@@ -93,7 +77,7 @@ fn warn_replay_scores_persistence_by_both_rules() {
     // Under the onset rule persistence loses the hits it had on rain already falling.
     assert!(by_onset.pod() < report.verification.pod());
 
-    let bad = squall(&[dir_text, "--forecast", "persistence", "--crop", "1,2,3"]);
+    let bad = warn_replay(&[dir_text, "--forecast", "persistence", "--crop", "1,2,3"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--crop"));
 }

@@ -6,6 +6,7 @@
 //! is forked while the parent holds an HDF5 file open. Run one area with `cargo test --release --test cli <module>::`.
 
 use std::io;
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
@@ -52,4 +53,31 @@ impl SpawnLocked for Command {
             .spawn_locked()?
             .wait_with_output()
     }
+}
+
+/// The `squall` binary built for these tests.
+pub fn squall() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_squall"))
+}
+
+/// Fails, showing the child's stderr, unless the child exited with success.
+#[track_caller]
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Decodes the (first) image of a PNG with the `png` crate: `(width, height, pixel bytes)`, the bytes as the
+/// decoder outputs them (3 a pixel for the RGB maps Squall writes).
+pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    (info.width, info.height, pixels)
 }

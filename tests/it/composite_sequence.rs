@@ -2,6 +2,8 @@
 //! truncated files (an error naming the file, never a panic); synthetic ODIM_H5 and Rainfields files for the
 //! decoding rules the real files do not exercise (gain/offset, nodata, undetect, ACRR, bad metadata).
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
@@ -34,10 +36,7 @@ fn files(folder: &str, n: usize) -> Option<Vec<PathBuf>> {
 
 /// A fresh scratch folder under the system temporary directory (outside the repository).
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("squall-composite-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_dir(&format!("composite-{name}"))
 }
 
 fn file_name(p: &Path) -> String {
