@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use ndarray::{Array2, Array3, Axis, s};
+use ndarray::{Array2, Array3, ArrayView3, Axis, s};
 use serde::{Deserialize, Serialize};
 
 use super::config::NowcasterConfig;
@@ -168,7 +168,8 @@ impl StoredShare {
             (Some(&r0), Some(&r1), Some(&c0), Some(&c1)) => [r0, r1 - r0 + 1, c0, c1 - c0 + 1],
             _ => [0, 0, 0, 0],
         };
-        let crop = |a: &Array3<f32>| {
+        // the window's cells of every level, level by level, in row-major order
+        let crop3 = |a: ArrayView3<f32>| -> Vec<f32> {
             a.slice(s![
                 ..,
                 window[0]..window[0] + window[1],
@@ -178,15 +179,8 @@ impl StoredShare {
             .copied()
             .collect()
         };
-        let crop2 = |a: &Array2<f32>| {
-            a.slice(s![
-                window[0]..window[0] + window[1],
-                window[2]..window[2] + window[3]
-            ])
-            .iter()
-            .copied()
-            .collect()
-        };
+        let crop = |a: &Array3<f32>| crop3(a.view());
+        let crop2 = |a: &Array2<f32>| crop3(a.view().insert_axis(Axis(0)));
         StoredShare {
             radar: radar.to_owned(),
             scan_time: share.scan_time,
