@@ -4,7 +4,6 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ndarray::Array3;
 use squall::geo::{Grid3, GridSpec};
 use squall::view3d::{LocalFrame, Sampling, Scene3d, cross_section, encode_glb, isosurface};
 
@@ -19,9 +18,7 @@ fn volume() -> Grid3 {
             )
         })
         .collect();
-    let values = Array3::from_shape_fn((41, 301, 301), |(k, j, i)| {
-        let (x, y) = spec.xy(j, i);
-        let z = heights[k];
+    Grid3::from_fn(spec, heights, "DBZH", "dBZ", |x, y, z| {
         let peak = cores
             .iter()
             .map(|&(cx, cy)| {
@@ -32,15 +29,7 @@ fn volume() -> Grid3 {
             })
             .fold(0.0, f64::max);
         peak as f32
-    });
-    Grid3 {
-        spec,
-        heights_m: heights,
-        name: "DBZH".into(),
-        units: "dBZ".into(),
-        time: None,
-        values,
-    }
+    })
 }
 
 fn bench(c: &mut Criterion) {

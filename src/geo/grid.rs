@@ -183,6 +183,29 @@ pub struct Grid3 {
 }
 
 impl Grid3 {
+    /// A field without valid time filled by `f(x, y, z)`: `x`, `y` the cell centre in the grid's projection, m
+    /// ([`GridSpec::xy`]), `z` the level's height, m; values `(heights_m.len(), spec.ny, spec.nx)`.
+    pub fn from_fn(
+        spec: GridSpec,
+        heights_m: Vec<f64>,
+        name: &str,
+        units: &str,
+        f: impl Fn(f64, f64, f64) -> f32,
+    ) -> Grid3 {
+        let values = Array3::from_shape_fn((heights_m.len(), spec.ny, spec.nx), |(k, j, i)| {
+            let (x, y) = spec.xy(j, i);
+            f(x, y, heights_m[k])
+        });
+        Grid3 {
+            spec,
+            heights_m,
+            name: name.to_owned(),
+            units: units.to_owned(),
+            time: None,
+            values,
+        }
+    }
+
     /// Checks that the values are `(heights, ny, nx)` of the heights and the horizontal grid.
     ///
     /// # Errors

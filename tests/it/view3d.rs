@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use ndarray::Array3;
 use squall::geo::{Grid3, GridSpec};
 use squall::render::ColourScale;
 use squall::view3d::{
@@ -14,18 +13,7 @@ use squall::view3d::{
 fn volume(n: usize, nz: usize, f: impl Fn(f64, f64, f64) -> f64) -> Grid3 {
     let spec = GridSpec::centred_on(35.0, -100.0, n, 1000.0).unwrap();
     let heights: Vec<f64> = (0..nz).map(|k| k as f64 * 1000.0).collect();
-    let values = Array3::from_shape_fn((nz, n, n), |(k, j, i)| {
-        let (x, y) = spec.xy(j, i);
-        f(x, y, heights[k]) as f32
-    });
-    Grid3 {
-        spec,
-        heights_m: heights,
-        name: "DBZH".into(),
-        units: "dBZ".into(),
-        time: None,
-        values,
-    }
+    Grid3::from_fn(spec, heights, "DBZH", "dBZ", |x, y, z| f(x, y, z) as f32)
 }
 
 /// Tilted Gaussian core: 55 dBZ peak, σ = 6 km, centre moving 0.5 km east per km of height.
