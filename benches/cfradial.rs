@@ -4,7 +4,10 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::PathBuf;
+
+#[path = "support/radar_bytes.rs"]
+mod radar_bytes;
+use radar_bytes::shared_radar_bytes;
 
 const FILES: [(&str, &str); 3] = [
     ("meteoswiss_c_ppi", "MLL2217907250U.003.nc"),
@@ -19,14 +22,7 @@ fn bench_cfradial(c: &mut Criterion) {
     let mut group = c.benchmark_group("cfradial_read");
     group.sample_size(20);
     for (id, name) in FILES {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/radar")
-            .join(name);
-        let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!(
-                "SKIP: {} not found (the shared data folder is absent)",
-                path.display()
-            );
+        let Some(bytes) = shared_radar_bytes(name) else {
             continue;
         };
         group.bench_function(id, |b| {

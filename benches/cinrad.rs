@@ -3,16 +3,15 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::PathBuf;
+
+#[path = "support/radar_bytes.rs"]
+mod radar_bytes;
+use radar_bytes::shared_radar_bytes;
 
 fn bench_cinrad(c: &mut Criterion) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/radar/Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2");
-    let Ok(compressed) = std::fs::read(&path) else {
-        eprintln!(
-            "SKIP: {} not found (the shared data folder is absent)",
-            path.display()
-        );
+    let Some(compressed) =
+        shared_radar_bytes("Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2")
+    else {
         return;
     };
     let plain = squall::io::compression::decompress(&compressed, "x-band")

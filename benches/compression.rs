@@ -8,14 +8,14 @@ use std::io::Read;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use squall::io::compression::decompress;
 
-const XBAND: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/radar/Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2"
-);
+#[path = "support/radar_bytes.rs"]
+mod radar_bytes;
+use radar_bytes::shared_radar_bytes;
+
+const XBAND: &str = "Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2";
 
 fn bzip2_xband(c: &mut Criterion) {
-    let Ok(compressed) = std::fs::read(XBAND) else {
-        eprintln!("skipping the compression bench: {XBAND} is absent");
+    let Some(compressed) = shared_radar_bytes(XBAND) else {
         return;
     };
     let mut group = c.benchmark_group("bzip2_xband");

@@ -4,17 +4,15 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ndarray::s;
 use squall::motion::MotionEstimator;
 use squall::motion::constant::ConstantMotion;
-use squall::synth::SceneConfig;
+
+#[path = "support/motion_frames.rs"]
+mod motion_frames;
+use motion_frames::convective_frames;
 
 fn bench(c: &mut Criterion) {
-    let stack = SceneConfig::convective(42, 512)
-        .and_then(|config| config.generate())
-        .expect("synthetic scene")
-        .reflectivity_stack();
-    let frames = stack.slice(s![9..12, .., ..]).to_owned();
+    let frames = convective_frames();
     let mut group = c.benchmark_group("motion_constant");
     group.sample_size(10);
     let estimator = ConstantMotion::default();

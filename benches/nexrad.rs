@@ -4,16 +4,13 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::PathBuf;
+
+#[path = "support/radar_bytes.rs"]
+mod radar_bytes;
+use radar_bytes::shared_radar_bytes;
 
 fn bench_nexrad(c: &mut Criterion) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/radar/KLBB20160601_150025_V06");
-    let Ok(file) = std::fs::read(&path) else {
-        eprintln!(
-            "SKIP: {} not found (the shared data folder is absent)",
-            path.display()
-        );
+    let Some(file) = shared_radar_bytes("KLBB20160601_150025_V06") else {
         return;
     };
     // The same volume with its LDM records decompressed: the volume header followed by the messages.

@@ -3,7 +3,10 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::PathBuf;
+
+#[path = "support/radar_bytes.rs"]
+mod radar_bytes;
+use radar_bytes::shared_radar_bytes;
 
 fn bench_hdf5_volumes(c: &mut Criterion) {
     let mut group = c.benchmark_group("hdf5_volumes");
@@ -14,14 +17,7 @@ fn bench_hdf5_volumes(c: &mut Criterion) {
         ("odim_avesnes_scan", "T_PAZA63_C_LFPW_20230420065041.h5"),
         ("gamic_boxpol_ppi", "2014-08-10--182000.ppi.mvol"),
     ] {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/radar")
-            .join(name);
-        let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!(
-                "SKIP: {} not found (the shared data folder is absent)",
-                path.display()
-            );
+        let Some(bytes) = shared_radar_bytes(name) else {
             continue;
         };
         group.bench_function(label, |b| {
