@@ -4,7 +4,7 @@ use crate::common;
 
 use std::path::Path;
 
-use crate::{SpawnLocked, assert_success, squall};
+use crate::{SpawnLocked, assert_fails_with, assert_success, squall};
 
 #[test]
 fn info_json_has_the_documented_layout() {
@@ -59,12 +59,9 @@ fn motion_writes_netcdf_and_never_overwrites_inputs() {
     assert!((5.0..15.0).contains(&mean_u), "{mean_u}");
     // A second run refuses to replace the output, and an input is never a valid output.
     let again = motion(&out_path, &[]);
-    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_fails_with(&again, "--force");
     let onto_input = motion(&files[0], &["--force"]);
-    assert!(
-        !onto_input.status.success()
-            && String::from_utf8_lossy(&onto_input.stderr).contains("input")
-    );
+    assert_fails_with(&onto_input, "input");
     std::fs::remove_file(&out_path).unwrap();
 }
 
@@ -74,12 +71,8 @@ fn bad_files_give_a_clear_error_and_exit_code() {
     std::fs::write(&junk, b"not a radar file").unwrap();
     let out = squall().arg("info").arg(&junk).output_locked().unwrap();
     std::fs::remove_file(&junk).unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.starts_with("squall: ") && stderr.contains("unrecognised format"),
-        "{stderr}"
-    );
+    let stderr = assert_fails_with(&out, "unrecognised format");
+    assert!(stderr.starts_with("squall: "), "{stderr}");
 }
 
 #[test]
@@ -146,8 +139,7 @@ fn grid_writes_products_and_refuses_to_overwrite() {
     assert!(png.join("composite_reflectivity.png").exists() && png.join("mesh.png").exists());
     // Existing outputs are kept unless --force.
     let again = run(&[]);
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_fails_with(&again, "--force");
     assert!(run(&["--force"]).status.success());
     // A bad centre is a clear error.
     let bad = run(&["--force", "--centre", "north"]);

@@ -3,7 +3,7 @@
 //! nothing is overwritten without --force.
 
 use crate::common;
-use crate::{assert_success, squall};
+use crate::{assert_fails_with, assert_success, squall};
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -143,8 +143,7 @@ fn refuses_to_overwrite_without_force() {
     let out = dir.join("existing.nc");
     std::fs::write(&out, b"keep me").unwrap();
     let refused = run(&mut dualpol(&input, &out));
-    assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_fails_with(&refused, "--force");
     assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
 
     // an existing map stops the run before anything is written
@@ -184,8 +183,7 @@ fn bad_arguments_are_clear_errors() {
     let _lock = crate::netcdf_lock();
     let dir = common::scratch_dir("cli-dualpol-bad");
     let nan = run(dualpol(&input, dir.join("x.nc")).args(["--freezing-level-m", "NaN"]));
-    assert!(!nan.status.success());
-    assert!(String::from_utf8_lossy(&nan.stderr).contains("--freezing-level-m"));
+    assert_fails_with(&nan, "--freezing-level-m");
     let missing = run(&mut dualpol(dir.join("missing.nc"), dir.join("y.nc")));
     assert!(!missing.status.success());
     assert!(!dir.join("y.nc").exists());

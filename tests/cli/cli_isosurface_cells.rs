@@ -12,7 +12,7 @@ use squall::io::compression::Compression;
 use squall::synth::{CellId, CellSpec, RadarConfig, SceneConfig, polar_volume, site_at};
 
 use crate::common;
-use crate::{SpawnLocked, assert_success, squall};
+use crate::{SpawnLocked, assert_fails_with, assert_success, squall};
 
 /// Storm centre on the grid, m east and north of the grid centre (30° N, 114° E).
 const STORM: (f64, f64) = (12_000.0, 6_000.0);
@@ -253,7 +253,6 @@ fn tracks_and_forecasts_from_cells_json_are_placed_by_lonlat() {
         .args(["--cells", cells.to_str().unwrap(), "--size", "41"])
         .output_locked()
         .unwrap();
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("longitude"));
+    assert_fails_with(&bad, "longitude");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,7 +4,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use crate::{SpawnLocked, assert_success, squall};
+use crate::{SpawnLocked, assert_fails_with, assert_success, squall};
 
 const N: usize = 128;
 
@@ -72,26 +72,15 @@ fn motion_png_draws_arrows_and_is_never_overwritten() {
     // A second run refuses to replace either output; --force replaces them.
     let before = std::fs::metadata(&png).unwrap().modified().unwrap();
     let out = run(&[]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("exists; pass --force"),
-        "{err}"
-    );
+    assert_fails_with(&out, "exists; pass --force");
     std::fs::remove_file(&nc).unwrap();
     let out = run(&[]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("--png = ") && err.contains("exists; pass --force"),
-        "{err}"
-    );
+    let err = assert_fails_with(&out, "--png = ");
+    assert!(err.contains("exists; pass --force"), "{err}");
     assert!(!nc.exists(), "nothing is written when an output is refused");
     assert_eq!(std::fs::metadata(&png).unwrap().modified().unwrap(), before);
     assert!(run(&["--force"]).status.success());
     let out = motion(&["--force"], &nc);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("is also the --out file"),
-        "{err}"
-    );
+    assert_fails_with(&out, "is also the --out file");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use crate::{SpawnLocked, assert_success, squall};
+use crate::{SpawnLocked, assert_fails_with, assert_success, squall};
 
 #[test]
 fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
@@ -91,8 +91,7 @@ fn nowcast_writes_netcdf_and_pngs_and_refuses_to_overwrite() {
     }
     assert!(frames[0].pixels != frames[1].pixels);
     let again = run("extrapolation", false, "1,5");
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_fails_with(&again, "--force");
     let forced = run("extrapolation", true, "1,5");
     assert_success(&forced);
     let bad = run("sprog", true, "1,x");

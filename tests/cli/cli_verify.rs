@@ -4,7 +4,7 @@
 //! grid.
 
 use crate::common;
-use crate::squall;
+use crate::{assert_fails_with, squall};
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -242,11 +242,9 @@ fn the_table_names_every_score_and_lead() {
 fn a_missing_time_is_named() {
     let (dir, obs, forecast) = observed_and_forecast("missing", false);
     let out = run(&forecast, &obs[..2], &["--json"]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("no observation at valid time 2016-09-28T16:15:00Z (forecast lead 3)"),
-        "{err}"
+    assert_fails_with(
+        &out,
+        "no observation at valid time 2016-09-28T16:15:00Z (forecast lead 3)",
     );
     assert!(out.stdout.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -259,9 +257,7 @@ fn a_grid_mismatch_is_refused() {
     let other = scratch("grid-other");
     let narrow = write_pgm(&other, 10, &scene(60));
     let out = run(&forecast, &[obs[0].clone(), narrow, obs[2].clone()], &[]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("grid of observation"), "{err}");
+    let err = assert_fails_with(&out, "grid of observation");
     assert!(err.contains("64 × 60 cells"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&other).unwrap();
@@ -271,14 +267,9 @@ fn a_grid_mismatch_is_refused() {
 fn bad_arguments_are_refused() {
     let (dir, obs, forecast) = observed_and_forecast("args", false);
     let out = run(&forecast, &obs, &["--variable", "rain"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("it has DBZH"),
-        "{err}"
-    );
+    assert_fails_with(&out, "it has DBZH");
     let out = output(verify(&forecast, &obs).args(["--scales", "0"]));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("--scales"), "{err}");
+    assert_fails_with(&out, "--scales");
     // The observations are rain rate elsewhere; here a forecast in other units is refused.
     let grid = open_grid(&obs[0]).unwrap();
     let rain = Array3::<f32>::zeros((3, N, N));
@@ -300,11 +291,7 @@ fn bad_arguments_are_refused() {
         .unwrap();
     }
     let out = run(&path, &obs, &[]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("holds DBZH in dBZ"),
-        "{err}"
-    );
+    assert_fails_with(&out, "holds DBZH in dBZ");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -8,7 +8,7 @@ use squall::io::composite::open_sequence_dir;
 use squall::verify::{HitRule, WarningVerifyConfig, verify_warnings_with};
 use squall::warn::*;
 
-use crate::{SpawnLocked, assert_success, squall};
+use crate::{SpawnLocked, assert_fails_with, assert_success, squall};
 
 const RMI: &str = "radar/rmi/radqpe/20210704";
 
@@ -78,6 +78,5 @@ fn warn_replay_scores_persistence_by_both_rules() {
     assert!(by_onset.pod() < report.verification.pod());
 
     let bad = warn_replay(&[dir_text, "--forecast", "persistence", "--crop", "1,2,3"]);
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--crop"));
+    assert_fails_with(&bad, "--crop");
 }

@@ -70,6 +70,17 @@ pub fn assert_success(out: &Output) {
     );
 }
 
+/// Fails unless the child exited with failure and its stderr contains `expected`; returns the stderr.
+#[track_caller]
+pub fn assert_fails_with(out: &Output, expected: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success() && stderr.contains(expected),
+        "expected a failure naming {expected:?}: {stderr}"
+    );
+    stderr
+}
+
 /// Decodes the (first) image of a PNG with the `png` crate: `(width, height, pixel bytes)`, the bytes as the
 /// decoder outputs them (3 a pixel for the RGB maps Squall writes).
 pub fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
