@@ -140,7 +140,7 @@ fn run(forecast: &Path, obs: &[PathBuf], extra: &[&str]) -> Output {
 }
 
 fn json_of(out: &Output) -> Value {
-    crate::assert_success(&out);
+    crate::assert_success(out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
