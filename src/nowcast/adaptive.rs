@@ -105,6 +105,10 @@ pub struct AdaptiveConfig {
     /// Fraction of the innovation kept in convective pixels (all levels): the noise amplitude is scaled by
     /// `1 − c (1 − core_noise)` (1 = as elsewhere, 0 = no noise in the cores).
     pub core_noise: f64,
+    /// Growth of the cell-scale innovation in convective pixels with lead time, per hour: the innovation of
+    /// the levels finer than `cell_scale_km` is multiplied by `1 + c · core_noise_growth · lead / 60 min`
+    /// (0 = off).
+    pub core_noise_growth: f64,
     /// Motion perturbations (Bowler et al. 2006), `None` to switch them off.
     pub motion_perturbation: Option<BpsParameters>,
     /// Factor on the Bowler et al. (2006) perturbation amplitudes `g_∥(t)`, `g_⊥(t)` (1 = as published).
@@ -128,6 +132,7 @@ impl Default for AdaptiveConfig {
             trend_window_px: 9,
             trend_efolding_minutes: 20.0,
             core_noise: 1.0,
+            core_noise_growth: 0.0,
             motion_perturbation: Some(BpsParameters::BOWLER_2006),
             motion_perturbation_scale: 0.5,
             mask: (1.0, 10),
@@ -151,6 +156,8 @@ struct LocalAr {
     phi2: Vec<f32>,
     /// `φ0 × local standard deviation`: the innovation amplitude.
     noise: Vec<f32>,
+    /// Whether each level is finer than the cell scale.
+    cell_scale: Vec<bool>,
 }
 
 impl Adaptive {
@@ -187,6 +194,13 @@ impl Adaptive {
                 "core_noise",
                 c.core_noise,
                 "must be in [0, 1]",
+            ));
+        }
+        if !(c.core_noise_growth.is_finite() && c.core_noise_growth >= 0.0) {
+            return Err(Error::parameter(
+                "core_noise_growth",
+                c.core_noise_growth,
+                "must be finite and ≥ 0",
             ));
         }
         if !(c.motion_perturbation_scale.is_finite() && c.motion_perturbation_scale >= 0.0) {
@@ -236,6 +250,7 @@ impl Adaptive {
             velocity: input.velocity,
             km_per_pixel: input.km_per_pixel,
             timestep_minutes: input.timestep_minutes,
+            convective: &convective,
             config: c,
             extrapolator: &self.extrapolator,
             mask_radius: IncrementalMask::radius_for(
@@ -281,6 +296,7 @@ impl Adaptive {
             phi1: vec![0.0; levels * n],
             phi2: vec![0.0; levels * n],
             noise: vec![0.0; levels * n],
+            cell_scale: vec![false; levels],
         };
         let radius = c.window_px / 2;
         let persistence = if c.cell_lifetime_minutes > 0.0 {
@@ -310,6 +326,7 @@ impl Adaptive {
             // Central wavelength of level k (its central wavenumber is in cycles per domain length).
             let wavelength_km = size / a.plan.filter().central_wavenumbers[k].max(1e-9);
             let cell_scale = wavelength_km < c.cell_scale_km;
+            local.cell_scale[k] = cell_scale;
             let offset = k * n;
             for i in 0..n {
                 let energy = (s00[i] * s11[i]).sqrt();
@@ -467,6 +484,7 @@ struct Member<'a> {
     analysis: &'a Analysis,
     local: &'a LocalAr,
     trend: &'a [f32],
+    convective: &'a [f32],
     noise: &'a NoiseFilter,
     flow: Option<FlowFrame>,
     velocity: ArrayView3<'a, f32>,
@@ -535,8 +553,20 @@ impl Member<'_> {
                 let prev = prev.as_slice().unwrap_or_default();
                 let mut old = older.index_axis_mut(Axis(0), k);
                 let old = old.as_slice_mut().unwrap_or_default();
-                for i in 0..n {
-                    old[i] = p1[i] * prev[i] + p2[i] * old[i] + p0[i] * eps[i];
+                let growth = if self.local.cell_scale[k] {
+                    (c.core_noise_growth * (t + 1) as f64 * self.timestep_minutes / 60.0) as f32
+                } else {
+                    0.0
+                };
+                if growth > 0.0 {
+                    for i in 0..n {
+                        let amplitude = p0[i] * (1.0 + growth * self.convective[i]);
+                        old[i] = p1[i] * prev[i] + p2[i] * old[i] + amplitude * eps[i];
+                    }
+                } else {
+                    for i in 0..n {
+                        old[i] = p1[i] * prev[i] + p2[i] * old[i] + p0[i] * eps[i];
+                    }
                 }
             }
             std::mem::swap(&mut current, &mut older);
