@@ -3,8 +3,11 @@
 //!
 //! ```sh
 //! cargo run --release --example adaptive_skill -- [--members 12] [--crop 256] [--seed 24] \
-//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--cell-lifetimes 30,120,0] [--core-noise 1,0]
+//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--cell-lifetimes 30,120,0] [--core-noise 1,0] \
+//!     [--trend-efoldings 20] [--core-noise-growths 0] [--radii-km 0,2,4,8,16] [--select brier|crps]
 //! ```
+//! The session-6 evaluation of the README: `--motion-scales 0.5,0.35 --cell-lifetimes 120,0 --core-noise 1
+//! --trend-efoldings 20,10 --core-noise-growths 0,1.5,3` (24 candidates, ≈ 16 min on 2 busy cores).
 //! The three sequences are three independent events (BoM 2018-06-16, RMI 2021-07-04, FMI 2016-09-28) with six
 //! start times each. Every case: rain rate (FMI dBZ by Marshall–Palmer a = 200, b = 1.6), dB with −15 dB below
 //! 0.1 mm/h, the three frames ending at the start time, Squall's Lucas–Kanade motion, then a `crop × crop`
@@ -16,14 +19,18 @@
 //! them has no data).
 //!
 //! Protocol, for each of the three folds (one event held out): on the cases of the two OTHER events choose
-//! (1) the adaptive settings of the smallest CRPS (30 and 60 min pooled), then (2) for each ensemble and
+//! (1) the adaptive settings of the largest heavy-rain Brier skill, BSS of P(R ≥ 5) + BSS of P(R ≥ 10) (raw, 30
+//! and 60 min pooled; `--select crps`: the smallest CRPS), then (2) for each ensemble and
 //! threshold the decision rule P(R ≥ thr) ≥ p*, p* the probability of the largest CSI (both leads pooled; one
 //! member: R ≥ thr), and (3) a reliability recalibration of P(R ≥ thr) per lead time (isotonic regression of
 //! the observed frequency on the forecast probability, [`Recalibration`]); score the held-out event with them.
 //! Reported per fold and pooled over the three held-out events: CRPS (mm/h; the MAE of the one-member
 //! extrapolation), CSI at ≥ 5 and ≥ 10 mm/h at 30 and 60 min with each fold's p*, and the Brier skill score
 //! (against the sample climatology of the scored set, both leads) of P(R ≥ 5) and P(R ≥ 10), raw and
-//! recalibrated.
+//! recalibrated. Also reported: the equal-weight means of the folds' CSI, and a second decision rule offered
+//! to every method alike, per lead time the neighbourhood probability
+//! ([`squall::nowcast::probability::neighbourhood_probability`], Theis et al. 2005) with the radius among
+//! `--radii-km` and the p* of the largest training CSI.
 
 use ndarray::{Array3, Array4, Axis, s};
 use squall::io::composite::open_sequence_dir;
