@@ -289,6 +289,26 @@ mod tests {
     }
 
     #[test]
+    fn neighbourhood_probability_averages_valid_pixels_only() {
+        let mut p = Array2::<f32>::zeros((9, 9));
+        p[[4, 4]] = 1.0;
+        p[[4, 5]] = f32::NAN;
+        let n = neighbourhood_probability(p.view(), 1);
+        // Around (4, 4): 5 pixels in the disc, one without data → 1/4; the NaN pixel stays NaN.
+        assert!((n[[4, 4]] - 0.25).abs() < 1e-6);
+        assert!(n[[4, 5]].is_nan());
+        // (3, 4) sees (4, 4) among its 5 valid neighbours.
+        assert!((n[[3, 4]] - 0.2).abs() < 1e-6);
+        // The mean over a constant field is the constant, also at the border.
+        let c = Array2::<f32>::from_elem((6, 6), 0.3);
+        assert!(
+            neighbourhood_probability(c.view(), 2)
+                .iter()
+                .all(|&v| (v - 0.3).abs() < 1e-6)
+        );
+    }
+
+    #[test]
     fn disc_sums_count_the_disc() {
         let ones = Array2::<f32>::ones((41, 41));
         let s = disc_sum(ones.view(), 5);

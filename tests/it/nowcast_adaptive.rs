@@ -115,6 +115,10 @@ fn adaptive_is_seeded_per_member_and_no_rain_safe() {
             ..config
         },
         AdaptiveConfig {
+            core_noise_growth: -1.0,
+            ..config
+        },
+        AdaptiveConfig {
             members: 0,
             ..config
         },
