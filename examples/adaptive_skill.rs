@@ -146,6 +146,18 @@ impl Tally {
     }
 }
 
+/// The largest CSI over the neighbourhood radii and levels of `counts` (in-sample: the ablation's figure).
+fn best_csi(counts: &[ExceedanceCounts]) -> f64 {
+    counts
+        .iter()
+        .map(|c| {
+            let mut t = Tally::default();
+            t.add(c, c.best_level());
+            t.csi()
+        })
+        .fold(0.0, f64::max)
+}
+
 /// Brier score sums `(Σ (p − o)², N, Σ o)`.
 #[derive(Clone, Copy, Default)]
 struct BrierSums {
@@ -668,14 +680,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\nevery adaptive candidate, all events pooled (not a held-out score): CRPS, BSS ≥ 5 / ≥ 10 raw"
     );
     for (v, name) in [(0, "extrapolation"), (1, "STEPS")] {
-        let csi10 = all[v].neighbourhood[1][1]
-            .iter()
-            .map(|c| {
-                let mut t = Tally::default();
-                t.add(c, c.best_level());
-                t.csi()
-            })
-            .fold(0.0, f64::max);
+        let csi10 = best_csi(&all[v].neighbourhood[1][1]);
         println!(
             "  {name}: CRPS {:.4}, best CSI ≥ 10 at 60 min {csi10:.4}",
             all[v].crps_both()
@@ -689,15 +694,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             b.add(&c, &c.raw_probabilities());
             Ok(b.skill())
         };
-        // The largest CSI of R ≥ 10 at 60 min over radii and levels (in-sample).
-        let csi10 = s.neighbourhood[1][1]
-            .iter()
-            .map(|c| {
-                let mut t = Tally::default();
-                t.add(c, c.best_level());
-                t.csi()
-            })
-            .fold(0.0, f64::max);
+        let csi10 = best_csi(&s.neighbourhood[1][1]);
         println!(
             "  {}: {:.4}, {:.4} / {:.4}, best CSI ≥ 10 at 60 min {:.4}",
             label(c),
