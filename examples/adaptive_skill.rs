@@ -3,8 +3,11 @@
 //!
 //! ```sh
 //! cargo run --release --example adaptive_skill -- [--members 12] [--crop 256] [--seed 24] \
-//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--cell-lifetimes 30,120,0] [--core-noise 1,0]
+//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--cell-lifetimes 30,120,0] [--core-noise 1,0] \
+//!     [--trend-efoldings 20] [--core-noise-growths 0] [--radii-km 0,2,4,8,16] [--select brier|crps]
 //! ```
+//! The session-6 evaluation of the README: `--motion-scales 0.5,0.35 --cell-lifetimes 120,0 --core-noise 1
+//! --trend-efoldings 20,10 --core-noise-growths 0,1.5,3` (24 candidates, ≈ 16 min on 2 busy cores).
 //! The three sequences are three independent events (BoM 2018-06-16, RMI 2021-07-04, FMI 2016-09-28) with six
 //! start times each. Every case: rain rate (FMI dBZ by Marshall–Palmer a = 200, b = 1.6), dB with −15 dB below
 //! 0.1 mm/h, the three frames ending at the start time, Squall's Lucas–Kanade motion, then a `crop × crop`
@@ -16,14 +19,18 @@
 //! them has no data).
 //!
 //! Protocol, for each of the three folds (one event held out): on the cases of the two OTHER events choose
-//! (1) the adaptive settings of the smallest CRPS (30 and 60 min pooled), then (2) for each ensemble and
+//! (1) the adaptive settings of the largest heavy-rain Brier skill, BSS of P(R ≥ 5) + BSS of P(R ≥ 10) (raw, 30
+//! and 60 min pooled; `--select crps`: the smallest CRPS), then (2) for each ensemble and
 //! threshold the decision rule P(R ≥ thr) ≥ p*, p* the probability of the largest CSI (both leads pooled; one
 //! member: R ≥ thr), and (3) a reliability recalibration of P(R ≥ thr) per lead time (isotonic regression of
 //! the observed frequency on the forecast probability, [`Recalibration`]); score the held-out event with them.
 //! Reported per fold and pooled over the three held-out events: CRPS (mm/h; the MAE of the one-member
 //! extrapolation), CSI at ≥ 5 and ≥ 10 mm/h at 30 and 60 min with each fold's p*, and the Brier skill score
 //! (against the sample climatology of the scored set, both leads) of P(R ≥ 5) and P(R ≥ 10), raw and
-//! recalibrated.
+//! recalibrated. Also reported: the equal-weight means of the folds' CSI, and a second decision rule offered
+//! to every method alike, per lead time the neighbourhood probability
+//! ([`squall::nowcast::probability::neighbourhood_probability`], Theis et al. 2005) with the radius among
+//! `--radii-km` and the p* of the largest training CSI.
 
 use ndarray::{Array3, Array4, Axis, s};
 use squall::io::composite::open_sequence_dir;
@@ -32,6 +39,7 @@ use squall::motion::lucas_kanade::LucasKanade;
 use squall::nowcast::adaptive::{Adaptive, AdaptiveConfig};
 use squall::nowcast::calibration::{ExceedanceCounts, Recalibration};
 use squall::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
+use squall::nowcast::probability::neighbourhood_probability;
 use squall::nowcast::steps::{NowcastInput, Nowcaster, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
 use squall::verify::Crps;
@@ -49,6 +57,8 @@ const EVENTS: [(&str, &str, [usize; 6]); 3] = [
 ];
 const LEADS_MIN: [f64; 2] = [30.0, 60.0];
 const THRESHOLDS: [f64; 2] = [5.0, 10.0];
+/// Levels of the neighbourhood probabilities (a multiple of 8 and 12 members: radius 0 is exact).
+const NEIGHBOURHOOD_LEVELS: usize = 120;
 
 /// Scores of one forecast (one method or adaptive candidate) on one case: everything the folds need.
 #[derive(Clone)]
@@ -57,13 +67,22 @@ struct Scores {
     crps: Vec<Crps>,
     /// Per lead time, per threshold: observed events and non-events by forecast probability.
     counts: Vec<Vec<ExceedanceCounts>>,
+    /// Per lead time, per threshold, per neighbourhood radius: the same for the neighbourhood probability.
+    neighbourhood: Vec<Vec<Vec<ExceedanceCounts>>>,
 }
 
 impl Scores {
-    fn new(members: usize) -> Self {
+    fn new(members: usize, radii: usize) -> Self {
         Scores {
             crps: vec![Crps::new(); LEADS_MIN.len()],
             counts: vec![vec![ExceedanceCounts::new(members); THRESHOLDS.len()]; LEADS_MIN.len()],
+            neighbourhood: vec![
+                vec![
+                    vec![ExceedanceCounts::new(NEIGHBOURHOOD_LEVELS); radii];
+                    THRESHOLDS.len()
+                ];
+                LEADS_MIN.len()
+            ],
         }
     }
 
@@ -74,6 +93,13 @@ impl Scores {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             for (a, b) in a.iter_mut().zip(b) {
                 a.merge(b)?;
+            }
+        }
+        for (a, b) in self.neighbourhood.iter_mut().zip(&other.neighbourhood) {
+            for (a, b) in a.iter_mut().zip(b) {
+                for (a, b) in a.iter_mut().zip(b) {
+                    a.merge(b)?;
+                }
             }
         }
         Ok(())
@@ -118,6 +144,18 @@ impl Tally {
     fn csi(&self) -> f64 {
         self.hits as f64 / (self.hits + self.false_alarms + self.misses) as f64
     }
+}
+
+/// The largest CSI over the neighbourhood radii and levels of `counts` (in-sample: the ablation's figure).
+fn best_csi(counts: &[ExceedanceCounts]) -> f64 {
+    counts
+        .iter()
+        .map(|c| {
+            let mut t = Tally::default();
+            t.add(c, c.best_level());
+            t.csi()
+        })
+        .fold(0.0, f64::max)
 }
 
 /// Brier score sums `(Σ (p − o)², N, Σ o)`.
@@ -210,8 +248,12 @@ fn list<T: std::str::FromStr>(s: &str) -> Result<Vec<T>, String> {
 /// One adaptive candidate's label.
 fn label(c: &AdaptiveConfig) -> String {
     format!(
-        "motion ×{}, lifetime {} min, core noise {}",
-        c.motion_perturbation_scale, c.cell_lifetime_minutes, c.core_noise
+        "motion ×{}, lifetime {} min, core noise {} (growth {}/h), trend e-folding {} min",
+        c.motion_perturbation_scale,
+        c.cell_lifetime_minutes,
+        c.core_noise,
+        c.core_noise_growth,
+        c.trend_efolding_minutes
     )
 }
 
@@ -221,6 +263,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut motion_scales = vec![1.0, 0.75, 0.5, 0.35, 0.25];
     let mut lifetimes = vec![30.0, 120.0, 0.0];
     let mut core_noise = vec![1.0, 0.0];
+    let mut trend_efoldings = vec![defaults.trend_efolding_minutes];
+    let mut noise_growths = vec![defaults.core_noise_growth];
+    let mut select_by_crps = false;
+    let mut radii_km = vec![0.0, 2.0, 4.0, 8.0, 16.0];
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
@@ -231,6 +277,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--motion-scales" => motion_scales = list(&value()?)?,
             "--cell-lifetimes" => lifetimes = list(&value()?)?,
             "--core-noise" => core_noise = list(&value()?)?,
+            "--trend-efoldings" => trend_efoldings = list(&value()?)?,
+            "--core-noise-growths" => noise_growths = list(&value()?)?,
+            "--select" => select_by_crps = value()? == "crps",
+            "--radii-km" => radii_km = list(&value()?)?,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -238,14 +288,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for &m in &motion_scales {
         for &l in &lifetimes {
             for &c in &core_noise {
-                candidates.push(AdaptiveConfig {
-                    members,
-                    seed,
-                    motion_perturbation_scale: m,
-                    cell_lifetime_minutes: l,
-                    core_noise: c,
-                    ..defaults
-                });
+                for &e in &trend_efoldings {
+                    for &g in &noise_growths {
+                        candidates.push(AdaptiveConfig {
+                            members,
+                            seed,
+                            motion_perturbation_scale: m,
+                            cell_lifetime_minutes: l,
+                            core_noise: c,
+                            trend_efolding_minutes: e,
+                            core_noise_growth: g,
+                            ..defaults
+                        });
+                    }
+                }
             }
         }
     }
@@ -261,6 +317,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         c.motion_perturbation_scale == defaults.motion_perturbation_scale
             && c.cell_lifetime_minutes == defaults.cell_lifetime_minutes
             && c.core_noise == defaults.core_noise
+            && c.trend_efolding_minutes == defaults.trend_efolding_minutes
+            && c.core_noise_growth == defaults.core_noise_growth
     });
     for (event, folder, ends) in EVENTS {
         let dir = root.join(folder);
@@ -331,8 +389,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             let mut case_scores = Vec::with_capacity(forecasts.len());
+            let radii_px: Vec<usize> = radii_km
+                .iter()
+                .map(|r| (r / km).round().max(0.0) as usize)
+                .collect();
             for (f, method) in forecasts.iter().zip(&methods) {
-                let mut sc = Scores::new(method.members());
+                let mut sc = Scores::new(method.members(), radii_px.len());
                 for li in 0..LEADS_MIN.len() {
                     let fc = f.index_axis(Axis(1), li);
                     let obs = observed.index_axis(Axis(0), li);
@@ -340,6 +402,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     for (ti, &thr) in THRESHOLDS.iter().enumerate() {
                         let p = exceedance_probability(fc, thr)?;
                         sc.counts[li][ti].accumulate(p.view(), obs, thr)?;
+                        for (ri, &r) in radii_px.iter().enumerate() {
+                            let pn = neighbourhood_probability(p.view(), r);
+                            sc.neighbourhood[li][ti][ri].accumulate(pn.view(), obs, thr)?;
+                        }
                     }
                 }
                 case_scores.push(sc);
@@ -368,7 +434,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool = |events: &[usize]| -> Result<Vec<Scores>, squall::Error> {
         (0..n_variants)
             .map(|v| {
-                let mut total = Scores::new(variant_members(v));
+                let mut total = Scores::new(variant_members(v), radii_km.len());
                 for &e in events {
                     for case in &scores[e] {
                         total.merge(&case[v])?;
@@ -385,30 +451,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut pooled_tally = vec![vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
     let mut pooled_brier = vec![vec![[BrierSums::default(); 2]; THRESHOLDS.len()]; 3];
     let mut rows = Vec::new();
+    // The neighbourhood rule: per lead time, the radius and level of the largest training CSI.
+    let mut pooled_nb_tally =
+        vec![vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
+    let mut pooled_nb_brier = vec![vec![[BrierSums::default(); 2]; THRESHOLDS.len()]; 3];
+    // Equal-weight means over the folds of the CSI: [rule][method][lead][threshold].
+    let mut mean_csi = vec![vec![vec![vec![0.0; THRESHOLDS.len()]; LEADS_MIN.len()]; 3]; 2];
+    let mut nb_rows = Vec::new();
     for (held, (held_name, _, _)) in EVENTS.iter().enumerate() {
         let training: Vec<usize> = (0..EVENTS.len()).filter(|&e| e != held).collect();
         let train = pool(&training)?;
         let test = pool(&[held])?;
-        // (1) The adaptive candidate of the smallest training CRPS.
-        let best = (2..n_variants)
+        // (1) The adaptive candidate of the smallest training CRPS, or of the largest training heavy-rain Brier
+        // skill (BSS of P(R ≥ 5) + BSS of P(R ≥ 10), raw, both leads).
+        let by_crps = (2..n_variants)
             .min_by(|&a, &b| train[a].crps_both().total_cmp(&train[b].crps_both()))
             .ok_or("no adaptive candidate")?;
-        let by_brier = (2..n_variants)
-            .min_by(|&a, &b| {
-                let bs = |v: usize| {
+        let heavy_skill = |v: usize| {
+            (0..THRESHOLDS.len())
+                .map(|ti| {
                     let mut s = BrierSums::default();
                     for li in 0..LEADS_MIN.len() {
-                        let c = &train[v].counts[li][0];
+                        let c = &train[v].counts[li][ti];
                         s.add(c, &c.raw_probabilities());
                     }
-                    -s.skill()
-                };
-                bs(a).total_cmp(&bs(b))
-            })
+                    s.skill()
+                })
+                .sum::<f64>()
+        };
+        let by_brier = (2..n_variants)
+            .max_by(|&a, &b| heavy_skill(a).total_cmp(&heavy_skill(b)))
             .ok_or("no adaptive candidate")?;
+        let best = if select_by_crps { by_crps } else { by_brier };
         println!(
-            "\nfold: held-out {held_name}, training {}: adaptive {} (training CRPS {:.4}; by training BSS ≥ 5 it \
-             would be {})",
+            "\nfold: held-out {held_name}, training {}: adaptive {} (training CRPS {:.4}, BSS ≥ 5 + BSS ≥ 10 {:.4}; \
+             by CRPS: {}; by heavy-rain BSS: {})",
             training
                 .iter()
                 .map(|&e| EVENTS[e].0)
@@ -416,6 +493,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .join(" + "),
             label(&candidates[best - 2]),
             train[best].crps_both(),
+            heavy_skill(best),
+            label(&candidates[by_crps - 2]),
             label(&candidates[by_brier - 2])
         );
         let variants = [0, 1, best];
@@ -445,6 +524,56 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for (li, c) in test[v].crps.iter().enumerate() {
                 pooled_crps[mi][li].merge(c);
             }
+            let mut nb_tally = vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()];
+            let mut nb_brier = vec![[BrierSums::default(); 2]; THRESHOLDS.len()];
+            let mut nb_rule = Vec::new();
+            for li in 0..LEADS_MIN.len() {
+                for ti in 0..THRESHOLDS.len() {
+                    let training = &train[v].neighbourhood[li][ti];
+                    let (ri, level) = (0..radii_km.len())
+                        .map(|ri| (ri, training[ri].best_level()))
+                        .max_by(|&(ra, la), &(rb, lb)| {
+                            let csi = |r: usize, l: usize| {
+                                let mut t = Tally::default();
+                                t.add(&training[r], l);
+                                t.csi()
+                            };
+                            csi(ra, la).total_cmp(&csi(rb, lb))
+                        })
+                        .ok_or("no neighbourhood radius")?;
+                    let c = &test[v].neighbourhood[li][ti][ri];
+                    nb_tally[li][ti].add(c, level);
+                    pooled_nb_tally[mi][li][ti].add(c, level);
+                    let recalibrated = Recalibration::fit(&training[ri])?;
+                    for (k, p) in [c.raw_probabilities(), recalibrated.probabilities().to_vec()]
+                        .iter()
+                        .enumerate()
+                    {
+                        nb_brier[ti][k].add(c, p);
+                        pooled_nb_brier[mi][ti][k].add(c, p);
+                    }
+                    nb_rule.push(format!(
+                        "{} km, {:.2}",
+                        radii_km[ri],
+                        level as f64 / NEIGHBOURHOOD_LEVELS as f64
+                    ));
+                    mean_csi[0][mi][li][ti] += fold_tally[li][ti].csi() / EVENTS.len() as f64;
+                    mean_csi[1][mi][li][ti] += nb_tally[li][ti].csi() / EVENTS.len() as f64;
+                }
+            }
+            nb_rows.push(format!(
+                "| {held_name} | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | {} |",
+                NAMES[mi],
+                nb_tally[0][0].csi(),
+                nb_tally[1][0].csi(),
+                nb_tally[0][1].csi(),
+                nb_tally[1][1].csi(),
+                nb_brier[0][0].skill(),
+                nb_brier[0][1].skill(),
+                nb_brier[1][0].skill(),
+                nb_brier[1][1].skill(),
+                nb_rule.join("; "),
+            ));
             rows.push(format!(
                 "| {held_name} | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | {:.3} / {:.3} |",
                 NAMES[mi],
@@ -506,11 +635,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pooled_brier[mi][1][1].skill(),
         );
     }
+    println!(
+        "\nequal-weight mean over the three folds of the CSI ≥ 5 30 / 60, ≥ 10 30 / 60 (rule P ≥ p*, both leads | \
+         neighbourhood rule)"
+    );
+    for mi in 0..3 {
+        let m = |r: usize| {
+            format!(
+                "{:.3} / {:.3}, {:.3} / {:.3}",
+                mean_csi[r][mi][0][0],
+                mean_csi[r][mi][1][0],
+                mean_csi[r][mi][0][1],
+                mean_csi[r][mi][1][1]
+            )
+        };
+        println!("  {}: {} | {}", NAMES[mi], m(0), m(1));
+    }
+    println!(
+        "\nneighbourhood rule (per lead time: the radius among {radii_km:?} km and p* of the largest training CSI)\n\
+         | held-out event | method | CSI ≥ 5 30 / 60 | CSI ≥ 10 30 / 60 | BSS ≥ 5 (recal.) | BSS ≥ 10 (recal.) | \
+         radius, p* (≥ 5 30, ≥ 10 30, ≥ 5 60, ≥ 10 60) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for r in &nb_rows {
+        println!("{r}");
+    }
+    for mi in 0..3 {
+        println!(
+            "| pooled | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | |",
+            NAMES[mi],
+            pooled_nb_tally[mi][0][0].csi(),
+            pooled_nb_tally[mi][1][0].csi(),
+            pooled_nb_tally[mi][0][1].csi(),
+            pooled_nb_tally[mi][1][1].csi(),
+            pooled_nb_brier[mi][0][0].skill(),
+            pooled_nb_brier[mi][0][1].skill(),
+            pooled_nb_brier[mi][1][0].skill(),
+            pooled_nb_brier[mi][1][1].skill(),
+        );
+    }
     // Every candidate's scores pooled over all 18 cases (for the ablation, not for the choice).
     let all = pool(&[0, 1, 2])?;
     println!(
         "\nevery adaptive candidate, all events pooled (not a held-out score): CRPS, BSS ≥ 5 / ≥ 10 raw"
     );
+    for (v, name) in [(0, "extrapolation"), (1, "STEPS")] {
+        let csi10 = best_csi(&all[v].neighbourhood[1][1]);
+        println!(
+            "  {name}: CRPS {:.4}, best CSI ≥ 10 at 60 min {csi10:.4}",
+            all[v].crps_both()
+        );
+    }
     for (i, c) in candidates.iter().enumerate() {
         let s = &all[i + 2];
         let bss = |ti: usize| -> Result<f64, squall::Error> {
@@ -519,12 +694,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             b.add(&c, &c.raw_probabilities());
             Ok(b.skill())
         };
+        let csi10 = best_csi(&s.neighbourhood[1][1]);
         println!(
-            "  {}: {:.4}, {:.4} / {:.4}",
+            "  {}: {:.4}, {:.4} / {:.4}, best CSI ≥ 10 at 60 min {:.4}",
             label(c),
             s.crps_both(),
             bss(0)?,
-            bss(1)?
+            bss(1)?,
+            csi10
         );
     }
     Ok(())

@@ -6,11 +6,20 @@
 //! - [`lagrangian_probability`](crate::nowcast::probability::lagrangian_probability): a probability from one deterministic extrapolation — the fraction of valid
 //!   pixels ≥ thr within a disc whose diameter grows by `slope` pixels per step (Germann and Zawadzki 2004;
 //!   pysteps' `lagrangian_probability`, slope 5).
+//! - [`neighbourhood_probability`](crate::nowcast::probability::neighbourhood_probability): the neighbourhood
+//!   ensemble probability (Theis et al. 2005; Schwartz et al. 2010), the mean of P(x ≥ thr) over a disc around
+//!   each pixel, i.e. the fraction of (member, neighbour) pairs at or above the threshold: a forecast whose
+//!   cores are right in kind but not in place (the rule at small scales and long leads) is credited nearby.
 //!
 //! # References
 //! Germann, U. and I. Zawadzki, 2004: Scale dependence of the predictability of precipitation from continental
 //! radar images. Part II: Probability forecasts. *J. Appl. Meteor.*, 43, 74–89,
 //! doi:10.1175/1520-0450(2004)043<0074:SDOTPO>2.0.CO;2.
+//! Schwartz, C. S., J. S. Kain, S. J. Weiss, et al., 2010: Toward improved convection-allowing ensembles: model
+//! physics sensitivities and optimizing probabilistic guidance with small ensemble membership. *Wea.
+//! Forecasting*, 25, 263–280, doi:10.1175/2009WAF2222267.1.
+//! Theis, S. E., A. Hense and U. Damrath, 2005: Probabilistic precipitation forecasts from a deterministic
+//! model: a pragmatic approach. *Meteorol. Appl.*, 12, 257–268, doi:10.1017/S1350482705001763.
 
 use ndarray::{Array3, Array4, ArrayView2, ArrayView3, ArrayView4, Axis, Zip};
 use rayon::prelude::*;
@@ -190,6 +199,41 @@ pub fn lagrangian_probability(
     Ok(out)
 }
 
+/// Neighbourhood probability `(y, x)`: the mean of the probability field `p` (0–1) over the valid pixels of a
+/// disc of `radius` pixels around each pixel (Theis et al. 2005; the neighbourhood ensemble probability of
+/// Schwartz et al. 2010 when `p` is an ensemble's exceedance probability). NaN pixels of `p` stay NaN and are
+/// left out of their neighbours' means; radius 0 returns `p`.
+///
+/// # Examples
+/// ```
+/// use ndarray::Array2;
+/// use squall::nowcast::probability::neighbourhood_probability;
+/// let mut p = Array2::<f32>::zeros((11, 11));
+/// p[[5, 5]] = 1.0;
+/// let n = neighbourhood_probability(p.view(), 1);
+/// // The disc of radius 1 holds 5 pixels.
+/// assert!((n[[5, 5]] - 0.2).abs() < 1e-6 && (n[[5, 6]] - 0.2).abs() < 1e-6 && n[[6, 6]] == 0.0);
+/// ```
+pub fn neighbourhood_probability(p: ArrayView2<f32>, radius: usize) -> ndarray::Array2<f32> {
+    if radius == 0 {
+        return p.to_owned();
+    }
+    let valid = p.mapv(|v| f32::from(u8::from(v.is_finite())));
+    let values = p.mapv(|v| if v.is_finite() { v } else { 0.0 });
+    let sums = disc_sum(values.view(), radius);
+    let counts = disc_sum(valid.view(), radius);
+    let mut out = p.to_owned();
+    Zip::from(&mut out)
+        .and(&sums)
+        .and(&counts)
+        .for_each(|o, &s, &n| {
+            if o.is_finite() && n > 0.0 {
+                *o = (s / n).clamp(0.0, 1.0);
+            }
+        });
+    out
+}
+
 /// Sum of `values` over a disc of `radius` pixels around every pixel (zero outside the grid), from row prefix
 /// sums: O(pixels × (2 radius + 1)).
 fn disc_sum(values: ArrayView2<f32>, radius: usize) -> ndarray::Array2<f32> {
@@ -242,6 +286,26 @@ mod tests {
         assert_eq!(q[[1, 0, 0, 0]], 3.0);
         assert!((q[[2, 0, 0, 0]] - 4.6).abs() < 1e-6);
         assert!(ensemble_quantiles(e.view(), &[1.5]).is_err());
+    }
+
+    #[test]
+    fn neighbourhood_probability_averages_valid_pixels_only() {
+        let mut p = Array2::<f32>::zeros((9, 9));
+        p[[4, 4]] = 1.0;
+        p[[4, 5]] = f32::NAN;
+        let n = neighbourhood_probability(p.view(), 1);
+        // Around (4, 4): 5 pixels in the disc, one without data → 1/4; the NaN pixel stays NaN.
+        assert!((n[[4, 4]] - 0.25).abs() < 1e-6);
+        assert!(n[[4, 5]].is_nan());
+        // (3, 4) sees (4, 4) among its 5 valid neighbours.
+        assert!((n[[3, 4]] - 0.2).abs() < 1e-6);
+        // The mean over a constant field is the constant, also at the border.
+        let c = Array2::<f32>::from_elem((6, 6), 0.3);
+        assert!(
+            neighbourhood_probability(c.view(), 2)
+                .iter()
+                .all(|&v| (v - 0.3).abs() < 1e-6)
+        );
     }
 
     #[test]
