@@ -794,6 +794,41 @@ struct Lattice<'a> {
     ys: Vec<f64>,
     /// Bin centres in grid coordinates when the grid is not the radar's own projection.
     projected: Option<&'a [(f64, f64)]>,
+    /// The first level and the inverse spacing when the levels are evenly spaced (within 10⁻⁹ of the spacing).
+    even_levels: Option<(f64, f64)>,
+}
+
+impl Lattice<'_> {
+    /// The index of the first level at or above `z` (m), or the number of levels.
+    fn first_level_above(&self, z: f64) -> usize {
+        let heights = self.heights_m.unwrap_or_default();
+        let Some((z0, inv_dz)) = self.even_levels else {
+            return heights.partition_point(|&h| h < z);
+        };
+        // A guess from the spacing, corrected by a step or two where rounding put it off by one.
+        let mut k = ((z - z0) * inv_dz).clamp(0.0, heights.len() as f64) as usize;
+        while k > 0 && heights[k - 1] >= z {
+            k -= 1;
+        }
+        while k < heights.len() && heights[k] < z {
+            k += 1;
+        }
+        k
+    }
+}
+
+/// The first level and the inverse spacing of evenly spaced levels (within 10⁻⁹ of the spacing), else `None`.
+fn even_spacing(heights_m: &[f64]) -> Option<(f64, f64)> {
+    let n = heights_m.len();
+    if n < 2 {
+        return None;
+    }
+    let dz = (heights_m[n - 1] - heights_m[0]) / (n - 1) as f64;
+    heights_m
+        .iter()
+        .enumerate()
+        .all(|(k, &h)| (h - (heights_m[0] + k as f64 * dz)).abs() <= 1e-9 * dz)
+        .then(|| (heights_m[0], 1.0 / dz))
 }
 
 /// For every bin, the cells within its radius of influence and their weights, grouped by level; per level, the
@@ -813,8 +848,8 @@ fn map_bins(
         xs: (0..nx).map(|c| spec.x0 + c as f64 * spec.dx).collect(),
         ys: (0..ny).map(|r| spec.y0 + r as f64 * spec.dy).collect(),
         projected,
+        even_levels: heights_m.and_then(even_spacing),
     };
-    let table = (weighting != Weighting::Nearest).then(|| WeightTable::new(weighting));
     // Tasks: a sweep and a range of its runs, about BINS_PER_TASK bins each.
     let mut tasks: Vec<(&SweepBins, std::ops::Range<usize>)> = Vec::new();
     for &bins in sweeps {
@@ -832,20 +867,13 @@ fn map_bins(
             }
         }
     }
-    let chunks: Vec<Vec<LevelPairs>> = tasks
-        .par_iter()
-        .map(|(bins, runs)| {
-            let runs = &bins.runs[runs.clone()];
-            match &table {
-                // Nearest keeps the squared distance of every cell within reach.
-                None => map_runs(&lattice, bins, runs, |d2, _| Some(d2 as f32)),
-                Some(table) => map_runs(&lattice, bins, runs, |d2, inv_r2| {
-                    let w = table.weight(d2 * inv_r2);
-                    (w > 0.0).then_some(w)
-                }),
-            }
-        })
-        .collect();
+    let chunks = match weighting {
+        Weighting::Nearest => map_tasks(&tasks, &lattice, &SquaredDistance),
+        Weighting::Cressman => map_tasks(&tasks, &lattice, &Tabulated(WeightTable::new(weighting))),
+        Weighting::Barnes | Weighting::Barnes2 => {
+            map_tasks(&tasks, &lattice, &Gaussian(WeightTable::new(weighting)))
+        }
+    };
     let mut levels: Vec<Vec<LevelPairs>> =
         (0..nz).map(|_| Vec::with_capacity(chunks.len())).collect();
     for chunk in chunks {
@@ -858,13 +886,90 @@ fn map_bins(
     levels
 }
 
-/// The pairs of the bins of `runs` (consecutive runs of one sweep), per level, in bin order. `weigh(d², 1/R²)`
-/// gives the weight to store for a cell within reach, if any.
+/// The pairs of every task (a sweep and a range of its runs), on all threads.
+fn map_tasks<W: PairWeight>(
+    tasks: &[(&SweepBins, std::ops::Range<usize>)],
+    lattice: &Lattice,
+    weight: &W,
+) -> Vec<Vec<LevelPairs>> {
+    tasks
+        .par_iter()
+        .map(|(bins, runs)| map_runs(lattice, bins, &bins.runs[runs.clone()], weight))
+        .collect()
+}
+
+/// The weight the build stores for a (bin, cell) pair, from the squared horizontal and vertical distances
+/// dh², dz² (m²) between the bin's centre and the cell and the bin's 1/R² (m⁻²).
+trait PairWeight: Sync {
+    /// A factor of the weight that depends on dh² only, found once per column a bin reaches.
+    fn horizontal(&self, dh2: f64, inv_r2: f64) -> f32;
+    /// A factor of the weight that depends on dz² only, found once per level a bin reaches.
+    fn vertical(&self, dz2: f64, inv_r2: f64) -> f32;
+    /// The weight to store for a cell within reach (d² = dh² + dz² ≤ R²) from the two factors, if any.
+    fn pair(&self, horizontal: f32, vertical: f32, d2: f64, inv_r2: f64) -> Option<f32>;
+}
+
+/// [`Weighting::Nearest`]: the squared distance, m².
+struct SquaredDistance;
+
+impl PairWeight for SquaredDistance {
+    fn horizontal(&self, _: f64, _: f64) -> f32 {
+        0.0
+    }
+    fn vertical(&self, _: f64, _: f64) -> f32 {
+        0.0
+    }
+    fn pair(&self, _: f32, _: f32, d2: f64, _: f64) -> Option<f32> {
+        Some(d2 as f32)
+    }
+}
+
+/// A weighting function of d²/R² read from its table for every pair ([`Weighting::Cressman`]); zero weights are
+/// not stored.
+struct Tabulated(WeightTable);
+
+impl PairWeight for Tabulated {
+    fn horizontal(&self, _: f64, _: f64) -> f32 {
+        0.0
+    }
+    fn vertical(&self, _: f64, _: f64) -> f32 {
+        0.0
+    }
+    fn pair(&self, _: f32, _: f32, d2: f64, inv_r2: f64) -> Option<f32> {
+        let w = self.0.weight(d2 * inv_r2);
+        (w > 0.0).then_some(w)
+    }
+}
+
+/// The Barnes Gaussians ([`Weighting::Barnes`], [`Weighting::Barnes2`]): exp(−a·d²/R²) is the product of
+/// exp(−a·dh²/R²) and exp(−a·dz²/R²), so a pair's weight is one product of two tabulated factors (equal to the
+/// weight tabulated at d²/R² within the tables' 10⁻⁶ of the peak weight), and it is positive everywhere within
+/// reach.
+struct Gaussian(WeightTable);
+
+impl PairWeight for Gaussian {
+    fn horizontal(&self, dh2: f64, inv_r2: f64) -> f32 {
+        self.0.weight(dh2 * inv_r2)
+    }
+    fn vertical(&self, dz2: f64, inv_r2: f64) -> f32 {
+        self.0.weight(dz2 * inv_r2)
+    }
+    fn pair(&self, horizontal: f32, vertical: f32, _: f64, _: f64) -> Option<f32> {
+        Some(horizontal * vertical)
+    }
+}
+
+/// The pairs of the bins of `runs` (consecutive runs of one sweep), per level, in bin order, weighted by
+/// `weight`.
+///
+/// A bin's columns within reach are found once, sorted by horizontal distance: on each level the cells within
+/// reach are then a prefix of that list (d² = horizontal d² + vertical d² grows along it), so the levels need no
+/// distance test per candidate cell.
 fn map_runs(
     lattice: &Lattice,
     bins: &SweepBins,
     runs: &[RangeBin],
-    weigh: impl Fn(f64, f64) -> Option<f32>,
+    weight: &impl PairWeight,
 ) -> Vec<LevelPairs> {
     let Lattice {
         spec,
@@ -872,11 +977,15 @@ fn map_runs(
         xs,
         ys,
         projected,
+        ..
     } = lattice;
     let (ny, nx) = (ys.len(), xs.len());
     let (inv_dx, inv_dy) = (1.0 / spec.dx, 1.0 / spec.dy);
     let mut levels: Vec<LevelPairs> =
         vec![LevelPairs::default(); heights_m.map_or(1, <[f64]>::len)];
+    // The current bin's columns within reach: squared horizontal distance, cell index in a level, the weight's
+    // horizontal factor.
+    let mut columns: Vec<(f64, u32, f32)> = Vec::new();
     for run in runs {
         let r = run.roi_m;
         let r2 = r * r;
@@ -894,46 +1003,59 @@ fn map_runs(
             else {
                 continue;
             };
-            let own = [c.height_m];
             let (z0, heights) = match heights_m {
                 Some(h) => {
-                    let z0 = h.partition_point(|&h| h < c.height_m - r);
+                    let z0 = lattice.first_level_above(c.height_m - r);
                     (z0, &h[z0..])
                 }
-                None => (0, &own[..]),
+                None => (0, std::slice::from_ref(&c.height_m)),
             };
+            if heights.first().is_none_or(|&z| z > c.height_m + r) {
+                continue;
+            }
+            columns.clear();
+            // Slice iterators: inclusive ranges cost an extra test per step.
+            for (row, &y_cell) in (row0..).zip(&ys[row0..=row1]) {
+                let dy = y_cell - y;
+                let dy2 = dy * dy;
+                let first_cell = (row * nx + col0) as u32;
+                for (cell, &x_cell) in (first_cell..).zip(&xs[col0..=col1]) {
+                    let dx = x_cell - x;
+                    let d2 = dy2 + dx * dx;
+                    if d2 <= r2 {
+                        columns.push((d2, cell, weight.horizontal(d2, inv_r2)));
+                    }
+                }
+            }
+            if columns.is_empty() {
+                continue;
+            }
+            columns.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
             for (&z, level) in heights.iter().zip(&mut levels[z0..]) {
                 if z > c.height_m + r {
                     break;
                 }
-                let dz2 = (z - c.height_m).powi(2);
+                let dz = z - c.height_m;
+                let dz2 = dz * dz;
+                let vertical = weight.vertical(dz2, inv_r2);
                 // A local vector: its length stays in a register while the pairs are written.
                 let mut pairs = std::mem::take(&mut level.pairs);
                 let before = pairs.len();
-                // Slice iterators: inclusive ranges cost an extra test per step.
-                for (row, &y_cell) in (row0..).zip(&ys[row0..=row1]) {
-                    let dy = y_cell - y;
-                    let dyz2 = dz2 + dy * dy;
-                    if dyz2 > r2 {
-                        continue;
+                // Floating-point addition is monotonic: the cells within reach are a prefix of `columns`.
+                for &(dh2, cell, horizontal) in &columns {
+                    let d2 = dh2 + dz2;
+                    if d2 > r2 {
+                        break;
                     }
-                    let first_cell = (row * nx + col0) as u32;
-                    for (cell, &x_cell) in (first_cell..).zip(&xs[col0..=col1]) {
-                        let dx = x_cell - x;
-                        let d2 = dyz2 + dx * dx;
-                        if d2 > r2 {
-                            continue;
-                        }
-                        if let Some(weight) = weigh(d2, inv_r2) {
-                            pairs.push(CellWeight { cell, weight });
-                        }
+                    if let Some(weight) = weight.pair(horizontal, vertical, d2, inv_r2) {
+                        pairs.push(CellWeight { cell, weight });
                     }
-                }
-                if pairs.len() > before {
-                    level.bins.push(bin as u32);
-                    level.ends.push(pairs.len() as u32);
                 }
                 level.pairs = pairs;
+                if level.pairs.len() > before {
+                    level.bins.push(bin as u32);
+                    level.ends.push(level.pairs.len() as u32);
+                }
             }
         }
     }
