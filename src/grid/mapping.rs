@@ -570,7 +570,7 @@ fn for_each_bin(
 ) {
     for pairs in level {
         let mut start = 0;
-        for (&bin, &end) in pairs.bins.iter().zip(&pairs.ends) {
+        for &[bin, end] in &pairs.bins {
             let cells = &pairs.pairs[start..end as usize];
             start = end as usize;
             let b = sums[bin as usize];
@@ -768,10 +768,9 @@ const BINS_PER_TASK: usize = 16_384;
 /// streams 8 bytes per weight and reads each bin's sums once per level.
 #[derive(Debug, Clone, Default)]
 struct LevelPairs {
-    /// The bins reaching the level, increasing.
-    bins: Vec<u32>,
-    /// Per bin, the end of its pairs in `pairs` (they start at the previous bin's end).
-    ends: Vec<u32>,
+    /// The bins reaching the level, increasing, each with the end of its pairs in `pairs` (they start at the
+    /// previous bin's end).
+    bins: Vec<[u32; 2]>,
     /// The cells the bins reach, with their weights.
     pairs: Vec<CellWeight>,
 }
@@ -1047,7 +1046,7 @@ fn map_runs(
                 // Every column is written, then the pairs beyond reach are cut: the same trip count on every
                 // level of a bin, no branch per cell. Floating-point addition is monotonic, so the cells within
                 // reach (and with a stored weight) are a prefix of `columns`.
-                let mut pairs = std::mem::take(&mut level.pairs);
+                let pairs = &mut level.pairs;
                 let before = pairs.len();
                 pairs.extend(columns.iter().map(|&(dh2, cell, horizontal)| CellWeight {
                     cell,
@@ -1059,10 +1058,8 @@ fn map_runs(
                     .filter(|&(&(dh2, ..), p)| dh2 + dz2 <= r2 && weight.keeps(p.weight))
                     .count();
                 pairs.truncate(before + within);
-                level.pairs = pairs;
-                if level.pairs.len() > before {
-                    level.bins.push(bin as u32);
-                    level.ends.push(level.pairs.len() as u32);
+                if within > 0 {
+                    level.bins.push([bin as u32, (before + within) as u32]);
                 }
             }
         }
@@ -1104,7 +1101,6 @@ fn reserved_levels(lattice: &Lattice, bins: &SweepBins, runs: &[RangeBin]) -> Ve
         .iter()
         .map(|&(pairs, n_bins)| LevelPairs {
             bins: Vec::with_capacity(n_bins),
-            ends: Vec::with_capacity(n_bins),
             // A margin for the bins' box of candidate columns written before the cut.
             pairs: Vec::with_capacity((1.25 * pairs) as usize + 64),
         })
