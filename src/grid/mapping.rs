@@ -570,7 +570,7 @@ fn for_each_bin(
 ) {
     for pairs in level {
         let mut start = 0;
-        for (&bin, &end) in pairs.bins.iter().zip(&pairs.ends) {
+        for &[bin, end] in &pairs.bins {
             let cells = &pairs.pairs[start..end as usize];
             start = end as usize;
             let b = sums[bin as usize];
@@ -768,10 +768,9 @@ const BINS_PER_TASK: usize = 16_384;
 /// streams 8 bytes per weight and reads each bin's sums once per level.
 #[derive(Debug, Clone, Default)]
 struct LevelPairs {
-    /// The bins reaching the level, increasing.
-    bins: Vec<u32>,
-    /// Per bin, the end of its pairs in `pairs` (they start at the previous bin's end).
-    ends: Vec<u32>,
+    /// The bins reaching the level, increasing, each with the end of its pairs in `pairs` (they start at the
+    /// previous bin's end).
+    bins: Vec<[u32; 2]>,
     /// The cells the bins reach, with their weights.
     pairs: Vec<CellWeight>,
 }
@@ -794,6 +793,41 @@ struct Lattice<'a> {
     ys: Vec<f64>,
     /// Bin centres in grid coordinates when the grid is not the radar's own projection.
     projected: Option<&'a [(f64, f64)]>,
+    /// The first level and the inverse spacing when the levels are evenly spaced (within 10⁻⁹ of the spacing).
+    even_levels: Option<(f64, f64)>,
+}
+
+impl Lattice<'_> {
+    /// The index of the first level at or above `z` (m), or the number of levels.
+    fn first_level_above(&self, z: f64) -> usize {
+        let heights = self.heights_m.unwrap_or_default();
+        let Some((z0, inv_dz)) = self.even_levels else {
+            return heights.partition_point(|&h| h < z);
+        };
+        // A guess from the spacing, corrected by a step or two where rounding put it off by one.
+        let mut k = ((z - z0) * inv_dz).clamp(0.0, heights.len() as f64) as usize;
+        while k > 0 && heights[k - 1] >= z {
+            k -= 1;
+        }
+        while k < heights.len() && heights[k] < z {
+            k += 1;
+        }
+        k
+    }
+}
+
+/// The first level and the inverse spacing of evenly spaced levels (within 10⁻⁹ of the spacing), else `None`.
+fn even_spacing(heights_m: &[f64]) -> Option<(f64, f64)> {
+    let n = heights_m.len();
+    if n < 2 {
+        return None;
+    }
+    let dz = (heights_m[n - 1] - heights_m[0]) / (n - 1) as f64;
+    heights_m
+        .iter()
+        .enumerate()
+        .all(|(k, &h)| (h - (heights_m[0] + k as f64 * dz)).abs() <= 1e-9 * dz)
+        .then(|| (heights_m[0], 1.0 / dz))
 }
 
 /// For every bin, the cells within its radius of influence and their weights, grouped by level; per level, the
@@ -813,8 +847,8 @@ fn map_bins(
         xs: (0..nx).map(|c| spec.x0 + c as f64 * spec.dx).collect(),
         ys: (0..ny).map(|r| spec.y0 + r as f64 * spec.dy).collect(),
         projected,
+        even_levels: heights_m.and_then(even_spacing),
     };
-    let table = (weighting != Weighting::Nearest).then(|| WeightTable::new(weighting));
     // Tasks: a sweep and a range of its runs, about BINS_PER_TASK bins each.
     let mut tasks: Vec<(&SweepBins, std::ops::Range<usize>)> = Vec::new();
     for &bins in sweeps {
@@ -832,20 +866,13 @@ fn map_bins(
             }
         }
     }
-    let chunks: Vec<Vec<LevelPairs>> = tasks
-        .par_iter()
-        .map(|(bins, runs)| {
-            let runs = &bins.runs[runs.clone()];
-            match &table {
-                // Nearest keeps the squared distance of every cell within reach.
-                None => map_runs(&lattice, bins, runs, |d2, _| Some(d2 as f32)),
-                Some(table) => map_runs(&lattice, bins, runs, |d2, inv_r2| {
-                    let w = table.weight(d2 * inv_r2);
-                    (w > 0.0).then_some(w)
-                }),
-            }
-        })
-        .collect();
+    let chunks = match weighting {
+        Weighting::Nearest => map_tasks(&tasks, &lattice, &SquaredDistance),
+        Weighting::Cressman => map_tasks(&tasks, &lattice, &Tabulated(WeightTable::new(weighting))),
+        Weighting::Barnes | Weighting::Barnes2 => {
+            map_tasks(&tasks, &lattice, &Gaussian(WeightTable::new(weighting)))
+        }
+    };
     let mut levels: Vec<Vec<LevelPairs>> =
         (0..nz).map(|_| Vec::with_capacity(chunks.len())).collect();
     for chunk in chunks {
@@ -858,13 +885,97 @@ fn map_bins(
     levels
 }
 
-/// The pairs of the bins of `runs` (consecutive runs of one sweep), per level, in bin order. `weigh(d², 1/R²)`
-/// gives the weight to store for a cell within reach, if any.
+/// The pairs of every task (a sweep and a range of its runs), on all threads.
+fn map_tasks<W: PairWeight>(
+    tasks: &[(&SweepBins, std::ops::Range<usize>)],
+    lattice: &Lattice,
+    weight: &W,
+) -> Vec<Vec<LevelPairs>> {
+    tasks
+        .par_iter()
+        .map(|(bins, runs)| map_runs(lattice, bins, &bins.runs[runs.clone()], weight))
+        .collect()
+}
+
+/// The weight the build stores for a (bin, cell) pair, from the squared horizontal and vertical distances
+/// dh², dz² (m²) between the bin's centre and the cell and the bin's 1/R² (m⁻²).
+trait PairWeight: Sync {
+    /// A factor of the weight that depends on dh² only, found once per column a bin reaches.
+    fn horizontal(&self, dh2: f64, inv_r2: f64) -> f32;
+    /// A factor of the weight that depends on dz² only, found once per level a bin reaches.
+    fn vertical(&self, dz2: f64, inv_r2: f64) -> f32;
+    /// The weight of a cell at d² = dh² + dz² from the two factors.
+    fn pair(&self, horizontal: f32, vertical: f32, d2: f64, inv_r2: f64) -> f32;
+    /// Whether a weight within reach is stored (weights must not grow with the distance, so that the stored
+    /// cells of a bin on a level are the nearest ones).
+    fn keeps(&self, _weight: f32) -> bool {
+        true
+    }
+}
+
+/// [`Weighting::Nearest`]: the squared distance, m².
+struct SquaredDistance;
+
+impl PairWeight for SquaredDistance {
+    fn horizontal(&self, _: f64, _: f64) -> f32 {
+        0.0
+    }
+    fn vertical(&self, _: f64, _: f64) -> f32 {
+        0.0
+    }
+    fn pair(&self, _: f32, _: f32, d2: f64, _: f64) -> f32 {
+        d2 as f32
+    }
+}
+
+/// A weighting function of d²/R² read from its table for every pair ([`Weighting::Cressman`]); zero weights are
+/// not stored.
+struct Tabulated(WeightTable);
+
+impl PairWeight for Tabulated {
+    fn horizontal(&self, _: f64, _: f64) -> f32 {
+        0.0
+    }
+    fn vertical(&self, _: f64, _: f64) -> f32 {
+        0.0
+    }
+    fn pair(&self, _: f32, _: f32, d2: f64, inv_r2: f64) -> f32 {
+        self.0.weight(d2 * inv_r2)
+    }
+    fn keeps(&self, weight: f32) -> bool {
+        weight > 0.0
+    }
+}
+
+/// The Barnes Gaussians ([`Weighting::Barnes`], [`Weighting::Barnes2`]): exp(−a·d²/R²) is the product of
+/// exp(−a·dh²/R²) and exp(−a·dz²/R²), so a pair's weight is one product of two tabulated factors (equal to the
+/// weight tabulated at d²/R² within the tables' 10⁻⁶ of the peak weight), and it is positive everywhere within
+/// reach.
+struct Gaussian(WeightTable);
+
+impl PairWeight for Gaussian {
+    fn horizontal(&self, dh2: f64, inv_r2: f64) -> f32 {
+        self.0.weight(dh2 * inv_r2)
+    }
+    fn vertical(&self, dz2: f64, inv_r2: f64) -> f32 {
+        self.0.weight(dz2 * inv_r2)
+    }
+    fn pair(&self, horizontal: f32, vertical: f32, _: f64, _: f64) -> f32 {
+        horizontal * vertical
+    }
+}
+
+/// The pairs of the bins of `runs` (consecutive runs of one sweep), per level, in bin order, weighted by
+/// `weight`.
+///
+/// A bin's columns within reach are found once, sorted by horizontal distance: on each level the cells within
+/// reach are then a prefix of that list (d² = horizontal d² + vertical d² grows along it), so the levels need no
+/// distance test per candidate cell.
 fn map_runs(
     lattice: &Lattice,
     bins: &SweepBins,
     runs: &[RangeBin],
-    weigh: impl Fn(f64, f64) -> Option<f32>,
+    weight: &impl PairWeight,
 ) -> Vec<LevelPairs> {
     let Lattice {
         spec,
@@ -872,11 +983,14 @@ fn map_runs(
         xs,
         ys,
         projected,
+        ..
     } = lattice;
     let (ny, nx) = (ys.len(), xs.len());
     let (inv_dx, inv_dy) = (1.0 / spec.dx, 1.0 / spec.dy);
-    let mut levels: Vec<LevelPairs> =
-        vec![LevelPairs::default(); heights_m.map_or(1, <[f64]>::len)];
+    let mut levels = reserved_levels(lattice, bins, runs);
+    // The current bin's columns within reach: squared horizontal distance, cell index in a level, the weight's
+    // horizontal factor.
+    let mut columns: Vec<(f64, u32, f32)> = Vec::new();
     for run in runs {
         let r = run.roi_m;
         let r2 = r * r;
@@ -894,76 +1008,227 @@ fn map_runs(
             else {
                 continue;
             };
-            let own = [c.height_m];
             let (z0, heights) = match heights_m {
                 Some(h) => {
-                    let z0 = h.partition_point(|&h| h < c.height_m - r);
+                    let z0 = lattice.first_level_above(c.height_m - r);
                     (z0, &h[z0..])
                 }
-                None => (0, &own[..]),
+                None => (0, std::slice::from_ref(&c.height_m)),
             };
+            if heights.first().is_none_or(|&z| z > c.height_m + r) {
+                continue;
+            }
+            columns.clear();
+            // Slice iterators: inclusive ranges cost an extra test per step.
+            for (row, &y_cell) in (row0..).zip(&ys[row0..=row1]) {
+                let dy = y_cell - y;
+                let dy2 = dy * dy;
+                let first_cell = (row * nx + col0) as u32;
+                for (cell, &x_cell) in (first_cell..).zip(&xs[col0..=col1]) {
+                    let dx = x_cell - x;
+                    let d2 = dy2 + dx * dx;
+                    if d2 <= r2 {
+                        columns.push((d2, cell, weight.horizontal(d2, inv_r2)));
+                    }
+                }
+            }
+            if columns.is_empty() {
+                continue;
+            }
+            columns.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
             for (&z, level) in heights.iter().zip(&mut levels[z0..]) {
                 if z > c.height_m + r {
                     break;
                 }
-                let dz2 = (z - c.height_m).powi(2);
-                // A local vector: its length stays in a register while the pairs are written.
-                let mut pairs = std::mem::take(&mut level.pairs);
+                let dz = z - c.height_m;
+                let dz2 = dz * dz;
+                let vertical = weight.vertical(dz2, inv_r2);
+                // Every column is written, then the pairs beyond reach are cut: the same trip count on every
+                // level of a bin, no branch per cell. Floating-point addition is monotonic, so the cells within
+                // reach (and with a stored weight) are a prefix of `columns`.
+                let pairs = &mut level.pairs;
                 let before = pairs.len();
-                // Slice iterators: inclusive ranges cost an extra test per step.
-                for (row, &y_cell) in (row0..).zip(&ys[row0..=row1]) {
-                    let dy = y_cell - y;
-                    let dyz2 = dz2 + dy * dy;
-                    if dyz2 > r2 {
-                        continue;
-                    }
-                    let first_cell = (row * nx + col0) as u32;
-                    for (cell, &x_cell) in (first_cell..).zip(&xs[col0..=col1]) {
-                        let dx = x_cell - x;
-                        let d2 = dyz2 + dx * dx;
-                        if d2 > r2 {
-                            continue;
-                        }
-                        if let Some(weight) = weigh(d2, inv_r2) {
-                            pairs.push(CellWeight { cell, weight });
-                        }
-                    }
+                pairs.extend(columns.iter().map(|&(dh2, cell, horizontal)| CellWeight {
+                    cell,
+                    weight: weight.pair(horizontal, vertical, dh2 + dz2, inv_r2),
+                }));
+                let within = columns
+                    .iter()
+                    .zip(&pairs[before..])
+                    .filter(|&(&(dh2, ..), p)| dh2 + dz2 <= r2 && weight.keeps(p.weight))
+                    .count();
+                pairs.truncate(before + within);
+                if within > 0 {
+                    level.bins.push([bin as u32, (before + within) as u32]);
                 }
-                if pairs.len() > before {
-                    level.bins.push(bin as u32);
-                    level.ends.push(pairs.len() as u32);
-                }
-                level.pairs = pairs;
             }
         }
     }
     levels
 }
 
-/// A weighting function tabulated over d²/R² ∈ \[0, 1\] (linear interpolation between 4097 samples; the
-/// tabulation error is below 10⁻⁶ of the peak weight for the Barnes Gaussians).
+/// Empty per-level pairs for the bins of `runs`, with room for about as many as they will hold (each bin's
+/// sphere of influence cuts a disc of π(R² − dz²) from a level): the vectors then rarely grow (copies, page
+/// faults), and room never used costs no memory.
+fn reserved_levels(lattice: &Lattice, bins: &SweepBins, runs: &[RangeBin]) -> Vec<LevelPairs> {
+    let nz = lattice.heights_m.map_or(1, <[f64]>::len);
+    let cell_area = (lattice.spec.dx * lattice.spec.dy).abs();
+    let mut expected = vec![(0.0f64, 0usize); nz];
+    for run in runs {
+        let r = run.roi_m;
+        let n = bins.blocks[run.blocks as usize].len();
+        let disc =
+            |dz: f64| n as f64 * std::f64::consts::PI * (r * r - dz * dz).max(0.0) / cell_area;
+        match lattice.heights_m {
+            Some(heights) => {
+                let h = run.beam_height_m + bins.altitude_m;
+                let z0 = lattice.first_level_above(h - r);
+                for (&z, e) in heights[z0..].iter().zip(&mut expected[z0..]) {
+                    if z > h + r {
+                        break;
+                    }
+                    e.0 += disc(z - h);
+                    e.1 += n;
+                }
+            }
+            None => {
+                expected[0].0 += disc(0.0);
+                expected[0].1 += n;
+            }
+        }
+    }
+    expected
+        .iter()
+        .map(|&(pairs, n_bins)| LevelPairs {
+            bins: Vec::with_capacity(n_bins),
+            // A margin for the bins' box of candidate columns written before the cut.
+            pairs: Vec::with_capacity((1.25 * pairs) as usize + 64),
+        })
+        .collect()
+}
+
+/// A weighting function tabulated over d²/R² ∈ \[0, 1\]: at 512 samples, the quadratic through the sample and its
+/// two neighbours (at the ends, through the two next inside), read at the nearest sample (error ≤ h³/16 · max |w‴| with
+/// h = 1/511: below 5·10⁻⁸ of the peak weight for the Barnes Gaussians and Cressman's weight). 8 kB, so that it
+/// stays in the L1 cache beside the build's other data.
 struct WeightTable {
-    /// Per interval: the weight at its start and the difference to the next sample (a fixed size, so that the
-    /// clamped index needs no bounds check).
-    samples: Box<[[f32; 2]; WeightTable::STEPS]>,
+    /// Per sample: the weight and the quadratic's first and second coefficients per sample step (a power-of-two
+    /// size, so that the masked index needs no bounds check).
+    samples: Box<[[f32; 4]; WeightTable::STEPS]>,
 }
 
 impl WeightTable {
-    const STEPS: usize = 4096;
+    const STEPS: usize = 512;
+    /// 2²³: a float in \[0, 2²³) plus this is rounded to an integer held in the low bits of the mantissa.
+    const ROUND: f32 = 8_388_608.0;
 
     fn new(weighting: Weighting) -> WeightTable {
-        let at = |i: usize| weighting.weight(i as f64 / Self::STEPS as f64, 1.0) as f32;
+        let last = Self::STEPS - 1;
+        let at = |i: usize| weighting.weight(i as f64 / last as f64, 1.0);
         WeightTable {
-            samples: Box::new(std::array::from_fn(|i| [at(i), at(i + 1) - at(i)])),
+            samples: Box::new(std::array::from_fn(|i| {
+                // The quadratic through samples c − 1, c, c + 1, expanded about i.
+                let c = i.clamp(1, last - 1);
+                let (before, middle, after) = (at(c - 1), at(c), at(c + 1));
+                let slope = (after - before) / 2.0;
+                let curvature = (after - 2.0 * middle + before) / 2.0;
+                let d = i as f64 - c as f64;
+                [
+                    at(i) as f32,
+                    (slope + 2.0 * curvature * d) as f32,
+                    curvature as f32,
+                    0.0,
+                ]
+            })),
         }
     }
 
-    /// The weight at `t` = d²/R² in \[0, 1\].
+    /// The weight at `t` = d²/R² in \[0, 1\] (meaningless beyond: callers discard it).
     fn weight(&self, t: f64) -> f32 {
-        let x = (t * Self::STEPS as f64) as f32;
-        // Through i32: one instruction, where a float → usize conversion is several on x86-64.
-        let i = (x as i32).clamp(0, Self::STEPS as i32 - 1) as usize;
-        let [start, step] = self.samples[i];
-        start + (x - i as f32) * step
+        let x = (t * (Self::STEPS - 1) as f64) as f32;
+        // No float → integer conversion (and its saturation tests): the nearest sample's index is in the low bits
+        // of x + 2²³, masked into the table.
+        let rounded = x + Self::ROUND;
+        let i = rounded.to_bits() as usize & (Self::STEPS - 1);
+        let [w, slope, curvature, _] = self.samples[i];
+        let d = x - (rounded - Self::ROUND);
+        w + d * (slope + d * curvature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabulated_weights_match_the_formulas() {
+        for weighting in [Weighting::Cressman, Weighting::Barnes, Weighting::Barnes2] {
+            let table = WeightTable::new(weighting);
+            let worst = (0..=100_000)
+                .map(|k| {
+                    let t = f64::from(k) / 100_000.0;
+                    (f64::from(table.weight(t)) - weighting.weight(t, 1.0)).abs()
+                })
+                .fold(0.0, f64::max);
+            // 5·10⁻⁸ from the tabulation, plus f32 rounding of weights up to 1.
+            assert!(worst < 2e-7, "{weighting:?}: {worst}");
+        }
+        let cressman = WeightTable::new(Weighting::Cressman);
+        assert_eq!(cressman.weight(1.0), 0.0);
+        assert!(cressman.weight(0.9999) > 0.0);
+    }
+
+    #[test]
+    fn barnes_weights_are_products_of_their_factors() {
+        let gaussian = Gaussian(WeightTable::new(Weighting::Barnes2));
+        let inv_r2 = 1.0 / 1500.0f64.powi(2);
+        for (dh2, dz2) in [(0.0, 0.0), (1.0e6, 2.5e5), (4.0e5, 1.8e6), (2.25e6, 0.0)] {
+            let w = gaussian.pair(
+                gaussian.horizontal(dh2, inv_r2),
+                gaussian.vertical(dz2, inv_r2),
+                dh2 + dz2,
+                inv_r2,
+            );
+            let exact = Weighting::Barnes2.weight(dh2 + dz2, 1500.0f64.powi(2));
+            assert!(
+                (f64::from(w) - exact).abs() < 5e-7,
+                "{dh2} {dz2}: {w} {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn first_level_above_even_and_uneven_levels() {
+        let spec = GridSpec::centred_on(33.6, -101.8, 3, 1000.0).unwrap();
+        let even: Vec<f64> = (0..41).map(|k| 993.0 + 500.0 * f64::from(k)).collect();
+        let uneven = [0.0, 100.0, 300.0, 700.0, 1500.0];
+        for heights in [&even[..], &uneven[..]] {
+            let lattice = Lattice {
+                spec: &spec,
+                heights_m: Some(heights),
+                xs: Vec::new(),
+                ys: Vec::new(),
+                projected: None,
+                even_levels: even_spacing(heights),
+            };
+            assert_eq!(lattice.even_levels.is_some(), heights.len() == 41);
+            for z in [
+                -1e4,
+                0.0,
+                299.9,
+                300.0,
+                300.1,
+                993.0,
+                993.0 + 500.0 * 7.0,
+                12_345.6,
+                3e4,
+            ] {
+                assert_eq!(
+                    lattice.first_level_above(z),
+                    heights.partition_point(|&h| h < z),
+                    "{z}"
+                );
+            }
+        }
     }
 }
