@@ -43,7 +43,13 @@ fn bench_dualpol(c: &mut Criterion) {
         true,
     )
     .unwrap();
-    let processed = process_phidp(value("PHIDP"), mask.view(), &PhidpConfig::default()).unwrap();
+    let processed = process_phidp(
+        value("PHIDP"),
+        mask.view(),
+        Some(value("RHOHV")),
+        &PhidpConfig::default(),
+    )
+    .unwrap();
     for (name, method) in [
         (
             "kdp_least_squares_sweep",

@@ -46,7 +46,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &config.filter,
         true,
     )?;
-    let processed = phidp::process_phidp(phidp_in.values.view(), mask.view(), &config.phidp)?;
+    let processed = phidp::process_phidp(
+        phidp_in.values.view(),
+        mask.view(),
+        Some(rhohv.values.view()),
+        &config.phidp,
+    )?;
     write(
         format!("{prefix}_mask.f32"),
         &mask.mapv(|m| f32::from(u8::from(m))),

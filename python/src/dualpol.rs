@@ -76,7 +76,8 @@ fn kdp_from_phidp<'py>(
                     .map_collect(|p, z| p.is_finite() && z.is_finite()),
                 _ => phidp.mapv(f32::is_finite),
             };
-            let processed = phidp::process_phidp(phidp, mask.view(), &PhidpConfig::default())?;
+            let processed =
+                phidp::process_phidp(phidp, mask.view(), None, &PhidpConfig::default())?;
             let kdp = phidp::kdp(&processed, dbzh, gate_spacing_m, &method)?;
             Ok::<_, squall::Error>((kdp, processed.phidp_deg))
         })

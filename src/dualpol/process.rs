@@ -263,7 +263,12 @@ fn process_sweep(
         wrap,
     )?;
     let temperature = config.temperature.sweep_temperature_c(sweep, altitude_m);
-    let processed = phidp::process_phidp(phidp_in.values.view(), mask.view(), &config.phidp)?;
+    let processed = phidp::process_phidp(
+        phidp_in.values.view(),
+        mask.view(),
+        Some(rhohv.values.view()),
+        &config.phidp,
+    )?;
     let rain = Zip::from(&mask)
         .and(&temperature)
         .map_collect(|&m, &t| m && t > 0.0);

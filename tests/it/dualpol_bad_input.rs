@@ -144,7 +144,7 @@ fn inconsistent_shapes_and_settings_are_errors() {
         ..PhidpConfig::default()
     };
     assert!(matches!(
-        process_phidp(a.view(), mask.view(), &even),
+        process_phidp(a.view(), mask.view(), None, &even),
         Err(Error::Parameter { .. })
     ));
     let k = AttenuationCoefficients::for_band(Band::X).unwrap();

@@ -104,6 +104,93 @@ struct Comparison {
     maesaka_within_1db: f64,
     linear_within_1db: f64,
     class_agreement: f64,
+    off: OffGates,
+}
+
+/// The sampled gates where the peer is valid and our end-to-end corrected Z (ZPHI with Py-ART's conventions) is
+/// more than 1 dB from Py-ART's, judged by the third ΦDP the fixture holds (Py-ART's own Maesaka fit to the
+/// measured phase) at the last sampled gate of the same ray at or beyond the gate, where our, wradlib's and
+/// Maesaka's phases are all defined (the path end that sets ZPHI's ΔΦ lies beyond the gate).
+#[derive(Debug, Default)]
+struct OffGates {
+    /// Gates off by more than 1 dB.
+    n: usize,
+    /// Of those, gates with a downstream phase to judge by.
+    judged: usize,
+    /// Of those, gates where wradlib's phase is more than 10° from Maesaka's downstream (the peer's ΦDP is not
+    /// valid where its ΔΦ comes from).
+    peer_invalid_downstream: usize,
+    /// Of those, gates where our phase is nearer Maesaka's than wradlib's.
+    ours_nearer: usize,
+}
+
+fn off_gates(
+    label: &str,
+    fixture: &Value,
+    pyart: &PolarVolume,
+    valid: impl Fn(usize) -> bool,
+) -> OffGates {
+    let rays = indices(fixture, "ray");
+    let gates = indices(fixture, "gate");
+    let z = ours(pyart, "DBZH_CORR", &rays, &gates);
+    let our_phase = &pyart.sweeps[0].moment("PHIDP_CORR").unwrap().values;
+    let peer_z = column(fixture, "dbzh_pyart_zphi");
+    let wradlib = column(fixture, "phidp_wradlib");
+    let maesaka = column(fixture, "phidp_pyart_maesaka");
+    let mut account = OffGates::default();
+    let mut by_ray = std::collections::BTreeMap::new();
+    for i in 0..rays.len() {
+        let (Some(a), Some(b)) = (z[i], peer_z[i]) else {
+            continue;
+        };
+        if !valid(i) || (a - b).abs() <= 1.0 {
+            continue;
+        }
+        account.n += 1;
+        // the last sampled gate of the ray at or beyond this one with both peers' phases; ours there is the path
+        // phase held from our last defined gate at or before it (0 before the first)
+        let downstream = (i..rays.len())
+            .take_while(|&j| rays[j] == rays[i])
+            .filter_map(|j| {
+                let held = our_phase
+                    .row(rays[j])
+                    .slice(ndarray::s![..=gates[j]])
+                    .iter()
+                    .rev()
+                    .find(|v| v.is_finite())
+                    .map_or(0.0, |&v| f64::from(v));
+                Some((j, held, wradlib[j]?, maesaka[j]?))
+            })
+            .last();
+        let entry = by_ray.entry(rays[i]).or_insert((0, None));
+        entry.0 += 1;
+        let Some((j, o, w, m)) = downstream else {
+            continue;
+        };
+        entry.1 = Some((gates[j], o, w, m));
+        account.judged += 1;
+        account.peer_invalid_downstream += usize::from((w - m).abs() > 10.0);
+        account.ours_nearer += usize::from((o - m).abs() < (w - m).abs());
+    }
+    let rows: Vec<String> = by_ray
+        .iter()
+        .map(|(r, (n, last))| match last {
+            Some((g, o, w, m)) => {
+                format!("ray {r}: {n} (gate {g}: ours {o:.0}, wradlib {w:.0}, Maesaka {m:.0})")
+            }
+            None => format!("ray {r}: {n}"),
+        })
+        .collect();
+    eprintln!(
+        "{label}: {} gates off by > 1 dB where the peer is valid; downstream ΦDP, wradlib > 10° from Maesaka at {} of {} \
+         judged, ours nearer Maesaka at {}; by ray (ΦDP at the last sampled gate): {}",
+        account.n,
+        account.peer_invalid_downstream,
+        account.judged,
+        account.ours_nearer,
+        rows.join("; ")
+    );
+    account
 }
 
 /// Compares the chain with the peers' fixture. `classes` are our class codes at the sample gates.
@@ -204,6 +291,7 @@ fn compare(
     let pyart_valid_median = median_abs(&a, &b);
     let pyart_valid_share = a.len() as f64 / n_pyart as f64;
     let n_valid = a.len();
+    let off = off_gates(label, fixture, pyart, |i| consistent[i]);
     let (a, b) = pairs(
         &ours(pyart, "DBZH_CORR", &rays, &gates),
         &column(fixture, "dbzh_pyart_zphi_maesaka"),
@@ -265,6 +353,7 @@ fn compare(
         maesaka_within_1db,
         linear_within_1db,
         class_agreement,
+        off,
     }
 }
 
@@ -413,15 +502,17 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
     );
     assert!(c.kdp_maesaka_corr >= 0.9, "{}", c.kdp_maesaka_corr);
     // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path):
-    // 96.9 % within 1 dB; nearly all the rest is ΔΦ at the end of the path more than 3° apart, ours nearer
-    // Py-ART's Maesaka phase at half of them (see testdata/reference/README.md)
+    // 96.9 % within 1 dB; the rest (84 gates) is ΔΦ at the end of the path more than 3° apart, ours nearer
+    // Py-ART's own Maesaka phase downstream at 55 of them (see testdata/reference/README.md)
     assert!(c.pyart_valid_share >= 0.85, "{}", c.pyart_valid_share);
     assert!(
         c.pyart_valid_within_1db >= 0.968,
         "{}",
         c.pyart_valid_within_1db
     );
-    assert!(c.maesaka_within_1db >= 0.75, "{}", c.maesaka_within_1db);
+    assert!(c.off.judged * 10 >= c.off.n * 9, "{:?}", c.off);
+    assert!(c.off.ours_nearer * 100 >= c.off.judged * 60, "{:?}", c.off);
+    assert!(c.maesaka_within_1db >= 0.82, "{}", c.maesaka_within_1db);
     assert!(
         c.kdp_ls_vs_bringi_corr >= 0.95,
         "{}",
@@ -435,7 +526,7 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
     // Testud's ZPHI differs from Py-ART's by design (see AttenuationMethod::ZphiPyArt): more attenuation
     // near the radar, a median difference of 1.7 dB on this volume
     assert!(c.zphi_median_abs_db <= 2.5, "{}", c.zphi_median_abs_db);
-    assert!(c.class_agreement >= 0.95, "{}", c.class_agreement);
+    assert!(c.class_agreement >= 0.965, "{}", c.class_agreement);
 }
 
 #[test]
@@ -494,16 +585,25 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
     );
     // Maesaka's variational KDP is much smoother than Vulpiani's at 500 m gates: wradlib's own Vulpiani KDP
     // correlates 0.767 with it on these gates, ours 0.806
-    assert!(c.kdp_maesaka_corr >= 0.80, "{}", c.kdp_maesaka_corr);
+    assert!(c.kdp_maesaka_corr >= 0.815, "{}", c.kdp_maesaka_corr);
     // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path): the
     // clutter-built phase of wradlib's reconstruction is left out (about half the sampled gates)
     assert!(c.pyart_valid_share >= 0.45, "{}", c.pyart_valid_share);
     assert!(
-        c.pyart_valid_within_1db >= 0.962,
+        c.pyart_valid_within_1db >= 0.963,
         "{}",
         c.pyart_valid_within_1db
     );
-    assert!(c.maesaka_within_1db >= 0.85, "{}", c.maesaka_within_1db);
+    // the 54 gates off by more than 1 dB: at most of those judged, wradlib's phase downstream of the gate (where
+    // the path ΔΦ comes from) is more than 10° from Py-ART's own Maesaka phase, and ours is nearer Maesaka's
+    assert!(c.off.judged * 10 >= c.off.n * 9, "{:?}", c.off);
+    assert!(
+        c.off.peer_invalid_downstream * 100 >= c.off.judged * 75,
+        "{:?}",
+        c.off
+    );
+    assert!(c.off.ours_nearer * 100 >= c.off.judged * 90, "{:?}", c.off);
+    assert!(c.maesaka_within_1db >= 0.95, "{}", c.maesaka_within_1db);
     // the CSU FIR filter and our adaptive least squares are different estimators: reported, loosely bounded
     assert!(
         c.kdp_ls_vs_bringi_corr >= 0.65,
@@ -511,12 +611,30 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
         c.kdp_ls_vs_bringi_corr
     );
     assert!(c.zphi_median_abs_db <= 0.5, "{}", c.zphi_median_abs_db);
-    assert!(c.zphi_within_1db >= 0.65, "{}", c.zphi_within_1db);
+    // 0.6498 since weak non-rain echo runs are left out of the phase (0.669 before): Testud's ZPHI differs from
+    // Py-ART's by design, on all sampled gates including those where wradlib's ΦDP is not valid
+    assert!(c.zphi_within_1db >= 0.64, "{}", c.zphi_within_1db);
     // each its own ΦDP: wradlib's reconstruction, on gates kept by ρhv >= 0.8 alone, gathers tens of degrees in the
     // noisy phase of the ground clutter around this mountain-top radar, which Py-ART then spreads over the rain
     // beyond; ours does not (see testdata/reference/README.md)
     assert!(c.pyart_median_abs_db <= 0.5, "{}", c.pyart_median_abs_db);
-    assert!(c.pyart_within_1db >= 0.65, "{}", c.pyart_within_1db);
-    assert!(c.linear_within_1db >= 0.6, "{}", c.linear_within_1db);
-    assert!(c.class_agreement >= 0.8, "{}", c.class_agreement);
+    // loosened from 0.65 and 0.6 (ZPHI 67.2 % → 64.2 %, linear 61.1 % → 60.0 %) when weak non-rain echo runs
+    // (median ρhv < 0.9) were left out of the phase: these are all sampled gates, half of them where wradlib's ΦDP is not valid; there wradlib keeps the backscatter phase of the weak
+    // near-radar echoes we now leave out, while agreement with Py-ART on its own Maesaka ΦDP rose from 90.5 % to
+    // 95.5 % (bounded above)
+    assert!(c.pyart_within_1db >= 0.64, "{}", c.pyart_within_1db);
+    assert!(c.linear_within_1db >= 0.58, "{}", c.linear_within_1db);
+    assert!(c.class_agreement >= 0.83, "{}", c.class_agreement);
+    // rays with runs of weak echo (3-8 dBZ, median ρhv 0.79-0.87) reading 15-19° above the system phase, and rain
+    // at the system phase beyond (rays 53-54 have no rain at all): their phase stays near 0° (it reached 16-20°
+    // when those runs were in the path). Ray 79 is not fixed: its weak run has a median ρhv above 0.9.
+    let phase = &chain[3].sweeps[0].moment("PHIDP_CORR").unwrap().values;
+    for ray in [41, 53, 54, 59, 131] {
+        let top = phase
+            .row(ray)
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(top <= 5.0, "ray {ray}: |ΦDP| up to {top}°");
+    }
 }

@@ -38,6 +38,11 @@ pub struct PhidpConfig {
     /// Half-width of the azimuthal window, rays, over which the system offset of each ray is estimated (see
     /// [`ray_offsets_deg`]); 5 by default, 0 for one offset for the whole sweep.
     pub offset_rays: usize,
+    /// Minimum ρhv of rain, unitless; 0.9 by default. When ρhv is given, runs of consecutive weather gates whose
+    /// median ρhv is below this are left out of the phase, and the system offset is estimated from runs of gates
+    /// each at least this: weak non-rain echoes (insects, clear air, clutter residue) pass the echo filter's
+    /// ρhv ≥ 0.8 but carry a backscatter differential phase of tens of degrees, not propagation phase.
+    pub min_rain_rhohv: f32,
 }
 
 impl Default for PhidpConfig {
@@ -48,6 +53,7 @@ impl Default for PhidpConfig {
             reference_gates: 5,
             min_run_gates: 5,
             offset_rays: 5,
+            min_rain_rhohv: 0.9,
         }
     }
 }
@@ -74,20 +80,25 @@ pub struct ProcessedPhidp {
 
 /// Unfolds, offsets and smooths ΦDP over the weather gates of `mask`.
 ///
+/// Rain gates are the weather gates with ρhv ≥ `config.min_rain_rhohv` (every weather gate when `rhohv` is
+/// `None`).
+///
 /// 1. The system offset of the sweep is the circular median over rays of the circular mean of the first
-///    `offset_gates` consecutive weather gates of each ray ([`system_offset_deg`]); each ray's offset is the
+///    `offset_gates` consecutive rain gates of each ray ([`system_offset_deg`]); each ray's offset is the
 ///    lower of that and the circular median of the same estimates over the `offset_rays` rays either side
 ///    ([`ray_offsets_deg`]).
 /// 2. Along each ray, each weather gate's phase minus the ray's offset is shifted by the multiple of 360° that
-///    brings it closest to the median of the `reference_gates` previous unfolded gates (0° at the start of the ray).
-///    Runs of fewer than `min_run_gates` consecutive weather gates are left out.
+///    brings it closest to the median of the `reference_gates` previous unfolded gates (0° at the start of the
+///    ray). Runs of fewer than `min_run_gates` consecutive weather gates are left out, and so are runs whose median
+///    ρhv is below `min_rain_rhohv`: non-rain echoes carry a backscatter phase, not propagation phase.
 /// 3. A median filter of `median_gates` weather gates smooths the result.
 ///
 /// # Shape
-/// `phidp (n_rays, n_gates)` degrees, `mask (n_rays, n_gates)` → [`ProcessedPhidp`].
+/// `phidp (n_rays, n_gates)` degrees, `mask (n_rays, n_gates)`, `rhohv (n_rays, n_gates)` → [`ProcessedPhidp`].
 ///
 /// # Errors
-/// [`Error::Shape`] if the shapes differ; [`Error::Parameter`] for an even or zero median window or zero gate counts.
+/// [`Error::Shape`] if the shapes differ; [`Error::Parameter`] for an even or zero median window, zero gate
+/// counts, or a `min_rain_rhohv` outside \[0, 1\].
 ///
 /// # Examples
 /// ```
@@ -96,7 +107,7 @@ pub struct ProcessedPhidp {
 /// // a ray whose phase rises 1° per gate from a 300° system offset, wrapping through 360°
 /// let raw = Array2::from_shape_fn((3, 200), |(_, g)| (300.0 + g as f32).rem_euclid(360.0));
 /// let mask = Array2::from_elem((3, 200), true);
-/// let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default())?;
+/// let out = process_phidp(raw.view(), mask.view(), None, &PhidpConfig::default())?;
 /// assert!((out.system_offset_deg.unwrap() - 304.5).abs() < 0.01);
 /// assert!((out.phidp_deg[[0, 150]] - 145.5).abs() < 0.01);
 /// # Ok::<(), squall::Error>(())
@@ -110,12 +121,26 @@ pub struct ProcessedPhidp {
 /// phase and dual-frequency radar measurements. *J. Atmos. Oceanic Technol.*, **12**, 643–648,
 /// doi:10.1175/1520-0426(1995)012<0643:AIFTFT>2.0.CO;2 (ΦDP rises monotonically from the system phase along a rain
 /// path: a first-gates estimate is an upper bound of the system phase).
+/// Bringi, V. N. and Chandrasekar, V., 2001: *Polarimetric Doppler Weather Radar*, Cambridge University Press
+/// (the measured phase is ΦDP plus the backscatter differential phase δ; ρhv of rain is above about 0.9,
+/// lower for clutter, biological and mixed-phase echoes).
 pub fn process_phidp(
     phidp: ArrayView2<f32>,
     mask: ArrayView2<bool>,
+    rhohv: Option<ArrayView2<f32>>,
     config: &PhidpConfig,
 ) -> Result<ProcessedPhidp> {
     check_shape("echo mask", phidp.dim(), mask.dim())?;
+    if let Some(r) = rhohv {
+        check_shape("RHOHV", phidp.dim(), r.dim())?;
+    }
+    if !(0.0..=1.0).contains(&config.min_rain_rhohv) {
+        return Err(Error::parameter(
+            "min_rain_rhohv",
+            config.min_rain_rhohv,
+            "must be a correlation between 0 and 1",
+        ));
+    }
     if config.median_gates == 0 || config.median_gates % 2 == 0 {
         return Err(Error::parameter(
             "median_gates",
@@ -133,7 +158,8 @@ pub fn process_phidp(
             "must be at least 1",
         ));
     }
-    let per_ray = first_run_means(phidp, mask, config.offset_gates);
+    let rain = rain_gates(mask, rhohv, config.min_rain_rhohv);
+    let per_ray = first_run_means(phidp, rain.view(), config.offset_gates);
     let offset = sweep_offset(&per_ray);
     let ray_offsets =
         offset.map_or_else(Vec::new, |o| ray_offsets(&per_ray, o, config.offset_rays));
@@ -141,13 +167,25 @@ pub fn process_phidp(
     let mut filled = Array2::zeros(phidp.dim());
     let mut unsmoothed = Array2::zeros(phidp.dim());
     if offset.is_some() {
-        Zip::from(phidp.rows())
+        let mut path = Array2::from_elem(phidp.dim(), false);
+        Zip::from(path.rows_mut())
+            .and(phidp.rows())
             .and(mask.rows())
+            .for_each(|mut u, p, m| {
+                u.assign(&ArrayView1::from(&long_runs(p, m, config.min_run_gates)))
+            });
+        if let Some(r) = rhohv {
+            Zip::from(path.rows_mut())
+                .and(r.rows())
+                .for_each(|u, r| keep_rain_runs(u, r, config.min_rain_rhohv));
+        }
+        Zip::from(phidp.rows())
+            .and(path.rows())
             .and(out.rows_mut())
             .and(filled.rows_mut())
             .and(unsmoothed.rows_mut())
             .and(ndarray::ArrayView1::from(&ray_offsets))
-            .par_for_each(|p, m, o, f, u, &offset| process_ray(p, m, offset, config, o, f, u));
+            .par_for_each(|p, u, o, f, v, &offset| process_ray(p, u, offset, config, o, f, v));
     }
     Ok(ProcessedPhidp {
         phidp_deg: out,
@@ -319,9 +357,25 @@ pub fn nonnegative_in_rain(
         .map_collect(|&k, &t| if t > 0.0 && k < 0.0 { 0.0 } else { k }))
 }
 
+/// Weather gates of `mask` with ρhv ≥ `min_rhohv` (all weather gates without ρhv).
+fn rain_gates(
+    mask: ArrayView2<bool>,
+    rhohv: Option<ArrayView2<f32>>,
+    min_rhohv: f32,
+) -> Array2<bool> {
+    match rhohv {
+        Some(r) => Zip::from(mask)
+            .and(r)
+            .map_collect(|&m, &r| m && r >= min_rhohv),
+        None => mask.to_owned(),
+    }
+}
+
+/// Unfolds, smooths and fills one ray's phase over its path gates `usable` (runs of weather gates kept by
+/// [`long_runs`] and [`keep_rain_runs`]).
 fn process_ray(
     phidp: ArrayView1<f32>,
-    mask: ArrayView1<bool>,
+    usable: ArrayView1<bool>,
     offset: f32,
     config: &PhidpConfig,
     mut out: ArrayViewMut1<f32>,
@@ -332,7 +386,6 @@ fn process_ray(
     let mut unfolded = vec![f32::NAN; n];
     let mut recent: Vec<f32> = Vec::with_capacity(config.reference_gates);
     let mut scratch = Vec::with_capacity(config.reference_gates.max(config.median_gates));
-    let usable = long_runs(phidp, mask, config.min_run_gates);
     for g in 0..n {
         let v = phidp[g];
         if !usable[g] {
@@ -395,6 +448,29 @@ fn fill(values: ArrayView1<f32>, mut filled: ArrayViewMut1<f32>) {
     }
 }
 
+/// Leaves out of `usable` each run of consecutive usable gates whose median ρhv is below `min_rhohv` (or has no
+/// ρhv): a segment of non-rain echo (clutter residue, insects, clear air) whose measured phase is a backscatter
+/// phase rather than propagation phase; single gates of rain below it (heavy rain, hail) leave a rain run's median
+/// above it.
+fn keep_rain_runs(mut usable: ArrayViewMut1<bool>, rhohv: ArrayView1<f32>, min_rhohv: f32) {
+    let n = usable.len();
+    let mut start = 0;
+    let mut values = Vec::new();
+    while start < n {
+        if !usable[start] {
+            start += 1;
+            continue;
+        }
+        let end = (start..n).find(|&g| !usable[g]).unwrap_or(n);
+        values.clear();
+        values.extend((start..end).map(|g| rhohv[g]).filter(|r| r.is_finite()));
+        if values.is_empty() || median(&mut values) < min_rhohv {
+            usable.slice_mut(ndarray::s![start..end]).fill(false);
+        }
+        start = end;
+    }
+}
+
 /// Weather gates with a finite phase that belong to a run of at least `min_run` consecutive such gates.
 fn long_runs(phidp: ArrayView1<f32>, mask: ArrayView1<bool>, min_run: usize) -> Vec<bool> {
     let n = phidp.len();
@@ -414,8 +490,15 @@ fn long_runs(phidp: ArrayView1<f32>, mask: ArrayView1<bool>, min_run: usize) -> 
     usable
 }
 
-/// Circular mean of the first run of `run` consecutive weather gates with finite phase, degrees.
+/// Circular mean of the first run of `run` consecutive gates of `mask` with finite phase, degrees.
 fn first_run_mean(phidp: ArrayView1<f32>, mask: ArrayView1<bool>, run: usize) -> Option<f64> {
+    let start = first_run_start(phidp, mask, run)?;
+    let values: Vec<f64> = (start..start + run).map(|k| f64::from(phidp[k])).collect();
+    Some(circular_mean(&values))
+}
+
+/// First gate of the first run of `run` consecutive gates of `mask` with finite phase.
+fn first_run_start(phidp: ArrayView1<f32>, mask: ArrayView1<bool>, run: usize) -> Option<usize> {
     let mut start = 0;
     for g in 0..phidp.len() {
         if !(mask[g] && phidp[g].is_finite()) {
@@ -423,8 +506,7 @@ fn first_run_mean(phidp: ArrayView1<f32>, mask: ArrayView1<bool>, run: usize) ->
             continue;
         }
         if g + 1 - start == run {
-            let values: Vec<f64> = (start..=g).map(|k| f64::from(phidp[k])).collect();
-            return Some(circular_mean(&values));
+            return Some(start);
         }
     }
     None
@@ -489,7 +571,7 @@ mod tests {
         for g in [2, 4] {
             mask[[0, g]] = false; // gate 3 is a lone weather gate
         }
-        let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
+        let out = process_phidp(raw.view(), mask.view(), None, &PhidpConfig::default()).unwrap();
         assert!(out.phidp_deg[[0, 3]].is_nan() && out.phidp_deg[[0, 10]].is_finite());
         assert!(
             out.filled_deg[[0, 3]].abs() < 1e-3,
@@ -503,7 +585,7 @@ mod tests {
         // a one-gate bump of 30° on a flat phase: gone after the 5-gate median, kept before it (Vulpiani's input)
         let raw = Array2::from_shape_fn((1, 40), |(_, g)| if g == 20 { 40.0f32 } else { 10.0 });
         let mask = Array2::from_elem((1, 40), true);
-        let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
+        let out = process_phidp(raw.view(), mask.view(), None, &PhidpConfig::default()).unwrap();
         assert!(
             out.filled_deg[[0, 20]].abs() < 1e-3,
             "{}",
@@ -514,10 +596,78 @@ mod tests {
     }
 
     #[test]
+    fn weak_echoes_with_a_backscatter_phase_are_left_out_of_the_path() {
+        // as on MeteoSwiss Monte Lema (C band) rays 41 and 53-54: weak echoes (ρhv 0.8-0.87) before and after a rain
+        // segment read 18° above the system phase of 359°, the rain (ρhv 0.98, one gate at 0.88) reads the system
+        // phase: with ρhv they are left out and the path stays near 0°; without it their 18° is taken for
+        // propagation phase
+        let raw = Array2::from_shape_fn((12, 80), |(_, g)| match g {
+            0..=19 | 60..=79 => 17.0f32,
+            20..=29 | 50..=59 => f32::NAN,
+            _ => 359.0 + 0.1 * (g - 30) as f32,
+        });
+        let mask = raw.mapv(f32::is_finite);
+        let rhohv = Array2::from_shape_fn((12, 80), |(_, g)| match g {
+            45 => 0.88f32,
+            30..=49 => 0.98,
+            _ => 0.84,
+        });
+        let config = PhidpConfig::default();
+        let out = process_phidp(raw.view(), mask.view(), Some(rhohv.view()), &config).unwrap();
+        // the system phase comes from the rain, not from the weak echo
+        let offset = out.system_offset_deg.unwrap();
+        assert!(wrap180(f64::from(offset) - 359.45).abs() < 0.01, "{offset}");
+        assert!(out.phidp_deg[[3, 10]].is_nan() && out.phidp_deg[[3, 70]].is_nan());
+        assert!(out.filled_deg[[3, 10]].abs() < 1e-3);
+        // the rain gate at ρhv 0.88 stays in its segment
+        assert!(
+            (out.phidp_deg[[3, 45]] - 1.05).abs() < 0.01,
+            "{}",
+            out.phidp_deg[[3, 45]]
+        );
+        assert!(
+            (out.filled_deg[[3, 45]] - 1.05).abs() < 0.01,
+            "{}",
+            out.filled_deg[[3, 45]]
+        );
+        // held after the last rain gate (median of gates 47-49)
+        assert!(
+            (out.filled_deg[[3, 75]] - 1.35).abs() < 0.01,
+            "{}",
+            out.filled_deg[[3, 75]]
+        );
+        // a ray with weak echo only has no phase
+        let weak_only = rhohv.mapv(|_| 0.84f32);
+        let out = process_phidp(raw.view(), mask.view(), Some(weak_only.view()), &config).unwrap();
+        assert!(out.system_offset_deg.is_none() && out.filled_deg.iter().all(|&v| v == 0.0));
+        // without ρhv every weather gate counts, as before: the weak echo sets the offset (17°)
+        let out = process_phidp(raw.view(), mask.view(), None, &config).unwrap();
+        assert!(
+            out.filled_deg[[3, 45]] < -5.0,
+            "{}",
+            out.filled_deg[[3, 45]]
+        );
+    }
+
+    #[test]
+    fn a_rain_correlation_outside_0_1_is_refused() {
+        let raw = Array2::from_elem((2, 20), 10.0f32);
+        let mask = Array2::from_elem((2, 20), true);
+        let config = PhidpConfig {
+            min_rain_rhohv: f32::NAN,
+            ..PhidpConfig::default()
+        };
+        assert!(matches!(
+            process_phidp(raw.view(), mask.view(), None, &config),
+            Err(Error::Parameter { .. })
+        ));
+    }
+
+    #[test]
     fn empty_mask_gives_no_offset_and_nan_phase() {
         let raw = Array2::from_elem((2, 20), 10.0f32);
         let mask = Array2::from_elem((2, 20), false);
-        let out = process_phidp(raw.view(), mask.view(), &PhidpConfig::default()).unwrap();
+        let out = process_phidp(raw.view(), mask.view(), None, &PhidpConfig::default()).unwrap();
         assert!(out.system_offset_deg.is_none());
         assert!(out.ray_offsets_deg.is_empty());
         assert!(out.phidp_deg.iter().all(|v| v.is_nan()));
