@@ -151,7 +151,8 @@ pub type WhiteNoiseSource<'a> = Box<dyn FnMut(&mut [f32]) + Send + 'a>;
 pub struct GivenDraws<'a> {
     /// Bowler deviates `(ε_∥, ε_⊥)`, one pair per member (see [`MotionPerturbation::from_deviates`]).
     pub deviates: Option<&'a [(f64, f64)]>,
-    /// `white_noise(m)` is member `m`'s white-noise source for its lead times in order.
+    /// `white_noise(m)` is member `m`'s white-noise source for its lead times in order, filtered by the
+    /// configured noise method (unused with [`NoiseMethod::None`]).
     pub white_noise: Option<&'a (dyn Fn(usize) -> WhiteNoiseSource<'a> + Sync)>,
 }
 
