@@ -166,6 +166,12 @@ impl NoiseFilter {
         for w in white.iter_mut() {
             *w = StandardNormal.sample(rng);
         }
+        self.filter_white(plan, white, scratch);
+    }
+
+    /// Leaves the filtered spectrum of given white noise `white (ny·nx, row-major)` in `scratch`, as
+    /// [`Self::generate_spectrum`] does with its own draws (e.g. to replay another implementation's draws).
+    pub fn filter_white(&self, plan: &CascadePlan, white: &[f32], scratch: &mut CascadeScratch) {
         plan.forward(white, scratch);
         plan.apply_spectral_filter(&self.amplitude, scratch);
     }

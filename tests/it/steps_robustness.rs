@@ -4,7 +4,9 @@
 use ndarray::{Array3, Array4, Axis};
 use squall::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
 use squall::nowcast::sprog::Sprog;
-use squall::nowcast::steps::{NowcastInput, Nowcaster, Steps, StepsConfig};
+use squall::nowcast::steps::{
+    GivenDraws, NowcastInput, Nowcaster, Steps, StepsConfig, WhiteNoiseSource, member_rng,
+};
 
 const N: usize = 96;
 
@@ -134,6 +136,70 @@ fn rain_moves_with_the_motion_and_stays_in_range() {
             "member {m}: wet ratio {ratio}"
         );
     }
+}
+
+/// Draws given from outside (`Steps::forecast_db_with_draws`, the hook that replays pysteps' draws): the same
+/// result for 1 and 2 threads to the bit, a different result from the members' own draws, and a clear error for
+/// deviates that do not hold one pair per member.
+#[test]
+fn given_draws_are_bit_identical_for_one_and_two_threads() {
+    use rand_distr::{Distribution, StandardNormal};
+    let fields = moving_blob(20.0);
+    let velocity = eastward(1.5);
+    let deviates: Vec<(f64, f64)> = (0..5)
+        .map(|m| (0.3 * m as f64 - 0.6, 0.1 * m as f64))
+        .collect();
+    let white_noise = |m: usize| -> WhiteNoiseSource {
+        let mut rng = member_rng(99, m as u64);
+        Box::new(move |white: &mut [f32]| {
+            for w in white.iter_mut() {
+                *w = StandardNormal.sample(&mut rng);
+            }
+        })
+    };
+    let draws = GivenDraws {
+        deviates: Some(&deviates),
+        white_noise: Some(&white_noise),
+    };
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                Steps::new(config(5))
+                    .forecast_db_with_draws(&input(&fields, &velocity), 4, &draws, &|_, _| ())
+                    .unwrap()
+            })
+    };
+    let (one, two) = (run(1), run(2));
+    assert!(
+        one.iter()
+            .zip(two.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "results differ between 1 and 2 threads"
+    );
+    let own = Steps::new(config(5))
+        .forecast_db(&input(&fields, &velocity), 4, &|_, _| ())
+        .unwrap();
+    assert!(
+        one.iter()
+            .zip(own.iter())
+            .any(|(a, b)| a.to_bits() != b.to_bits())
+    );
+    let short = GivenDraws {
+        deviates: Some(&deviates[..4]),
+        white_noise: None,
+    };
+    assert!(matches!(
+        Steps::new(config(5)).forecast_db_with_draws(
+            &input(&fields, &velocity),
+            4,
+            &short,
+            &|_, _| ()
+        ),
+        Err(squall::Error::Parameter { .. })
+    ));
 }
 
 #[test]

@@ -141,6 +141,21 @@ impl Default for StepsConfig {
     }
 }
 
+/// One member's white noise given from outside: called once per lead time with the `(ny·nx)` row-major buffer
+/// to fill with standard normal values.
+pub type WhiteNoiseSource<'a> = Box<dyn FnMut(&mut [f32]) + Send + 'a>;
+
+/// Random draws given from outside in place of the members' own streams ([`Steps::forecast_db_with_draws`]),
+/// e.g. pysteps' for a draw-for-draw comparison. `None` keeps the member's own draws.
+#[derive(Clone, Copy, Default)]
+pub struct GivenDraws<'a> {
+    /// Bowler deviates `(ε_∥, ε_⊥)`, one pair per member (see [`MotionPerturbation::from_deviates`]).
+    pub deviates: Option<&'a [(f64, f64)]>,
+    /// `white_noise(m)` is member `m`'s white-noise source for its lead times in order, filtered by the
+    /// configured noise method (unused with [`NoiseMethod::None`]).
+    pub white_noise: Option<&'a (dyn Fn(usize) -> WhiteNoiseSource<'a> + Sync)>,
+}
+
 /// A nowcasting method producing an ensemble `(members, lead times, y, x)` in the units of its input.
 ///
 /// Extrapolation, S-PROG and STEPS implement it; the CLI and the Python layer call methods through it, so a new
@@ -211,38 +226,41 @@ impl Steps {
         n_lead_times: usize,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Array4<f32>> {
-        self.run(input, n_lead_times, None, progress)
+        self.run(input, n_lead_times, &GivenDraws::default(), progress)
     }
 
-    /// [`Self::forecast_db`] with given Bowler deviates `(ε_∥, ε_⊥)` per member instead of the member's own
-    /// draws, e.g. another implementation's, so that two implementations can be compared member by member with
-    /// identical motion perturbations (the noise is still Squall's). Needs motion perturbations on.
+    /// [`Self::forecast_db`] with random draws given from outside (another implementation's, e.g. pysteps')
+    /// in place of the members' own, so that two implementations can be compared member by member: with the
+    /// Bowler deviates and the white noise both given, no random draw of Squall's is left. A diagnostic hook;
+    /// [`Self::forecast_db`] is the forecast.
     ///
     /// # Errors
-    /// As [`Self::forecast_db`]; [`Error::Parameter`] if `deviates` does not hold one finite pair per member or
-    /// motion perturbations are off.
-    pub fn forecast_db_with_deviates(
+    /// As [`Self::forecast_db`]; [`Error::Parameter`] if `draws.deviates` does not hold one pair per member or
+    /// is given with motion perturbations off.
+    pub fn forecast_db_with_draws(
         &self,
         input: &NowcastInput,
         n_lead_times: usize,
-        deviates: &[(f64, f64)],
+        draws: &GivenDraws,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Array4<f32>> {
-        if deviates.len() != self.config.members || self.config.motion_perturbation.is_none() {
+        if let Some(d) = draws.deviates
+            && (d.len() != self.config.members || self.config.motion_perturbation.is_none())
+        {
             return Err(Error::parameter(
                 "deviates",
-                deviates.len(),
+                d.len(),
                 "one pair per member, with motion perturbations on",
             ));
         }
-        self.run(input, n_lead_times, Some(deviates), progress)
+        self.run(input, n_lead_times, draws, progress)
     }
 
     fn run(
         &self,
         input: &NowcastInput,
         n_lead_times: usize,
-        deviates: Option<&[(f64, f64)]>,
+        draws: &GivenDraws,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Array4<f32>> {
         let c = &self.config;
@@ -282,7 +300,7 @@ impl Steps {
             flow: c
                 .motion_perturbation
                 .map(|_| FlowFrame::new(input.velocity)),
-            deviates,
+            draws: *draws,
             velocity: input.velocity,
             km_per_pixel: input.km_per_pixel,
             timestep_minutes: input.timestep_minutes,
@@ -343,13 +361,13 @@ impl Nowcaster for Steps {
 }
 
 /// Read-only data shared by the members.
-struct Shared<'a> {
+struct Shared<'a, 'd> {
     analysis: &'a Analysis,
     spectral: &'a SpectralAr,
     noise: Option<&'a NoiseFilter>,
     flow: Option<FlowFrame>,
-    /// Given Bowler deviates per member, instead of the member's draws.
-    deviates: Option<&'a [(f64, f64)]>,
+    /// Draws given from outside, instead of the member's own.
+    draws: GivenDraws<'d>,
     velocity: ndarray::ArrayView3<'a, f32>,
     km_per_pixel: f64,
     timestep_minutes: f64,
@@ -359,7 +377,7 @@ struct Shared<'a> {
     observed_wet_mean: Option<f32>,
 }
 
-impl Shared<'_> {
+impl Shared<'_, '_> {
     /// Runs member `m` for every lead time into `out (lead times, y, x)`.
     fn run_member(&self, m: usize, out: &mut ndarray::ArrayViewMut3<f32>) -> Result<()> {
         let a = self.analysis;
@@ -370,7 +388,7 @@ impl Shared<'_> {
         let n_levels = plan.n_levels();
         let mut noise_rng = member_rng(c.seed, 2 * m as u64);
         let mut motion_rng = member_rng(c.seed, 2 * m as u64 + 1);
-        let perturbation = match (c.motion_perturbation, &self.flow, self.deviates) {
+        let perturbation = match (c.motion_perturbation, &self.flow, self.draws.deviates) {
             (Some(p), Some(_), Some(d)) => Some(MotionPerturbation::from_deviates(
                 d[m],
                 self.km_per_pixel,
@@ -410,9 +428,16 @@ impl Shared<'_> {
             self.velocity,
             perturbation,
         );
+        let mut given_noise = self.draws.white_noise.map(|source| source(m));
         for t in 0..out.dim().0 {
             if let Some(noise) = self.noise {
-                noise.generate_spectrum(plan, &mut noise_rng, &mut white, &mut scratch);
+                match given_noise.as_mut() {
+                    Some(fill) => {
+                        fill(&mut white);
+                        noise.filter_white(plan, &white, &mut scratch);
+                    }
+                    None => noise.generate_spectrum(plan, &mut noise_rng, &mut white, &mut scratch),
+                }
                 self.spectral
                     .noise_gains(scratch.spectrum(), &mut gains, plan);
             }
