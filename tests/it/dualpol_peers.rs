@@ -19,18 +19,6 @@ const X_FILE: &str = "Z_RADR_I_ZG170_20260329064800_O_DOR_YTD2_CAP_FMT.bin.bz2";
 const C_FILE: &str = "MLL2217907250U.003.nc";
 const C_TEMP: &str = "20220628072500_savevol_COSMO_LOOKUP_TEMP.nc";
 
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma) * (x - ma);
-        sbb += (y - mb) * (y - mb);
-    }
-    sab / (saa * sbb).sqrt()
-}
-
 fn column(fixture: &Value, name: &str) -> Vec<Option<f64>> {
     fixture["sample"][name]
         .as_array()
@@ -230,7 +218,7 @@ fn compare(
         &column(fixture, "kdp_wradlib_vulpiani"),
         rain,
     );
-    let kdp_vulpiani_corr = correlation(&a, &b);
+    let kdp_vulpiani_corr = common::pearson(&a, &b);
     let n_kdp = a.len();
     // where the peer's ΦDP is valid: wradlib's reconstruction within 10° of Py-ART's monotonic fit (Maesaka) at
     // every gate of the ray up to this one that Py-ART kept (`wradlib_consistent`, computed by the peer script)
@@ -245,20 +233,20 @@ fn compare(
         &column(fixture, "kdp_wradlib_vulpiani"),
         |i| rain(i) && consistent[i],
     );
-    let kdp_vulpiani_corr_valid = correlation(&a, &b);
+    let kdp_vulpiani_corr_valid = common::pearson(&a, &b);
     let n_kdp_valid = a.len();
     let (a, b) = pairs(
         &ours(vulpiani, "KDP", &rays, &gates),
         &column(fixture, "kdp_pyart_maesaka"),
         rain,
     );
-    let kdp_maesaka_corr = correlation(&a, &b);
+    let kdp_maesaka_corr = common::pearson(&a, &b);
     let (a, b) = pairs(
         &ours(zphi, "KDP", &rays, &gates),
         &column(fixture, "kdp_csu_bringi"),
         rain,
     );
-    let kdp_ls_vs_bringi_corr = correlation(&a, &b);
+    let kdp_ls_vs_bringi_corr = common::pearson(&a, &b);
     let (a, b) = pairs(
         &ours(zphi, "DBZH_CORR", &rays, &gates),
         &column(fixture, "dbzh_pyart_zphi"),
