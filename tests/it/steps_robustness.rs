@@ -86,6 +86,25 @@ fn assert_valid(
     }
 }
 
+/// Runs `forecast` in a 1-thread and a 2-thread pool, asserts the results are bit-identical, and returns one.
+fn assert_same_on_one_and_two_threads(forecast: impl Fn() -> Array4<f32> + Sync) -> Array4<f32> {
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(&forecast)
+    };
+    let (one, two) = (run(1), run(2));
+    assert!(
+        one.iter()
+            .zip(two.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "results differ between 1 and 2 threads"
+    );
+    one
+}
+
 #[test]
 fn rain_moves_with_the_motion_and_stays_in_range() {
     let fields = moving_blob(14.0);
@@ -161,24 +180,11 @@ fn given_draws_are_bit_identical_for_one_and_two_threads() {
         deviates: Some(&deviates),
         white_noise: Some(&white_noise),
     };
-    let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
+    let one = assert_same_on_one_and_two_threads(|| {
+        Steps::new(config(5))
+            .forecast_db_with_draws(&input(&fields, &velocity), 4, &draws, &|_, _| ())
             .unwrap()
-            .install(|| {
-                Steps::new(config(5))
-                    .forecast_db_with_draws(&input(&fields, &velocity), 4, &draws, &|_, _| ())
-                    .unwrap()
-            })
-    };
-    let (one, two) = (run(1), run(2));
-    assert!(
-        one.iter()
-            .zip(two.iter())
-            .all(|(a, b)| a.to_bits() == b.to_bits()),
-        "results differ between 1 and 2 threads"
-    );
+    });
     let own = Steps::new(config(5))
         .forecast_db(&input(&fields, &velocity), 4, &|_, _| ())
         .unwrap();
@@ -206,24 +212,11 @@ fn given_draws_are_bit_identical_for_one_and_two_threads() {
 fn bit_identical_for_one_and_two_threads() {
     let fields = moving_blob(20.0);
     let velocity = eastward(1.5);
-    let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
+    let one = assert_same_on_one_and_two_threads(|| {
+        Steps::new(config(5))
+            .forecast_db(&input(&fields, &velocity), 4, &|_, _| ())
             .unwrap()
-            .install(|| {
-                Steps::new(config(5))
-                    .forecast_db(&input(&fields, &velocity), 4, &|_, _| ())
-                    .unwrap()
-            })
-    };
-    let (one, two) = (run(1), run(2));
-    assert!(
-        one.iter()
-            .zip(two.iter())
-            .all(|(a, b)| a.to_bits() == b.to_bits()),
-        "results differ between 1 and 2 threads"
-    );
+    });
     // A different seed gives a different ensemble; the same seed the same.
     let other = Steps::new(StepsConfig {
         seed: 8,
