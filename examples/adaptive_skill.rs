@@ -31,8 +31,8 @@
 //! to every method alike, per lead time the neighbourhood probability
 //! ([`squall::nowcast::probability::neighbourhood_probability`], Theis et al. 2005) with the radius among
 //! `--radii-km` and the p* of the largest training CSI, and a third that needs no training at all, the
-//! coverage-matched threshold: per case, lead time and threshold the p* whose forecast event area {P ≥ p*}
-//! matches the area ≥ thr observed at the start time
+//! coverage-matched threshold: per case, lead time and threshold the p* whose forecast event fraction
+//! {P ≥ p*} (over the forecast's pixels with data) matches the fraction ≥ thr observed at the start time
 //! ([`squall::nowcast::probability::coverage_matched_probability`], Roberts and Lean 2008, Zhu et al. 2015).
 
 use ndarray::{Array3, Array4, Axis, s};
@@ -731,8 +731,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!(
-        "\ncoverage-matched rule (per case, lead time and threshold: p* of forecast area {{P ≥ p*}} = area observed \
-         at the start time; no training)\n\
+        "\ncoverage-matched rule (per case, lead time and threshold: p* of forecast fraction {{P ≥ p*}} = fraction \
+         observed at the start time; no training)\n\
          | held-out event | method | CSI ≥ 5 30 / 60 | CSI ≥ 10 30 / 60 | frequency bias ≥ 5 30 / 60, ≥ 10 30 / 60 |"
     );
     println!("|---|---|---|---|---|");
