@@ -14,8 +14,11 @@
 //! STEPS' and extrapolation's at 30 and at 60 min and its CSI of R ≥ 10 mm/h at 30 min, that its CRPS is below
 //! STEPS', and that the Brier skill score of its P(R ≥ 5) (against the sample climatology) is above STEPS', raw
 //! and recalibrated. The CSI of R ≥ 10 mm/h at 60 min is printed, not asserted: here adaptive is ahead of
-//! extrapolation by < 0.001, and in the example's full evaluation it loses to STEPS (see the README). Skips
-//! (with a message) when `../shared/data/nowcast` is absent.
+//! extrapolation by < 0.001, and in the example's full evaluation it loses to STEPS (see the README). Also
+//! printed, not asserted: the CSI of the coverage-matched rule, which needs no training (per case, lead time
+//! and threshold, p* of `coverage_matched_probability` against the start-time analysis); it does not make the
+//! adaptive ensemble win every cell (see the README). Skips (with a message) when `../shared/data/nowcast` is
+//! absent.
 
 use crate::common;
 
