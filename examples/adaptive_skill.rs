@@ -30,7 +30,10 @@
 //! recalibrated. Also reported: the equal-weight means of the folds' CSI, and a second decision rule offered
 //! to every method alike, per lead time the neighbourhood probability
 //! ([`squall::nowcast::probability::neighbourhood_probability`], Theis et al. 2005) with the radius among
-//! `--radii-km` and the p* of the largest training CSI.
+//! `--radii-km` and the p* of the largest training CSI, and a third that needs no training at all, the
+//! coverage-matched threshold: per case, lead time and threshold the p* whose forecast event fraction
+//! {P ≥ p*} (over the forecast's pixels with data) matches the fraction ≥ thr observed at the start time
+//! ([`squall::nowcast::probability::coverage_matched_probability`], Roberts and Lean 2008, Zhu et al. 2015).
 
 use ndarray::{Array3, Array4, Axis, s};
 use squall::io::composite::open_sequence_dir;
@@ -39,7 +42,7 @@ use squall::motion::lucas_kanade::LucasKanade;
 use squall::nowcast::adaptive::{Adaptive, AdaptiveConfig};
 use squall::nowcast::calibration::{ExceedanceCounts, Recalibration};
 use squall::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
-use squall::nowcast::probability::neighbourhood_probability;
+use squall::nowcast::probability::{coverage_matched_probability, neighbourhood_probability};
 use squall::nowcast::steps::{NowcastInput, Nowcaster, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
 use squall::verify::Crps;
@@ -69,6 +72,8 @@ struct Scores {
     counts: Vec<Vec<ExceedanceCounts>>,
     /// Per lead time, per threshold, per neighbourhood radius: the same for the neighbourhood probability.
     neighbourhood: Vec<Vec<Vec<ExceedanceCounts>>>,
+    /// Per lead time, per threshold: the coverage-matched rule's hits, false alarms and misses.
+    coverage: Vec<Vec<Tally>>,
 }
 
 impl Scores {
@@ -83,6 +88,7 @@ impl Scores {
                 ];
                 LEADS_MIN.len()
             ],
+            coverage: vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()],
         }
     }
 
@@ -93,6 +99,11 @@ impl Scores {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             for (a, b) in a.iter_mut().zip(b) {
                 a.merge(b)?;
+            }
+        }
+        for (a, b) in self.coverage.iter_mut().zip(&other.coverage) {
+            for (a, b) in a.iter_mut().zip(b) {
+                a.merge(b);
             }
         }
         for (a, b) in self.neighbourhood.iter_mut().zip(&other.neighbourhood) {
@@ -139,6 +150,25 @@ impl Tally {
         self.hits += t.hits;
         self.false_alarms += t.false_alarms;
         self.misses += t.misses;
+    }
+
+    /// The rule "event where P ≥ level / m", or no event anywhere (`None`).
+    fn add_rule(&mut self, counts: &ExceedanceCounts, level: Option<usize>) {
+        match level {
+            Some(level) => self.add(counts, level),
+            None => self.misses += counts.events().iter().sum::<u64>(),
+        }
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.hits += other.hits;
+        self.false_alarms += other.false_alarms;
+        self.misses += other.misses;
+    }
+
+    /// Frequency bias: forecast / observed event count.
+    fn bias(&self) -> f64 {
+        (self.hits + self.false_alarms) as f64 / (self.hits + self.misses) as f64
     }
 
     fn csi(&self) -> f64 {
@@ -393,8 +423,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .iter()
                 .map(|r| (r / km).round().max(0.0) as usize)
                 .collect();
+            // The analysis at the start time: the coverage the coverage-matched rule aims at.
+            let start = rain.slice(s![end, y0..y0 + h, x0..x0 + w]);
             for (f, method) in forecasts.iter().zip(&methods) {
                 let mut sc = Scores::new(method.members(), radii_px.len());
+                let m = method.members() as f32;
                 for li in 0..LEADS_MIN.len() {
                     let fc = f.index_axis(Axis(1), li);
                     let obs = observed.index_axis(Axis(0), li);
@@ -402,6 +435,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     for (ti, &thr) in THRESHOLDS.iter().enumerate() {
                         let p = exceedance_probability(fc, thr)?;
                         sc.counts[li][ti].accumulate(p.view(), obs, thr)?;
+                        let pstar = coverage_matched_probability(p.view(), start, thr)?;
+                        sc.coverage[li][ti]
+                            .add_rule(&sc.counts[li][ti], pstar.map(|v| (v * m).round() as usize));
                         for (ri, &r) in radii_px.iter().enumerate() {
                             let pn = neighbourhood_probability(p.view(), r);
                             sc.neighbourhood[li][ti][ri].accumulate(pn.view(), obs, thr)?;
@@ -456,7 +492,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
     let mut pooled_nb_brier = vec![vec![[BrierSums::default(); 2]; THRESHOLDS.len()]; 3];
     // Equal-weight means over the folds of the CSI: [rule][method][lead][threshold].
-    let mut mean_csi = vec![vec![vec![vec![0.0; THRESHOLDS.len()]; LEADS_MIN.len()]; 3]; 2];
+    let mut mean_csi = vec![vec![vec![vec![0.0; THRESHOLDS.len()]; LEADS_MIN.len()]; 3]; 3];
+    // The coverage-matched rule (no training): [method][lead][threshold] pooled tally, and per-fold rows.
+    let mut pooled_cov_tally =
+        vec![vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
+    let mut cov_rows = Vec::new();
     let mut nb_rows = Vec::new();
     for (held, (held_name, _, _)) in EVENTS.iter().enumerate() {
         let training: Vec<usize> = (0..EVENTS.len()).filter(|&e| e != held).collect();
@@ -559,8 +599,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     ));
                     mean_csi[0][mi][li][ti] += fold_tally[li][ti].csi() / EVENTS.len() as f64;
                     mean_csi[1][mi][li][ti] += nb_tally[li][ti].csi() / EVENTS.len() as f64;
+                    let cov = &test[v].coverage[li][ti];
+                    pooled_cov_tally[mi][li][ti].merge(cov);
+                    mean_csi[2][mi][li][ti] += cov.csi() / EVENTS.len() as f64;
                 }
             }
+            let cov = &test[v].coverage;
+            cov_rows.push(format!(
+                "| {held_name} | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2}, {:.2} / {:.2} |",
+                NAMES[mi],
+                cov[0][0].csi(),
+                cov[1][0].csi(),
+                cov[0][1].csi(),
+                cov[1][1].csi(),
+                cov[0][0].bias(),
+                cov[1][0].bias(),
+                cov[0][1].bias(),
+                cov[1][1].bias(),
+            ));
             nb_rows.push(format!(
                 "| {held_name} | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | {} |",
                 NAMES[mi],
@@ -637,7 +693,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!(
         "\nequal-weight mean over the three folds of the CSI ≥ 5 30 / 60, ≥ 10 30 / 60 (rule P ≥ p*, both leads | \
-         neighbourhood rule)"
+         neighbourhood rule | coverage-matched rule)"
     );
     for mi in 0..3 {
         let m = |r: usize| {
@@ -649,7 +705,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 mean_csi[r][mi][1][1]
             )
         };
-        println!("  {}: {} | {}", NAMES[mi], m(0), m(1));
+        println!("  {}: {} | {} | {}", NAMES[mi], m(0), m(1), m(2));
     }
     println!(
         "\nneighbourhood rule (per lead time: the radius among {radii_km:?} km and p* of the largest training CSI)\n\
@@ -672,6 +728,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pooled_nb_brier[mi][0][1].skill(),
             pooled_nb_brier[mi][1][0].skill(),
             pooled_nb_brier[mi][1][1].skill(),
+        );
+    }
+    println!(
+        "\ncoverage-matched rule (per case, lead time and threshold: p* of forecast fraction {{P ≥ p*}} = fraction \
+         observed at the start time; no training)\n\
+         | held-out event | method | CSI ≥ 5 30 / 60 | CSI ≥ 10 30 / 60 | frequency bias ≥ 5 30 / 60, ≥ 10 30 / 60 |"
+    );
+    println!("|---|---|---|---|---|");
+    for r in &cov_rows {
+        println!("{r}");
+    }
+    for mi in 0..3 {
+        let t = &pooled_cov_tally[mi];
+        println!(
+            "| pooled | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.2} / {:.2}, {:.2} / {:.2} |",
+            NAMES[mi],
+            t[0][0].csi(),
+            t[1][0].csi(),
+            t[0][1].csi(),
+            t[1][1].csi(),
+            t[0][0].bias(),
+            t[1][0].bias(),
+            t[0][1].bias(),
+            t[1][1].bias(),
         );
     }
     // Every candidate's scores pooled over all 18 cases (for the ablation, not for the choice).

@@ -10,16 +10,25 @@
 //!   ensemble probability (Theis et al. 2005; Schwartz et al. 2010), the mean of P(x ≥ thr) over a disc around
 //!   each pixel, i.e. the fraction of (member, neighbour) pairs at or above the threshold: a forecast whose
 //!   cores are right in kind but not in place (the rule at small scales and long leads) is credited nearby.
+//! - [`coverage_matched_probability`](crate::nowcast::probability::coverage_matched_probability): the decision
+//!   threshold p* whose forecast event fraction {P ≥ p*} matches the event fraction observed at the start time
+//!   (frequency bias 1 under persistence of coverage; the percentile thresholds of Roberts and Lean 2008 and
+//!   Zhu et al. 2015): a yes/no rule that needs no calibration on other events.
 //!
 //! # References
 //! Germann, U. and I. Zawadzki, 2004: Scale dependence of the predictability of precipitation from continental
 //! radar images. Part II: Probability forecasts. *J. Appl. Meteor.*, 43, 74–89,
 //! doi:10.1175/1520-0450(2004)043<0074:SDOTPO>2.0.CO;2.
+//! Roberts, N. M. and H. W. Lean, 2008: Scale-selective verification of rainfall accumulations from
+//! high-resolution forecasts of convective events. *Mon. Wea. Rev.*, 136, 78–97, doi:10.1175/2007MWR2123.1.
 //! Schwartz, C. S., J. S. Kain, S. J. Weiss, et al., 2010: Toward improved convection-allowing ensembles: model
 //! physics sensitivities and optimizing probabilistic guidance with small ensemble membership. *Wea.
 //! Forecasting*, 25, 263–280, doi:10.1175/2009WAF2222267.1.
 //! Theis, S. E., A. Hense and U. Damrath, 2005: Probabilistic precipitation forecasts from a deterministic
 //! model: a pragmatic approach. *Meteorol. Appl.*, 12, 257–268, doi:10.1017/S1350482705001763.
+//! Zhu, K., Y. Yang and M. Xue, 2015: Percentile-based neighborhood precipitation verification and its
+//! application to a landfalling tropical storm case with radar data assimilation. *Adv. Atmos. Sci.*, 32,
+//! 1449–1459, doi:10.1007/s00376-015-5023-9.
 
 use ndarray::{Array3, Array4, ArrayView2, ArrayView3, ArrayView4, Axis, Zip};
 use rayon::prelude::*;
@@ -234,6 +243,79 @@ pub fn neighbourhood_probability(p: ArrayView2<f32>, radius: usize) -> ndarray::
     out
 }
 
+/// The coverage-matched decision threshold p* for the exceedance probability `p` `(y, x)` (0–1) of the event
+/// x ≥ `threshold`: the p* among the positive values of `p` whose forecast event fraction #{P ≥ p*} / #{P
+/// finite} is nearest the event fraction #{`observed` ≥ `threshold`} / #{`observed` finite} of the field
+/// `observed` `(y', x')` (same units as `threshold`, e.g. mm/h; NaN pixels of either field are left out of its
+/// fraction, so the two fields may differ in shape and data mask); ties go to the larger p* (the smaller
+/// area). With `observed` the analysis at the forecast's start time on the forecast's domain, the rule "event
+/// where P ≥ p*" has frequency bias 1 under persistence of coverage and uses no data later than the start
+/// time: the frequency-matched (percentile) thresholds of Roberts and Lean (2008) and Zhu et al. (2015),
+/// applied to a probability field. With an `m`-member ensemble p* is a multiple of 1/m, so the match is only
+/// as close as the levels allow.
+///
+/// Returns `None` — no event forecast anywhere — if no pixel of `observed` reaches `threshold` or no pixel of
+/// `p` is positive.
+///
+/// # Errors
+/// [`Error::Parameter`] if `threshold` is NaN or `observed` has no finite pixel.
+///
+/// # Examples
+/// ```
+/// use ndarray::array;
+/// use squall::nowcast::probability::coverage_matched_probability;
+/// let p = array![[1.0f32, 0.5], [0.25, 0.0]];
+/// let observed = array![[12.0f32, 11.0], [f32::NAN, 0.0]]; // 2 of 3 valid pixels ≥ 10 → 8 / 3 of 4
+/// assert_eq!(coverage_matched_probability(p.view(), observed.view(), 10.0)?, Some(0.25));
+/// # Ok::<(), squall::Error>(())
+/// ```
+pub fn coverage_matched_probability(
+    p: ArrayView2<f32>,
+    observed: ArrayView2<f32>,
+    threshold: f64,
+) -> Result<Option<f32>> {
+    if threshold.is_nan() {
+        return Err(Error::parameter("threshold", threshold, "must not be NaN"));
+    }
+    let valid = observed.iter().filter(|v| v.is_finite()).count();
+    if valid == 0 {
+        return Err(Error::parameter(
+            "observed",
+            format!("{:?} all NaN", observed.dim()),
+            "needs at least one pixel with data",
+        ));
+    }
+    let events = observed
+        .iter()
+        .filter(|&&v| v.is_finite() && f64::from(v) >= threshold)
+        .count();
+    let forecast_valid = p.iter().filter(|v| v.is_finite()).count();
+    let mut positive: Vec<f32> = p.iter().copied().filter(|&v| v > 0.0).collect();
+    if events == 0 || positive.is_empty() {
+        return Ok(None);
+    }
+    // The target area on the forecast's valid pixels.
+    let target = events as f64 / valid as f64 * forecast_valid as f64;
+    positive.sort_unstable_by(|a, b| b.total_cmp(a));
+    // Walk the distinct values from the largest down: the area of P ≥ v is the index past the last v.
+    let mut best: Option<(f64, f32)> = None;
+    let mut i = 0;
+    while i < positive.len() {
+        let v = positive[i];
+        while i < positive.len() && positive[i] == v {
+            i += 1;
+        }
+        let miss = (i as f64 - target).abs();
+        if best.is_none_or(|(m, _)| miss < m) {
+            best = Some((miss, v));
+        }
+        if i as f64 >= target {
+            break;
+        }
+    }
+    Ok(best.map(|(_, v)| v))
+}
+
 /// Sum of `values` over a disc of `radius` pixels around every pixel (zero outside the grid), from row prefix
 /// sums: O(pixels × (2 radius + 1)).
 fn disc_sum(values: ArrayView2<f32>, radius: usize) -> ndarray::Array2<f32> {
@@ -334,5 +416,60 @@ mod tests {
         assert!(p[[2, 32, 26]] < p[[0, 32, 22]] && p[[2, 32, 26]] > 0.0);
         assert!(p[[2, 32, 32]] > 0.0);
         assert!(lagrangian_probability(field.view(), velocity.view(), 3, 5.0, -1.0).is_err());
+    }
+
+    #[test]
+    fn coverage_matched_probability_matches_the_observed_fraction() {
+        // 10 × 10 field, P = row / 10 (rows 1..9 positive); 25 of 100 observed pixels ≥ 5 mm/h.
+        let p = Array2::from_shape_fn((10, 10), |(r, _)| r as f32 / 10.0);
+        let mut obs = Array2::<f32>::zeros((10, 10));
+        obs.iter_mut().take(25).for_each(|v| *v = 6.0);
+        // Areas: P ≥ 0.9 → 10, ≥ 0.8 → 20, ≥ 0.7 → 30: 20 and 30 are both 5 away → the larger p*, 0.8.
+        let pstar = coverage_matched_probability(p.view(), obs.view(), 5.0).unwrap();
+        assert_eq!(pstar, Some(0.8));
+        // 28 observed → area 30 (P ≥ 0.7) is nearest.
+        obs.iter_mut().take(28).for_each(|v| *v = 6.0);
+        assert_eq!(
+            coverage_matched_probability(p.view(), obs.view(), 5.0).unwrap(),
+            Some(0.7)
+        );
+        // NaN pixels are left out of the fractions. Forecast row 9 without data: target 28 % of 90 = 25.2
+        // pixels; P ≥ 0.8 covers 10, ≥ 0.7 covers 20 (5.2 off), ≥ 0.6 covers 30 (4.8 off) → 0.6.
+        let mut p_nan = p.clone();
+        p_nan.row_mut(9).fill(f32::NAN);
+        assert_eq!(
+            coverage_matched_probability(p_nan.view(), obs.view(), 5.0).unwrap(),
+            Some(0.6)
+        );
+        // Observed rows 5–9 without data: 28 of 50 → 56 of 100 forecast pixels; P ≥ 0.5 covers 50 (6 off),
+        // ≥ 0.4 covers 60 (4 off) → 0.4.
+        let mut obs_nan = obs.clone();
+        obs_nan.slice_mut(ndarray::s![5.., ..]).fill(f32::NAN);
+        assert_eq!(
+            coverage_matched_probability(p.view(), obs_nan.view(), 5.0).unwrap(),
+            Some(0.4)
+        );
+        // More observed than forecast area: the smallest positive P.
+        obs.fill(6.0);
+        assert_eq!(
+            coverage_matched_probability(p.view(), obs.view(), 5.0).unwrap(),
+            Some(0.1)
+        );
+        // No observed event, or no positive probability → no event forecast.
+        obs.fill(1.0);
+        assert_eq!(
+            coverage_matched_probability(p.view(), obs.view(), 5.0).unwrap(),
+            None
+        );
+        obs.fill(6.0);
+        let zero = Array2::<f32>::zeros((10, 10));
+        assert_eq!(
+            coverage_matched_probability(zero.view(), obs.view(), 5.0).unwrap(),
+            None
+        );
+        // No observed data, or a NaN threshold → error.
+        let empty = Array2::<f32>::from_elem((3, 3), f32::NAN);
+        assert!(coverage_matched_probability(p.view(), empty.view(), 5.0).is_err());
+        assert!(coverage_matched_probability(p.view(), obs.view(), f64::NAN).is_err());
     }
 }

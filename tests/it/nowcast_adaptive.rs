@@ -14,8 +14,11 @@
 //! STEPS' and extrapolation's at 30 and at 60 min and its CSI of R ≥ 10 mm/h at 30 min, that its CRPS is below
 //! STEPS', and that the Brier skill score of its P(R ≥ 5) (against the sample climatology) is above STEPS', raw
 //! and recalibrated. The CSI of R ≥ 10 mm/h at 60 min is printed, not asserted: here adaptive is ahead of
-//! extrapolation by < 0.001, and in the example's full evaluation it loses to STEPS (see the README). Skips
-//! (with a message) when `../shared/data/nowcast` is absent.
+//! extrapolation by < 0.001, and in the example's full evaluation it loses to STEPS (see the README). Also
+//! printed, not asserted: the CSI of the coverage-matched rule, which needs no training (per case, lead time
+//! and threshold, p* of `coverage_matched_probability` against the start-time analysis); it does not make the
+//! adaptive ensemble win every cell (see the README). Skips (with a message) when `../shared/data/nowcast` is
+//! absent.
 
 use crate::common;
 
@@ -26,6 +29,7 @@ use squall::motion::lucas_kanade::LucasKanade;
 use squall::nowcast::adaptive::{Adaptive, AdaptiveConfig};
 use squall::nowcast::calibration::{ExceedanceCounts, Recalibration};
 use squall::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
+use squall::nowcast::probability::coverage_matched_probability;
 use squall::nowcast::steps::Nowcaster;
 use squall::nowcast::steps::{NowcastInput, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
@@ -135,6 +139,8 @@ fn adaptive_is_seeded_per_member_and_no_rain_safe() {
 struct CaseScores {
     crps: Crps,
     counts: [[ExceedanceCounts; 2]; 2],
+    /// Per lead time and threshold: (hits, false alarms, misses) of the coverage-matched rule.
+    coverage: [[(u64, u64, u64); 2]; 2],
 }
 
 #[test]
@@ -166,6 +172,7 @@ fn adaptive_beats_steps_and_extrapolation_leave_one_event_out() {
             .map(|m| CaseScores {
                 crps: Crps::new(),
                 counts: std::array::from_fn(|_| std::array::from_fn(|_| ExceedanceCounts::new(m))),
+                coverage: [[(0, 0, 0); 2]; 2],
             })
             .collect();
         for end in ends {
@@ -182,6 +189,8 @@ fn adaptive_beats_steps_and_extrapolation_leave_one_event_out() {
             let y0 = (sy / n - crop as f64 / 2.0).clamp(0.0, (ny - crop) as f64) as usize;
             let x0 = (sx / n - crop as f64 / 2.0).clamp(0.0, (nx - crop) as f64) as usize;
             let window = s![.., y0..y0 + crop, x0..x0 + crop];
+            // The analysis at the start time: the coverage of the coverage-matched rule.
+            let start = rain.slice(s![end, y0..y0 + crop, x0..x0 + crop]);
             let frames_db = rain
                 .slice(s![end - 2..=end, .., ..])
                 .mapv(|r| transform.forward(r));
@@ -249,6 +258,19 @@ fn adaptive_beats_steps_and_extrapolation_leave_one_event_out() {
                         sc.counts[li][ti]
                             .accumulate(p.view(), obs.view(), thr)
                             .unwrap();
+                        let mut case = ExceedanceCounts::new(sc.counts[li][ti].members());
+                        case.accumulate(p.view(), obs.view(), thr).unwrap();
+                        let pstar = coverage_matched_probability(p.view(), start, thr).unwrap();
+                        let (h, f, m) = match pstar {
+                            Some(pstar) => {
+                                let t = case
+                                    .contingency((pstar * case.members() as f32).round() as usize);
+                                (t.hits, t.false_alarms, t.misses)
+                            }
+                            None => (0, 0, case.events().iter().sum()),
+                        };
+                        let acc = &mut sc.coverage[li][ti];
+                        *acc = (acc.0 + h, acc.1 + f, acc.2 + m);
                     }
                 }
             }
@@ -259,6 +281,8 @@ fn adaptive_beats_steps_and_extrapolation_leave_one_event_out() {
     // and threshold, Brier sums (squared error, n, events) of P(R ≥ 5) raw and recalibrated per method.
     let mut crps = [Crps::new(); 3];
     let mut tally = [[[(0u64, 0u64, 0u64); 2]; 2]; 3];
+    // The same for the coverage-matched rule (no training).
+    let mut coverage = [[[(0u64, 0u64, 0u64); 2]; 2]; 3];
     let mut brier = [[(0.0f64, 0.0f64, 0.0f64); 2]; 3];
     // Equal-weight means over the folds of the CSI, [method][lead][threshold].
     let mut mean_csi = [[[0.0f64; 2]; 2]; 3];
@@ -288,6 +312,13 @@ fn adaptive_beats_steps_and_extrapolation_leave_one_event_out() {
         for (mi, v) in [0, 1, best].into_iter().enumerate() {
             let test = &scores[held][v];
             crps[mi].merge(&test.crps);
+            for (acc, c) in coverage[mi]
+                .iter_mut()
+                .flatten()
+                .zip(test.coverage.iter().flatten())
+            {
+                *acc = (acc.0 + c.0, acc.1 + c.1, acc.2 + c.2);
+            }
             for ti in 0..2 {
                 let mut training = ExceedanceCounts::new(test.counts[0][ti].members());
                 for &e in &training_events {
@@ -350,6 +381,17 @@ fn adaptive_beats_steps_and_extrapolation_leave_one_event_out() {
         }
     }
     println!("equal-weight fold means of the CSI [method][lead][threshold]: {mean_csi:.4?}");
+    for (ti, thr) in [5, 10].into_iter().enumerate() {
+        for (li, lead) in ["30 min", "60 min"].iter().enumerate() {
+            println!(
+                "coverage-matched rule, CSI(R ≥ {thr} mm/h) at {lead}: extrapolation {:.4}, STEPS {:.4}, \
+                 adaptive {:.4}",
+                csi(coverage[0][li][ti]),
+                csi(coverage[1][li][ti]),
+                csi(coverage[2][li][ti])
+            );
+        }
+    }
     for bss in [bss_raw, bss_recalibrated] {
         assert!(
             bss[2] > bss[1],
