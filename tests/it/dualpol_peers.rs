@@ -89,10 +89,14 @@ struct Comparison {
     pyart_median_abs_db: f64,
     pyart_valid_within_1db: f64,
     pyart_valid_share: f64,
+    /// As `pyart_valid_within_1db`, where the peer's ΦDP is valid along the whole path of the ray.
+    pyart_strict_within_1db: f64,
+    pyart_strict_share: f64,
     maesaka_within_1db: f64,
     linear_within_1db: f64,
     class_agreement: f64,
     off: OffGates,
+    off_strict: OffGates,
 }
 
 /// The sampled gates where the peer is valid and our end-to-end corrected Z (ZPHI with Py-ART's conventions) is
@@ -110,10 +114,18 @@ struct OffGates {
     peer_invalid_downstream: usize,
     /// Of those, gates where our phase is nearer Maesaka's than wradlib's.
     ours_nearer: usize,
+    /// Gates (of `n`) judged by Py-ART's ZPHI on its own Maesaka ΦDP at the gate itself (a third ΦDP processing of
+    /// the same measurement through the same ZPHI): ours more than 1 dB from it while the peer is within 1 dB.
+    ours_wrong: usize,
+    /// The peer more than 1 dB from it while ours is within 1 dB.
+    peer_wrong: usize,
+    /// Neither (both within 1 dB of it, or both more than 1 dB from it).
+    undecidable: usize,
 }
 
 fn off_gates(
     label: &str,
+    validity: &str,
     fixture: &Value,
     pyart: &PolarVolume,
     valid: impl Fn(usize) -> bool,
@@ -123,6 +135,7 @@ fn off_gates(
     let z = ours(pyart, "DBZH_CORR", &rays, &gates);
     let our_phase = &pyart.sweeps[0].moment("PHIDP_CORR").unwrap().values;
     let peer_z = column(fixture, "dbzh_pyart_zphi");
+    let maesaka_z = column(fixture, "dbzh_pyart_zphi_maesaka");
     let wradlib = column(fixture, "phidp_wradlib");
     let maesaka = column(fixture, "phidp_pyart_maesaka");
     let mut account = OffGates::default();
@@ -135,6 +148,22 @@ fn off_gates(
             continue;
         }
         account.n += 1;
+        // the third processing's corrected Z at the gate decides, where it can
+        let verdict = maesaka_z[i].map(|m| ((a - m).abs() <= 1.0, (b - m).abs() <= 1.0));
+        let class = match verdict {
+            Some((false, true)) => {
+                account.ours_wrong += 1;
+                0
+            }
+            Some((true, false)) => {
+                account.peer_wrong += 1;
+                1
+            }
+            _ => {
+                account.undecidable += 1;
+                2
+            }
+        };
         // the last sampled gate of the ray at or beyond this one with both peers' phases; ours there is the path
         // phase held from our last defined gate at or before it (0 before the first)
         let downstream = (i..rays.len())
@@ -150,29 +179,37 @@ fn off_gates(
                 Some((j, held, wradlib[j]?, maesaka[j]?))
             })
             .last();
-        let entry = by_ray.entry(rays[i]).or_insert((0, None));
+        let entry = by_ray.entry(rays[i]).or_insert((0, [0; 3], None));
         entry.0 += 1;
+        entry.1[class] += 1;
         let Some((j, o, w, m)) = downstream else {
             continue;
         };
-        entry.1 = Some((gates[j], o, w, m));
+        entry.2 = Some((gates[j], o, w, m));
         account.judged += 1;
         account.peer_invalid_downstream += usize::from((w - m).abs() > 10.0);
         account.ours_nearer += usize::from((o - m).abs() < (w - m).abs());
     }
     let rows: Vec<String> = by_ray
         .iter()
-        .map(|(r, (n, last))| match last {
-            Some((g, o, w, m)) => {
-                format!("ray {r}: {n} (gate {g}: ours {o:.0}, wradlib {w:.0}, Maesaka {m:.0})")
+        .map(|(r, (n, [ours, peer, undecided], last))| {
+            let verdict = format!("ours wrong {ours}, peer wrong {peer}, undecidable {undecided}");
+            match last {
+                Some((g, o, w, m)) => format!(
+                    "ray {r}: {n} ({verdict}; gate {g}: ours {o:.0}, wradlib {w:.0}, Maesaka {m:.0})"
+                ),
+                None => format!("ray {r}: {n} ({verdict})"),
             }
-            None => format!("ray {r}: {n}"),
         })
         .collect();
     eprintln!(
-        "{label}: {} gates off by > 1 dB where the peer is valid; downstream ΦDP, wradlib > 10° from Maesaka at {} of {} \
-         judged, ours nearer Maesaka at {}; by ray (ΦDP at the last sampled gate): {}",
+        "{label}: {} gates off by > 1 dB where the peer is valid ({validity}); by Py-ART's ZPHI on its Maesaka ΦDP at \
+         the gate: ours wrong {}, peer wrong {}, undecidable {}; downstream ΦDP, wradlib > 10° from Maesaka at {} \
+         of {} judged, ours nearer Maesaka at {}; by ray (ΦDP at the last sampled gate): {}",
         account.n,
+        account.ours_wrong,
+        account.peer_wrong,
+        account.undecidable,
         account.peer_invalid_downstream,
         account.judged,
         account.ours_nearer,
@@ -279,7 +316,35 @@ fn compare(
     let pyart_valid_median = median_abs(&a, &b);
     let pyart_valid_share = a.len() as f64 / n_pyart as f64;
     let n_valid = a.len();
-    let off = off_gates(label, fixture, pyart, |i| consistent[i]);
+    let off = off_gates(label, "up to the gate", fixture, pyart, |i| consistent[i]);
+    // stricter: the peer's ΦDP valid along the whole ZPHI path of the ray, beyond the gate too, since ZPHI's
+    // correction at a gate depends on ΔΦ at the end of the path (Testud et al. 2000): `wradlib_consistent` must hold
+    // at this gate and at the ray's last sampled gate inside Py-ART's path (before its end gate). The peer script
+    // checks it at every kept gate up to the gate, so that covers the whole path up to its last sampled gate; the
+    // gates beyond that (no Maesaka phase sampled there) cannot be checked.
+    let end_gate = fixture["settings"]["pyart_zphi"]["end_gate"]
+        .as_u64()
+        .unwrap() as usize;
+    let mut last_in_path = std::collections::HashMap::new();
+    for (j, (&r, &g)) in rays.iter().zip(&gates).enumerate() {
+        if g < end_gate {
+            last_in_path.insert(r, j);
+        }
+    }
+    let whole_path: Vec<bool> = (0..rays.len())
+        .map(|i| consistent[i] && last_in_path.get(&rays[i]).is_none_or(|&j| consistent[j]))
+        .collect();
+    let (a, b) = pairs(
+        &ours(pyart, "DBZH_CORR", &rays, &gates),
+        &column(fixture, "dbzh_pyart_zphi"),
+        |i| whole_path[i],
+    );
+    let pyart_strict_within_1db = share_within(&a, &b, 1.0);
+    let pyart_strict_share = a.len() as f64 / n_pyart as f64;
+    let n_strict = a.len();
+    let off_strict = off_gates(label, "along the whole path", fixture, pyart, |i| {
+        whole_path[i]
+    });
     let (a, b) = pairs(
         &ours(pyart, "DBZH_CORR", &rays, &gates),
         &column(fixture, "dbzh_pyart_zphi_maesaka"),
@@ -307,11 +372,14 @@ fn compare(
     eprintln!(
         "{label}: end to end, ZPHI with Py-ART's conventions, each its own ΦDP, where the peer's ΦDP is valid: \
          {:.1} % within 1 dB of Py-ART (on wradlib's ΦDP), median |Δ| {pyart_valid_median:.2} dB ({n_valid} gates, \
-         {:.1} % of {n_pyart}); vs Py-ART on its own Maesaka ΦDP: {:.1} % within 1 dB (all gates); the two peers \
+         {:.1} % of {n_pyart}); where it is valid along the whole path: {:.1} % within 1 dB ({n_strict} gates, \
+         {:.1} %); vs Py-ART on its own Maesaka ΦDP: {:.1} % within 1 dB (all gates); the two peers \
          agree within 1 dB at {:.1} %; KDP corr in rain vs wradlib where its ΦDP is valid {kdp_vulpiani_corr_valid:.3} \
          ({n_kdp_valid} gates), vs Py-ART Maesaka {kdp_maesaka_corr:.3}",
         100.0 * pyart_valid_within_1db,
         100.0 * pyart_valid_share,
+        100.0 * pyart_strict_within_1db,
+        100.0 * pyart_strict_share,
         100.0 * maesaka_within_1db,
         100.0 * peers_within_1db,
     );
@@ -338,10 +406,13 @@ fn compare(
         pyart_median_abs_db: pyart_median,
         pyart_valid_within_1db,
         pyart_valid_share,
+        pyart_strict_within_1db,
+        pyart_strict_share,
         maesaka_within_1db,
         linear_within_1db,
         class_agreement,
         off,
+        off_strict,
     }
 }
 
@@ -489,18 +560,34 @@ fn x_band_cinrad_against_pyart_wradlib_csu() {
         c.kdp_vulpiani_corr_valid
     );
     assert!(c.kdp_maesaka_corr >= 0.9, "{}", c.kdp_maesaka_corr);
-    // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path):
-    // 96.9 % within 1 dB; the rest (84 gates) is ΔΦ at the end of the path more than 3° apart, ours nearer
-    // Py-ART's own Maesaka phase downstream at 55 of them (see testdata/reference/README.md)
+    // end to end where the peer's ΦDP is valid (wradlib's within 10° of Py-ART's Maesaka fit along the path up to
+    // the gate): 97.0 % within 1 dB (96.9 % before the median windows were kept whole at the ends of runs); the
+    // rest (81 gates) is ΔΦ at the end of the path more than 3° apart, ours nearer Py-ART's own Maesaka phase
+    // downstream at 52 of them (see testdata/reference/README.md)
     assert!(c.pyart_valid_share >= 0.85, "{}", c.pyart_valid_share);
     assert!(
-        c.pyart_valid_within_1db >= 0.968,
+        c.pyart_valid_within_1db >= 0.969,
         "{}",
         c.pyart_valid_within_1db
     );
+    // where it is valid along the whole path of the ray (ΔΦ comes from the path's end): 97.0 % of 2519 gates
+    assert!(c.pyart_strict_share >= 0.8, "{}", c.pyart_strict_share);
+    assert!(
+        c.pyart_strict_within_1db >= 0.969,
+        "{}",
+        c.pyart_strict_within_1db
+    );
     assert!(c.off.judged * 10 >= c.off.n * 9, "{:?}", c.off);
     assert!(c.off.ours_nearer * 100 >= c.off.judged * 60, "{:?}", c.off);
-    assert!(c.maesaka_within_1db >= 0.82, "{}", c.maesaka_within_1db);
+    // each off gate judged by Py-ART's ZPHI on its own Maesaka ΦDP at the gate: 34 ours wrong, 17 peer wrong, 30
+    // undecidable (both within 1 dB of it or both off)
+    assert_eq!(
+        c.off.ours_wrong + c.off.peer_wrong + c.off.undecidable,
+        c.off.n
+    );
+    assert!(c.off.ours_wrong * 100 <= c.off.n * 45, "{:?}", c.off);
+    // 83.5 % (82.6 % before the median windows were kept whole at the ends of runs)
+    assert!(c.maesaka_within_1db >= 0.83, "{}", c.maesaka_within_1db);
     assert!(
         c.kdp_ls_vs_bringi_corr >= 0.95,
         "{}",
@@ -582,16 +669,32 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
         "{}",
         c.pyart_valid_within_1db
     );
+    // where it is valid along the whole path of the ray: 99.0 % of 988 gates; the 10 gates off are ray 288, where
+    // both peers carry the offset of a clutter gate at the start of their integration
+    assert!(c.pyart_strict_share >= 0.3, "{}", c.pyart_strict_share);
+    assert!(
+        c.pyart_strict_within_1db >= 0.985,
+        "{}",
+        c.pyart_strict_within_1db
+    );
     // the 54 gates off by more than 1 dB: at most of those judged, wradlib's phase downstream of the gate (where
-    // the path ΔΦ comes from) is more than 10° from Py-ART's own Maesaka phase, and ours is nearer Maesaka's
+    // the path ΔΦ comes from) is more than 10° from Py-ART's own Maesaka phase, and ours is nearer Maesaka's (all
+    // 54); judged by Py-ART's ZPHI on Maesaka's ΦDP at the gate, none is ours wrong (36 peer wrong, 18 undecidable)
     assert!(c.off.judged * 10 >= c.off.n * 9, "{:?}", c.off);
     assert!(
         c.off.peer_invalid_downstream * 100 >= c.off.judged * 75,
         "{:?}",
         c.off
     );
-    assert!(c.off.ours_nearer * 100 >= c.off.judged * 90, "{:?}", c.off);
-    assert!(c.maesaka_within_1db >= 0.95, "{}", c.maesaka_within_1db);
+    assert!(c.off.ours_nearer * 100 >= c.off.judged * 95, "{:?}", c.off);
+    assert_eq!(
+        c.off.ours_wrong + c.off.peer_wrong + c.off.undecidable,
+        c.off.n
+    );
+    assert!(c.off.ours_wrong <= 2, "{:?}", c.off);
+    assert!(c.off_strict.ours_wrong == 0, "{:?}", c.off_strict);
+    // 96.6 % (95.5 % before the median windows were kept whole at the ends of runs)
+    assert!(c.maesaka_within_1db >= 0.96, "{}", c.maesaka_within_1db);
     // the CSU FIR filter and our adaptive least squares are different estimators: reported, loosely bounded
     assert!(
         c.kdp_ls_vs_bringi_corr >= 0.65,
@@ -609,10 +712,14 @@ fn c_band_cfradial_against_pyart_wradlib_csu() {
     // loosened from 0.65 and 0.6 (ZPHI 67.2 % → 64.2 %, linear 61.1 % → 60.0 %) when weak non-rain echo runs
     // (median ρhv < 0.9) were left out of the phase: these are all sampled gates, half of them where wradlib's ΦDP is not valid; there wradlib keeps the backscatter phase of the weak
     // near-radar echoes we now leave out, while agreement with Py-ART on its own Maesaka ΦDP rose from 90.5 % to
-    // 95.5 % (bounded above)
-    assert!(c.pyart_within_1db >= 0.64, "{}", c.pyart_within_1db);
+    // 95.5 % (bounded above). Loosened again from 0.64 (64.2 % → 63.7 %, linear 60.0 % → 59.1 %) when the median
+    // windows were kept whole at the ends of runs: the gates lost are again among those where wradlib's ΦDP is not
+    // valid, while agreement with Py-ART on Maesaka's ΦDP rose from 95.5 % to 96.6 % and the synthetic X-band truth
+    // from 97.2 % to 97.8 % (ZPHI) and 99.2 % to 99.7 % (linear) within 1.5 dB
+    assert!(c.pyart_within_1db >= 0.63, "{}", c.pyart_within_1db);
     assert!(c.linear_within_1db >= 0.58, "{}", c.linear_within_1db);
-    assert!(c.class_agreement >= 0.83, "{}", c.class_agreement);
+    // 83.7 % (83.4 % before)
+    assert!(c.class_agreement >= 0.835, "{}", c.class_agreement);
     // rays with runs of weak echo (3-8 dBZ, median ρhv 0.79-0.87) reading 15-19° above the system phase, and rain
     // at the system phase beyond (rays 53-54 have no rain at all): their phase stays near 0° (it reached 16-20°
     // when those runs were in the path). Ray 79 is not fixed: its weak run has a median ρhv above 0.9.

@@ -25,7 +25,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PhidpConfig {
-    /// Length of the median filter along the ray, gates (odd); 5 by default.
+    /// Length of the median filter along the ray, gates (odd); 5 by default. The window stays within a run of
+    /// consecutive path gates, shifted inward at the run's ends.
     pub median_gates: usize,
     /// Number of consecutive weather gates at the start of a ray whose phase estimates the system offset; 10.
     pub offset_gates: usize,
@@ -91,7 +92,8 @@ pub struct ProcessedPhidp {
 ///    brings it closest to the median of the `reference_gates` previous unfolded gates (0° at the start of the
 ///    ray). Runs of fewer than `min_run_gates` consecutive weather gates are left out, and so are runs whose median
 ///    ρhv is below `min_rain_rhohv`: non-rain echoes carry a backscatter phase, not propagation phase.
-/// 3. A median filter of `median_gates` weather gates smooths the result.
+/// 3. A median filter of `median_gates` gates smooths the result, each window within one run of consecutive path
+///    gates and shifted inward at the run's ends rather than truncated there (`median_over_run`).
 ///
 /// # Shape
 /// `phidp (n_rays, n_gates)` degrees, `mask (n_rays, n_gates)`, `rhohv (n_rays, n_gates)` → [`ProcessedPhidp`].
@@ -406,19 +408,57 @@ fn process_ray(
         }
         recent.push(u);
     }
-    let half = config.median_gates / 2;
-    for g in 0..n {
-        if unfolded[g].is_nan() {
+    let mut start = 0;
+    while start < n {
+        if unfolded[start].is_nan() {
+            start += 1;
             continue;
         }
-        scratch.clear();
-        let lo = g.saturating_sub(half);
-        let hi = (g + half).min(n - 1);
-        scratch.extend(unfolded[lo..=hi].iter().copied().filter(|v| v.is_finite()));
-        out[g] = median(&mut scratch);
+        let end = (start..n).find(|&g| unfolded[g].is_nan()).unwrap_or(n);
+        median_over_run(
+            &unfolded[start..end],
+            config.median_gates,
+            &mut scratch,
+            |k, m| out[start + k] = m,
+        );
+        start = end;
     }
     fill(out.view(), filled);
     fill(ArrayView1::from(&unfolded), unsmoothed);
+}
+
+/// Median filter of `window` gates (odd) over one run of consecutive path gates, calling `set(k, median)` for each
+/// gate `k` of the run. Each gate takes the median of `window` gates of its own run, the window centred on it and
+/// shifted inward at the ends of the run (never truncated there); a run shorter than the window takes the
+/// median of the centred window clipped to the run.
+///
+/// A window truncated to the 3 gates at a run's end (the former behaviour at 5 gates) leaves the noise of a
+/// 3-gate median in the phase exactly where it bounds a stretch of path: at the start and end of the echo and
+/// around each gap. Light far rain and the edges of echoes have the noisiest phase (the standard deviation of
+/// the ΦDP estimate grows as ρhv and the signal-to-noise ratio fall; Bringi and Chandrasekar 2001, §6.5), and the
+/// phase there sets the path's total ΔΦ that ZPHI distributes (Testud et al. 2000): ΔΦ from the phase at the path
+/// ends, or from its running maximum as in Py-ART's convention, which turns any upward excursion along the path
+/// into extra ΔΦ. Wang and Chandrasekar (2009) likewise estimate the phase at a segment's ends from gates of the
+/// segment only.
+fn median_over_run(
+    run: &[f32],
+    window: usize,
+    scratch: &mut Vec<f32>,
+    mut set: impl FnMut(usize, f32),
+) {
+    let len = run.len();
+    let half = window / 2;
+    for k in 0..len {
+        let (lo, hi) = if len >= window {
+            let lo = k.saturating_sub(half).min(len - window);
+            (lo, lo + window)
+        } else {
+            (k.saturating_sub(half), (k + half + 1).min(len))
+        };
+        scratch.clear();
+        scratch.extend_from_slice(&run[lo..hi]);
+        set(k, median(scratch));
+    }
 }
 
 /// Fills a ray's phase: 0 before the first finite gate, linear between finite gates, held after the last.
@@ -630,9 +670,9 @@ mod tests {
             "{}",
             out.filled_deg[[3, 45]]
         );
-        // held after the last rain gate (median of gates 47-49)
+        // held after the last rain gate (median of gates 45-49: the window is shifted inward at the end of the run)
         assert!(
-            (out.filled_deg[[3, 75]] - 1.35).abs() < 0.01,
+            (out.filled_deg[[3, 75]] - 1.25).abs() < 0.01,
             "{}",
             out.filled_deg[[3, 75]]
         );
@@ -646,6 +686,64 @@ mod tests {
             out.filled_deg[[3, 45]] < -5.0,
             "{}",
             out.filled_deg[[3, 45]]
+        );
+    }
+
+    #[test]
+    fn noise_at_the_ends_of_a_run_no_longer_raises_the_path_phase() {
+        // X band, 75 m gates: the phase rises 0.2° per gate from a 30° system phase through rain at gates 0-59, an
+        // echo-free gap at 60-69 and a last stretch of light rain at 70-79 whose first two and last two gates read
+        // 10° of noise above the propagation phase. The 5-gate median, truncated to 3 gates at the ends of a run,
+        // kept that noise (23.1° at gate 70 and 24.7° at gate 79 against 14.9° of propagation phase at the end) and Py-ART's running maximum turned it
+        // into ΔΦ; a window shifted inward keeps the 5 gates and the path phase stays the propagation phase.
+        let truth = |g: usize| 0.2 * g as f32;
+        let measured = |noisy: bool| {
+            Array2::from_shape_fn((3, 90), |(_, g)| match g {
+                60..=69 | 80.. => f32::NAN,
+                70 | 71 | 78 | 79 if noisy => 30.0 + truth(g) + 10.0,
+                _ => 30.0 + truth(g),
+            })
+        };
+        let config = PhidpConfig::default();
+        let mask = measured(false).mapv(f32::is_finite);
+        let noisy = process_phidp(measured(true).view(), mask.view(), None, &config).unwrap();
+        let clean = process_phidp(measured(false).view(), mask.view(), None, &config).unwrap();
+        // the offset is the mean of the first 10 gates (0.9° of rain phase in them)
+        let end = truth(79) - 0.9;
+        let top = noisy.filled_deg.row(1).fold(f32::MIN, |m, &v| m.max(v));
+        assert!(
+            top <= end + 1e-3,
+            "path phase up to {top}°, {end}° at the end"
+        );
+        for (gate, median_at) in [(70, 74), (79, 77)] {
+            let v = noisy.phidp_deg[[1, gate]];
+            assert!(
+                (v - (truth(median_at) - 0.9)).abs() < 0.01,
+                "gate {gate}: {v}"
+            );
+        }
+        // Py-ART's ZPHI (ΔΦ from the running maximum of the phase): the same PIA as without the noise
+        let dbzh = Array2::from_elem((3, 90), 30.0f32);
+        let coefficients =
+            crate::dualpol::attenuation::AttenuationCoefficients::for_band(crate::Band::X).unwrap();
+        let pia = |phase: &Array2<f32>| {
+            crate::dualpol::attenuation::correct_as_pyart(
+                dbzh.view(),
+                None,
+                phase.view(),
+                mask.view(),
+                Array2::from_elem((3, 90), true).view(),
+                75.0,
+                &coefficients,
+            )
+            .unwrap()
+            .pia_db[[1, 85]]
+        };
+        let (with_noise, without) = (pia(&noisy.filled_deg), pia(&clean.filled_deg));
+        assert!(without > 4.0, "{without}");
+        assert!(
+            (with_noise - without).abs() < 0.05,
+            "{with_noise} vs {without} dB"
         );
     }
 
