@@ -3,8 +3,9 @@
 //!
 //! ```sh
 //! cargo run --release --example adaptive_skill -- [--members 12] [--crop 256] [--seed 24] \
-//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--motion-scales-60min none,1] [--cell-lifetimes 30,120,0] [--core-noise 1,0] \
-//!     [--trend-efoldings 20] [--core-noise-growths 0] [--local-relaxations 0] [--radii-km 0,2,4,8,16] [--select brier|crps]
+//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--motion-scales-60min none,1] [--cell-lifetimes 30,120,0] \
+//!     [--core-noise 1,0] [--trend-efoldings 20] [--core-noise-growths 0] [--local-relaxations 0] \
+//!     [--radii-km 0,2,4,8,16] [--select brier|crps]
 //! ```
 //! The session-6 evaluation of the README: `--motion-scales 0.5,0.35 --cell-lifetimes 120,0 --core-noise 1
 //! --trend-efoldings 20,10 --core-noise-growths 0,1.5,3` (24 candidates, ≈ 16 min on 2 busy cores).
@@ -34,6 +35,9 @@
 //! coverage-matched threshold: per case, lead time and threshold the p* whose forecast event fraction
 //! {P ≥ p*} (over the forecast's pixels with data) matches the fraction ≥ thr observed at the start time
 //! ([`squall::nowcast::probability::coverage_matched_probability`], Roberts and Lean 2008, Zhu et al. 2015).
+//! Session 7 diagnostics: `--motion-scales-60min` ramps the motion-perturbation factor to the given value at 60
+//! min (`none` = constant), `--local-relaxations` relaxes the local dynamics to the global ones over the given
+//! minutes (0 = off); printed per fold and per event, the CSI and frequency bias of P(R ≥ 10) ≥ k/m at 60 min.
 
 use ndarray::{Array3, Array4, Axis, s};
 use squall::io::composite::open_sequence_dir;
