@@ -3,8 +3,9 @@
 //!
 //! ```sh
 //! cargo run --release --example adaptive_skill -- [--members 12] [--crop 256] [--seed 24] \
-//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--cell-lifetimes 30,120,0] [--core-noise 1,0] \
-//!     [--trend-efoldings 20] [--core-noise-growths 0] [--radii-km 0,2,4,8,16] [--select brier|crps]
+//!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--motion-scales-60min none,1] [--cell-lifetimes 30,120,0] \
+//!     [--core-noise 1,0] [--trend-efoldings 20] [--core-noise-growths 0] [--local-relaxations 0] \
+//!     [--radii-km 0,2,4,8,16] [--select brier|crps]
 //! ```
 //! The session-6 evaluation of the README: `--motion-scales 0.5,0.35 --cell-lifetimes 120,0 --core-noise 1
 //! --trend-efoldings 20,10 --core-noise-growths 0,1.5,3` (24 candidates, ≈ 16 min on 2 busy cores).
@@ -34,6 +35,9 @@
 //! coverage-matched threshold: per case, lead time and threshold the p* whose forecast event fraction
 //! {P ≥ p*} (over the forecast's pixels with data) matches the fraction ≥ thr observed at the start time
 //! ([`squall::nowcast::probability::coverage_matched_probability`], Roberts and Lean 2008, Zhu et al. 2015).
+//! Session 7 diagnostics: `--motion-scales-60min` ramps the motion-perturbation factor to the given value at 60
+//! min (`none` = constant), `--local-relaxations` relaxes the local dynamics to the global ones over the given
+//! minutes (0 = off); printed per fold and per event, the CSI and frequency bias of P(R ≥ 10) ≥ k/m at 60 min.
 
 use ndarray::{Array3, Array4, Axis, s};
 use squall::io::composite::open_sequence_dir;
@@ -278,12 +282,20 @@ fn list<T: std::str::FromStr>(s: &str) -> Result<Vec<T>, String> {
 /// One adaptive candidate's label.
 fn label(c: &AdaptiveConfig) -> String {
     format!(
-        "motion ×{}, lifetime {} min, core noise {} (growth {}/h), trend e-folding {} min",
+        "motion ×{}{}, lifetime {} min, core noise {} (growth {}/h), trend e-folding {} min{}",
         c.motion_perturbation_scale,
+        c.motion_perturbation_scale_60min
+            .map(|s| format!(" → ×{s} at 60 min"))
+            .unwrap_or_default(),
         c.cell_lifetime_minutes,
         c.core_noise,
         c.core_noise_growth,
-        c.trend_efolding_minutes
+        c.trend_efolding_minutes,
+        if c.local_relaxation_minutes > 0.0 {
+            format!(", local → global over {} min", c.local_relaxation_minutes)
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -291,10 +303,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut members, mut crop, mut seed) = (12usize, 256usize, 24u64);
     let defaults = AdaptiveConfig::default();
     let mut motion_scales = vec![1.0, 0.75, 0.5, 0.35, 0.25];
+    let mut motion_scales_60 = vec![defaults.motion_perturbation_scale_60min];
     let mut lifetimes = vec![30.0, 120.0, 0.0];
     let mut core_noise = vec![1.0, 0.0];
     let mut trend_efoldings = vec![defaults.trend_efolding_minutes];
     let mut noise_growths = vec![defaults.core_noise_growth];
+    let mut relaxations = vec![defaults.local_relaxation_minutes];
     let mut select_by_crps = false;
     let mut radii_km = vec![0.0, 2.0, 4.0, 8.0, 16.0];
     let mut args = std::env::args().skip(1);
@@ -305,10 +319,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--crop" => crop = value()?.parse()?,
             "--seed" => seed = value()?.parse()?,
             "--motion-scales" => motion_scales = list(&value()?)?,
+            "--motion-scales-60min" => {
+                motion_scales_60 = value()?
+                    .split(',')
+                    .map(|v| match v.trim() {
+                        "none" => Ok(None),
+                        v => v.parse().map(Some).map_err(|_| format!("bad value {v}")),
+                    })
+                    .collect::<Result<_, _>>()?
+            }
             "--cell-lifetimes" => lifetimes = list(&value()?)?,
             "--core-noise" => core_noise = list(&value()?)?,
             "--trend-efoldings" => trend_efoldings = list(&value()?)?,
             "--core-noise-growths" => noise_growths = list(&value()?)?,
+            "--local-relaxations" => relaxations = list(&value()?)?,
             "--select" => select_by_crps = value()? == "crps",
             "--radii-km" => radii_km = list(&value()?)?,
             other => return Err(format!("unknown argument {other}").into()),
@@ -316,20 +340,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut candidates = Vec::new();
     for &m in &motion_scales {
-        for &l in &lifetimes {
-            for &c in &core_noise {
-                for &e in &trend_efoldings {
-                    for &g in &noise_growths {
-                        candidates.push(AdaptiveConfig {
-                            members,
-                            seed,
-                            motion_perturbation_scale: m,
-                            cell_lifetime_minutes: l,
-                            core_noise: c,
-                            trend_efolding_minutes: e,
-                            core_noise_growth: g,
-                            ..defaults
-                        });
+        for &m60 in &motion_scales_60 {
+            for &l in &lifetimes {
+                for &c in &core_noise {
+                    for &e in &trend_efoldings {
+                        for &g in &noise_growths {
+                            for &r in &relaxations {
+                                candidates.push(AdaptiveConfig {
+                                    members,
+                                    seed,
+                                    motion_perturbation_scale: m,
+                                    motion_perturbation_scale_60min: m60,
+                                    cell_lifetime_minutes: l,
+                                    core_noise: c,
+                                    trend_efolding_minutes: e,
+                                    core_noise_growth: g,
+                                    local_relaxation_minutes: r,
+                                    ..defaults
+                                });
+                            }
+                        }
                     }
                 }
             }
@@ -345,10 +375,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let default_index = candidates.iter().position(|c| {
         c.motion_perturbation_scale == defaults.motion_perturbation_scale
+            && c.motion_perturbation_scale_60min == defaults.motion_perturbation_scale_60min
             && c.cell_lifetime_minutes == defaults.cell_lifetime_minutes
             && c.core_noise == defaults.core_noise
             && c.trend_efolding_minutes == defaults.trend_efolding_minutes
             && c.core_noise_growth == defaults.core_noise_growth
+            && c.local_relaxation_minutes == defaults.local_relaxation_minutes
     });
     for (event, folder, ends) in EVENTS {
         let dir = root.join(folder);
@@ -647,6 +679,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 rule[1],
             ));
         }
+        // The held-out CSI and frequency bias of P(R ≥ 10) ≥ k / m at 60 min, every level, per method.
+        for (mi, &v) in variants.iter().enumerate().skip(1) {
+            let c = &test[v].counts[1][1];
+            let line: Vec<String> = (1..=c.members())
+                .map(|k| {
+                    let mut t = Tally::default();
+                    t.add(c, k);
+                    format!("{k}: {:.3} ({:.2})", t.csi(), t.bias())
+                })
+                .collect();
+            println!(
+                "  held-out {} CSI (bias) of P(R ≥ 10) ≥ k/{} at 60 min: {}",
+                NAMES[mi],
+                c.members(),
+                line.join(", ")
+            );
+        }
         // Reliability of the held-out P(R ≥ 10) (both leads), raw → observed, for the chosen adaptive.
         let c = test[best].counts_both(1)?;
         let recal: Vec<Recalibration> = (0..LEADS_MIN.len())
@@ -753,6 +802,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t[0][1].bias(),
             t[1][1].bias(),
         );
+    }
+    // Every method's and candidate's CSI (bias) of P(R ≥ 10) ≥ k/m at 60 min per event (in-sample diagnostic).
+    println!(
+        "\nper event, CSI (frequency bias) of P(R ≥ 10) ≥ k/m at 60 min, k = 1, 2, 3 (in-sample diagnostic)"
+    );
+    for v in 1..n_variants {
+        let name = if v == 1 {
+            "STEPS".to_string()
+        } else {
+            label(&candidates[v - 2])
+        };
+        let cells: Vec<String> = (0..EVENTS.len())
+            .map(|e| -> Result<String, squall::Error> {
+                let c = &pool(&[e])?[v].counts[1][1];
+                Ok((1..=3)
+                    .map(|k| {
+                        let mut t = Tally::default();
+                        t.add(c, k);
+                        format!("{:.3} ({:.2})", t.csi(), t.bias())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "))
+            })
+            .collect::<Result<_, _>>()?;
+        println!("  {name}: {}", cells.join(" | "));
     }
     // Every candidate's scores pooled over all 18 cases (for the ablation, not for the choice).
     let all = pool(&[0, 1, 2])?;

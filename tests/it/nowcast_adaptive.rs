@@ -126,12 +126,80 @@ fn adaptive_is_seeded_per_member_and_no_rain_safe() {
             members: 0,
             ..config
         },
+        AdaptiveConfig {
+            motion_perturbation_scale_60min: Some(-0.5),
+            ..config
+        },
+        AdaptiveConfig {
+            local_relaxation_minutes: f64::INFINITY,
+            ..config
+        },
     ] {
         assert!(
             Adaptive::new(bad)
                 .forecast_db(&input, 2, &|_, _| ())
                 .is_err()
         );
+    }
+}
+
+#[test]
+fn adaptive_lead_dependent_motion_scale_and_relaxation() {
+    let config = AdaptiveConfig {
+        motion_perturbation_scale: 0.4,
+        motion_perturbation_scale_60min: Some(1.0),
+        ..AdaptiveConfig::default()
+    };
+    // Linear ramp from 0.4 at lead 0 to 1 at 60 min, constant after.
+    for (lead, expected) in [(0.0, 0.4), (30.0, 0.7), (60.0, 1.0), (90.0, 1.0)] {
+        assert!((config.motion_scale_at(lead) - expected).abs() < 1e-12);
+    }
+    let constant = AdaptiveConfig {
+        motion_perturbation_scale_60min: None,
+        ..config
+    };
+    assert_eq!(constant.motion_scale_at(45.0), 0.4);
+    // A "ramp" to the same factor rebuilds the member's perturbation every step from the same deviates:
+    // bit-identical to the constant factor. A real ramp and the relaxation change the members.
+    let (fields, velocity) = blob_input(1.0, 12.0);
+    let input = NowcastInput {
+        fields: fields.view(),
+        velocity: velocity.view(),
+        km_per_pixel: 1.0,
+        timestep_minutes: 5.0,
+    };
+    let small = AdaptiveConfig {
+        members: 2,
+        n_cascade_levels: 4,
+        window_px: 16,
+        seed: 3,
+        ..constant
+    };
+    let run = |c: AdaptiveConfig| Adaptive::new(c).forecast_db(&input, 4, &|_, _| ()).unwrap();
+    let base = run(small);
+    let same = run(AdaptiveConfig {
+        motion_perturbation_scale_60min: Some(0.4),
+        ..small
+    });
+    assert!(
+        base.iter()
+            .zip(&same)
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    );
+    for other in [
+        AdaptiveConfig {
+            motion_perturbation_scale_60min: Some(1.0),
+            ..small
+        },
+        AdaptiveConfig {
+            local_relaxation_minutes: 10.0,
+            ..small
+        },
+    ] {
+        let o = run(other);
+        assert!(base.iter().zip(&o).any(|(a, b)| a != b));
+        // Still rain, not a dry or broken field.
+        assert!(o.iter().any(|&v| v > 0.0));
     }
 }
 

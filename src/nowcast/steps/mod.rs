@@ -504,6 +504,11 @@ impl<'a> MemberAdvection<'a> {
         }
     }
 
+    /// Replaces the member's motion perturbation from the next step on (a lead-dependent perturbation).
+    pub(crate) fn set_perturbation(&mut self, perturbation: Option<MotionPerturbation>) {
+        self.perturbation = perturbation;
+    }
+
     /// Masks `field (y·x, row-major)` with `domain_mask (y, x)` (true = outside), advects it to lead time `t + 1`
     /// and writes the result into `out (y, x)`.
     pub(crate) fn step(
