@@ -1040,7 +1040,8 @@ fn variance(v: &[f64]) -> f64 {
 
 /// Seeds per draw source and case in [`steps_seed_statistics`] (the environment variable
 /// `SQUALL_STEPS_SEEDS` overrides it; `SQUALL_STEPS_CASES=bom:20,rmi:12,…` picks the cases, BoM 40 by
-/// default, where pysteps' recorded runs left the largest FSS offset). Three seeds keep the test under a minute;
+/// default, where pysteps' recorded runs left the largest FSS offset; `SQUALL_STEPS_FIRST_SEED` the first seed,
+/// 24 by default). Three seeds keep the test under a minute;
 /// the README's figures use 40 and more.
 const STATISTICS_SEEDS: usize = 3;
 
@@ -1059,7 +1060,7 @@ fn t_quantile(df: usize) -> f64 {
 /// to ≤ 0.5 %), so pysteps' mean score over N seeds costs N Squall runs instead of N pysteps runs (3–30 CPU-min
 /// each).
 ///
-/// Per case and seed `s = 24, 25, …, 23 + N`: `own` (Squall's draws of seed s), `replay` (pysteps' draws of seed
+/// Per case and seed `s = 24, 25, …, 23 + N` (see [`STATISTICS_SEEDS`]): `own` (Squall's draws of seed s), `replay` (pysteps' draws of seed
 /// s) and `hybrid` (pysteps' Bowler deviates of seed s with Squall's white noise). Printed per score (lead-time
 /// means of CRPS as pysteps computes it, FSS at 1 and 5 mm/h over 4 and 16 px): the means, one run's standard
 /// deviation, `own − replay` (independent samples, SE `√(s²_own/N + s²_replay/N)`) and `hybrid − replay`
@@ -1091,6 +1092,10 @@ fn steps_seed_statistics() {
         let Some(fixture) = Case::load(service, folder) else {
             return;
         };
+        let first = std::env::var("SQUALL_STEPS_FIRST_SEED")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(fixture.seed);
         for case in fixture.starts() {
             let end = case["end_index"].as_u64().unwrap() as usize;
             if !wanted.contains(&(service.to_string(), end)) {
@@ -1100,7 +1105,7 @@ fn steps_seed_statistics() {
             let input = fixture.input(&frames_db, &velocity);
             let started = std::time::Instant::now();
             let (mut own, mut hybrid, mut replay) = (Vec::new(), Vec::new(), Vec::new());
-            for seed in fixture.seed..fixture.seed + n as u64 {
+            for seed in first..first + n as u64 {
                 let run = |source| steps_run(&fixture, &input, &observed, seed, source);
                 own.push(run(DrawSource::Own));
                 hybrid.push(run(DrawSource::PystepsMotion));
@@ -1120,8 +1125,8 @@ fn steps_seed_statistics() {
             }
             println!(
                 "{service} {end}: {n} seeds ({}–{}) × 3 draw sources in {:.0} s",
-                fixture.seed,
-                fixture.seed + n as u64 - 1,
+                first,
+                first + n as u64 - 1,
                 started.elapsed().as_secs_f64()
             );
             let mut labels = vec!["CRPS".to_string()];
