@@ -2,7 +2,7 @@
 //! real sequences of `../shared/data/nowcast/` (issue 6).
 //!
 //! ```sh
-//! cargo run --release --example adaptive_skill -- [--members 12] [--crop 256] [--seed 24] \
+//! cargo run --release --example adaptive_skill -- [--members 12] [--crop 256] [--seed 24 | --seeds 24,25,26,27] \
 //!     [--motion-scales 1,0.75,0.5,0.35,0.25] [--motion-scales-60min none,1] [--cell-lifetimes 30,120,0] \
 //!     [--core-noise 1,0] [--trend-efoldings 20] [--core-noise-growths 0] [--local-relaxations 0] \
 //!     [--radii-km 0,2,4,8,16] [--select brier|crps]
@@ -38,6 +38,11 @@
 //! Session 7 diagnostics: `--motion-scales-60min` ramps the motion-perturbation factor to the given value at 60
 //! min (`none` = constant), `--local-relaxations` relaxes the local dynamics to the global ones over the given
 //! minutes (0 = off); printed per fold and per event, the CSI and frequency bias of P(R ≥ 10) ≥ k/m at 60 min.
+//! Session 7b: `--seeds` runs the whole protocol once per seed (STEPS and every adaptive candidate draw with
+//! that seed) and then prints, per method and held-out pooled cell (CRPS, CSI, raw BSS), the per-seed values,
+//! their mean ± standard error across seeds, and the paired differences adaptive − STEPS and adaptive −
+//! extrapolation (mean ± SE). Extrapolation draws nothing, but its figures still move a little between seeds:
+//! the scored pixels (no member of any forecast without data) depend on the ensembles' draws.
 
 use ndarray::{Array3, Array4, Axis, s};
 use squall::io::composite::open_sequence_dir;
@@ -299,28 +304,71 @@ fn label(c: &AdaptiveConfig) -> String {
     )
 }
 
+const NAMES: [&str; 3] = ["extrapolation", "STEPS", "adaptive"];
+
+/// The command-line options (the candidate grid and the run's size).
+#[derive(Clone)]
+struct Options {
+    members: usize,
+    crop: usize,
+    motion_scales: Vec<f64>,
+    motion_scales_60: Vec<Option<f64>>,
+    lifetimes: Vec<f64>,
+    core_noise: Vec<f64>,
+    trend_efoldings: Vec<f64>,
+    noise_growths: Vec<f64>,
+    relaxations: Vec<f64>,
+    select_by_crps: bool,
+    radii_km: Vec<f64>,
+}
+
+/// The held-out cells compared across seeds: CRPS 30 / 60, CSI ≥ 5 30 / 60, CSI ≥ 10 30 / 60, BSS ≥ 5 / ≥ 10 (raw).
+const CELLS: [&str; 8] = [
+    "CRPS 30",
+    "CRPS 60",
+    "CSI ≥ 5 30",
+    "CSI ≥ 5 60",
+    "CSI ≥ 10 30",
+    "CSI ≥ 10 60",
+    "BSS ≥ 5",
+    "BSS ≥ 10",
+];
+
+/// Mean and standard error (sample standard deviation / √n; NaN for one value) of `v`.
+fn mean_se(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut members, mut crop, mut seed) = (12usize, 256usize, 24u64);
     let defaults = AdaptiveConfig::default();
-    let mut motion_scales = vec![1.0, 0.75, 0.5, 0.35, 0.25];
-    let mut motion_scales_60 = vec![defaults.motion_perturbation_scale_60min];
-    let mut lifetimes = vec![30.0, 120.0, 0.0];
-    let mut core_noise = vec![1.0, 0.0];
-    let mut trend_efoldings = vec![defaults.trend_efolding_minutes];
-    let mut noise_growths = vec![defaults.core_noise_growth];
-    let mut relaxations = vec![defaults.local_relaxation_minutes];
-    let mut select_by_crps = false;
-    let mut radii_km = vec![0.0, 2.0, 4.0, 8.0, 16.0];
+    let mut seeds = vec![24u64];
+    let mut o = Options {
+        members: 12,
+        crop: 256,
+        motion_scales: vec![1.0, 0.75, 0.5, 0.35, 0.25],
+        motion_scales_60: vec![defaults.motion_perturbation_scale_60min],
+        lifetimes: vec![30.0, 120.0, 0.0],
+        core_noise: vec![1.0, 0.0],
+        trend_efoldings: vec![defaults.trend_efolding_minutes],
+        noise_growths: vec![defaults.core_noise_growth],
+        relaxations: vec![defaults.local_relaxation_minutes],
+        select_by_crps: false,
+        radii_km: vec![0.0, 2.0, 4.0, 8.0, 16.0],
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
         match a.as_str() {
-            "--members" => members = value()?.parse()?,
-            "--crop" => crop = value()?.parse()?,
-            "--seed" => seed = value()?.parse()?,
-            "--motion-scales" => motion_scales = list(&value()?)?,
+            "--members" => o.members = value()?.parse()?,
+            "--crop" => o.crop = value()?.parse()?,
+            "--seed" => seeds = vec![value()?.parse()?],
+            "--seeds" => seeds = list(&value()?)?,
+            "--motion-scales" => o.motion_scales = list(&value()?)?,
             "--motion-scales-60min" => {
-                motion_scales_60 = value()?
+                o.motion_scales_60 = value()?
                     .split(',')
                     .map(|v| match v.trim() {
                         "none" => Ok(None),
@@ -328,16 +376,75 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     })
                     .collect::<Result<_, _>>()?
             }
-            "--cell-lifetimes" => lifetimes = list(&value()?)?,
-            "--core-noise" => core_noise = list(&value()?)?,
-            "--trend-efoldings" => trend_efoldings = list(&value()?)?,
-            "--core-noise-growths" => noise_growths = list(&value()?)?,
-            "--local-relaxations" => relaxations = list(&value()?)?,
-            "--select" => select_by_crps = value()? == "crps",
-            "--radii-km" => radii_km = list(&value()?)?,
+            "--cell-lifetimes" => o.lifetimes = list(&value()?)?,
+            "--core-noise" => o.core_noise = list(&value()?)?,
+            "--trend-efoldings" => o.trend_efoldings = list(&value()?)?,
+            "--core-noise-growths" => o.noise_growths = list(&value()?)?,
+            "--local-relaxations" => o.relaxations = list(&value()?)?,
+            "--select" => o.select_by_crps = value()? == "crps",
+            "--radii-km" => o.radii_km = list(&value()?)?,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
+    // held[seed][method][cell]: the pooled held-out figures of every seed.
+    let mut held = Vec::with_capacity(seeds.len());
+    for &seed in &seeds {
+        println!("\n=== seed {seed} ===");
+        held.push(protocol(o.clone(), seed)?);
+    }
+    if seeds.len() < 2 {
+        return Ok(());
+    }
+    println!(
+        "\npooled held-out figures over seeds {seeds:?} (both ensembles draw with the same seed; extrapolation \
+         has no random draws: its values vary only through the scored pixels, those where no member of any \
+         forecast lacks data); mean ± SE across seeds"
+    );
+    println!("| cell | method | per seed | mean ± SE |");
+    println!("|---|---|---|---|");
+    for (ci, cell) in CELLS.iter().enumerate() {
+        for (mi, name) in NAMES.iter().enumerate() {
+            let v: Vec<f64> = held.iter().map(|h| h[mi][ci]).collect();
+            let (m, se) = mean_se(&v);
+            let per_seed: Vec<String> = v.iter().map(|x| format!("{x:.3}")).collect();
+            println!(
+                "| {cell} | {name} | {} | {m:.3} ± {se:.3} |",
+                per_seed.join(" ")
+            );
+        }
+    }
+    println!("\npaired differences across seeds, mean ± SE (CRPS: negative = adaptive better)");
+    println!("| cell | adaptive − STEPS | adaptive − extrapolation |");
+    println!("|---|---|---|");
+    for (ci, cell) in CELLS.iter().enumerate() {
+        let diff = |other: usize| {
+            let d: Vec<f64> = held.iter().map(|h| h[2][ci] - h[other][ci]).collect();
+            let (m, se) = mean_se(&d);
+            format!("{m:+.3} ± {se:.3}")
+        };
+        println!("| {cell} | {} | {} |", diff(1), diff(0));
+    }
+    Ok(())
+}
+
+/// The whole leave-one-event-out protocol with one seed (candidate selection, p*, recalibration, held-out
+/// scoring; printed as it goes); returns the pooled held-out [`CELLS`] per method (extrapolation, STEPS,
+/// adaptive).
+fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn std::error::Error>> {
+    let Options {
+        members,
+        crop,
+        motion_scales,
+        motion_scales_60,
+        lifetimes,
+        core_noise,
+        trend_efoldings,
+        noise_growths,
+        relaxations,
+        select_by_crps,
+        radii_km,
+    } = o;
+    let defaults = AdaptiveConfig::default();
     let mut candidates = Vec::new();
     for &m in &motion_scales {
         for &m60 in &motion_scales_60 {
@@ -512,7 +619,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect()
     };
-    const NAMES: [&str; 3] = ["extrapolation", "STEPS", "adaptive"];
     // Pooled over the folds' held-out events: [method] CRPS, [method][lead][threshold] tally,
     // [method][threshold] Brier sums raw and recalibrated.
     let mut pooled_crps = vec![vec![Crps::new(); LEADS_MIN.len()]; 3];
@@ -858,5 +964,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             csi10
         );
     }
-    Ok(())
+    Ok(std::array::from_fn(|mi| {
+        [
+            pooled_crps[mi][0].compute(),
+            pooled_crps[mi][1].compute(),
+            pooled_tally[mi][0][0].csi(),
+            pooled_tally[mi][1][0].csi(),
+            pooled_tally[mi][0][1].csi(),
+            pooled_tally[mi][1][1].csi(),
+            pooled_brier[mi][0][0].skill(),
+            pooled_brier[mi][1][0].skill(),
+        ]
+    }))
 }
