@@ -358,11 +358,10 @@ impl Adaptive {
             phi2: vec![0.0; levels * n],
             noise: vec![0.0; levels * n],
             cell_scale: vec![false; levels],
-            global: a
-                .gamma
-                .iter()
-                .map(|g| {
-                    let (p1, p2, p0) = ar2_parameters(g[0], g[1]);
+            global: (0..levels)
+                .map(|k| {
+                    let [g1, g2] = global_correlations(a, k);
+                    let (p1, p2, p0) = ar2_parameters(g1, g2);
                     [p1 as f32, p2 as f32, p0 as f32]
                 })
                 .collect(),
@@ -391,7 +390,7 @@ impl Adaptive {
             };
             let (s00, s11, s22) = (product(x0, x0), product(x1, x1), product(x2, x2));
             let (s01, s02, s12) = (product(x0, x1), product(x0, x2), product(x1, x2));
-            let global = &a.gamma[k];
+            let global = global_correlations(a, k);
             // Central wavelength of level k (its central wavenumber is in cycles per domain length).
             let wavelength_km = size / a.plan.filter().central_wavenumbers[k].max(1e-9);
             let cell_scale = wavelength_km < c.cell_scale_km;
@@ -470,6 +469,15 @@ impl Nowcaster for Adaptive {
     ) -> Result<Array4<f32>> {
         self.forecast_db(input, n_lead_times, progress)
     }
+}
+
+/// The domain-wide lag-1 and lag-2 correlations of level `k`, with the fallback of
+/// [`ArModel::from_correlations_or_fallback`](crate::nowcast::autoregression::ArModel::from_correlations_or_fallback):
+/// a level that is constant in one of the frames (e.g. a domain still dry two frames ago) has no correlation, which
+/// counts as 0 instead of NaN, so the local parameters fall back to white noise rather than poisoning the forecast.
+fn global_correlations(a: &Analysis, k: usize) -> [f64; 2] {
+    let g = &a.gamma[k];
+    [g[0], g[1]].map(|v| if v.is_finite() { v } else { 0.0 })
 }
 
 /// AR(2) parameters `(φ1, φ2, φ0)` from lag correlations (lag-2 adjusted); AR(1) if not stationary.
