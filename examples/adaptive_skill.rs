@@ -197,6 +197,22 @@ fn best_csi(counts: &[ExceedanceCounts]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// One method's pooled table cells "CSI ≥ 5 30 / 60 | CSI ≥ 10 30 / 60 | BSS ≥ 5 (recal.) | BSS ≥ 10 (recal.)"
+/// from its tallies `[lead][threshold]` and Brier sums `[threshold][raw, recalibrated]`.
+fn csi_bss_cells(tally: &[Vec<Tally>], brier: &[[BrierSums; 2]]) -> String {
+    format!(
+        "{:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3})",
+        tally[0][0].csi(),
+        tally[1][0].csi(),
+        tally[0][1].csi(),
+        tally[1][1].csi(),
+        brier[0][0].skill(),
+        brier[0][1].skill(),
+        brier[1][0].skill(),
+        brier[1][1].skill(),
+    )
+}
+
 /// Brier score sums `(Σ (p − o)², N, Σ o)`.
 #[derive(Clone, Copy, Default)]
 struct BrierSums {
@@ -756,31 +772,17 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
                 cov[1][1].bias(),
             ));
             nb_rows.push(format!(
-                "| {held_name} | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | {} |",
+                "| {held_name} | {} | {} | {} |",
                 NAMES[mi],
-                nb_tally[0][0].csi(),
-                nb_tally[1][0].csi(),
-                nb_tally[0][1].csi(),
-                nb_tally[1][1].csi(),
-                nb_brier[0][0].skill(),
-                nb_brier[0][1].skill(),
-                nb_brier[1][0].skill(),
-                nb_brier[1][1].skill(),
+                csi_bss_cells(&nb_tally, &nb_brier),
                 nb_rule.join("; "),
             ));
             rows.push(format!(
-                "| {held_name} | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | {:.3} / {:.3} |",
+                "| {held_name} | {} | {:.3} / {:.3} | {} | {:.3} / {:.3} |",
                 NAMES[mi],
                 test[v].crps[0].compute(),
                 test[v].crps[1].compute(),
-                fold_tally[0][0].csi(),
-                fold_tally[1][0].csi(),
-                fold_tally[0][1].csi(),
-                fold_tally[1][1].csi(),
-                fold_brier[0][0].skill(),
-                fold_brier[0][1].skill(),
-                fold_brier[1][0].skill(),
-                fold_brier[1][1].skill(),
+                csi_bss_cells(&fold_tally, &fold_brier),
                 rule[0],
                 rule[1],
             ));
@@ -832,18 +834,11 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
     }
     for mi in 0..3 {
         println!(
-            "| pooled | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | |",
+            "| pooled | {} | {:.3} / {:.3} | {} | |",
             NAMES[mi],
             pooled_crps[mi][0].compute(),
             pooled_crps[mi][1].compute(),
-            pooled_tally[mi][0][0].csi(),
-            pooled_tally[mi][1][0].csi(),
-            pooled_tally[mi][0][1].csi(),
-            pooled_tally[mi][1][1].csi(),
-            pooled_brier[mi][0][0].skill(),
-            pooled_brier[mi][0][1].skill(),
-            pooled_brier[mi][1][0].skill(),
-            pooled_brier[mi][1][1].skill(),
+            csi_bss_cells(&pooled_tally[mi], &pooled_brier[mi]),
         );
     }
     println!(
@@ -873,16 +868,9 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
     }
     for mi in 0..3 {
         println!(
-            "| pooled | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3}) | |",
+            "| pooled | {} | {} | |",
             NAMES[mi],
-            pooled_nb_tally[mi][0][0].csi(),
-            pooled_nb_tally[mi][1][0].csi(),
-            pooled_nb_tally[mi][0][1].csi(),
-            pooled_nb_tally[mi][1][1].csi(),
-            pooled_nb_brier[mi][0][0].skill(),
-            pooled_nb_brier[mi][0][1].skill(),
-            pooled_nb_brier[mi][1][0].skill(),
-            pooled_nb_brier[mi][1][1].skill(),
+            csi_bss_cells(&pooled_nb_tally[mi], &pooled_nb_brier[mi]),
         );
     }
     println!(

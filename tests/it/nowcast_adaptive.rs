@@ -54,15 +54,20 @@ fn blob_input(t_shift: f32, amplitude: f32) -> (Array3<f32>, Array3<f32>) {
     (fields, velocity)
 }
 
-#[test]
-fn adaptive_is_seeded_per_member_and_no_rain_safe() {
-    let (fields, velocity) = blob_input(1.0, 12.0);
-    let input = NowcastInput {
+/// The nowcast input of [`blob_input`]'s fields and motion: 1 km pixels, 5-min steps.
+fn blob_nowcast_input<'a>(fields: &'a Array3<f32>, velocity: &'a Array3<f32>) -> NowcastInput<'a> {
+    NowcastInput {
         fields: fields.view(),
         velocity: velocity.view(),
         km_per_pixel: 1.0,
         timestep_minutes: 5.0,
-    };
+    }
+}
+
+#[test]
+fn adaptive_is_seeded_per_member_and_no_rain_safe() {
+    let (fields, velocity) = blob_input(1.0, 12.0);
+    let input = blob_nowcast_input(&fields, &velocity);
     let config = AdaptiveConfig {
         members: 3,
         n_cascade_levels: 4,
@@ -93,12 +98,7 @@ fn adaptive_is_seeded_per_member_and_no_rain_safe() {
     assert!(m0.iter().any(|&v| v > 0.0));
     // No rain: dry forecast, no panic.
     let (dry, velocity) = blob_input(0.0, 0.0);
-    let input = NowcastInput {
-        fields: dry.view(),
-        velocity: velocity.view(),
-        km_per_pixel: 1.0,
-        timestep_minutes: 5.0,
-    };
+    let input = blob_nowcast_input(&dry, &velocity);
     let out = Adaptive::new(config)
         .forecast_db(&input, 2, &|_, _| ())
         .unwrap();
@@ -108,12 +108,7 @@ fn adaptive_is_seeded_per_member_and_no_rain_safe() {
     // matching with an error.
     let (mut appearing, velocity) = blob_input(1.0, 12.0);
     appearing.slice_mut(ndarray::s![..2, .., ..]).fill(-15.0);
-    let input = NowcastInput {
-        fields: appearing.view(),
-        velocity: velocity.view(),
-        km_per_pixel: 1.0,
-        timestep_minutes: 5.0,
-    };
+    let input = blob_nowcast_input(&appearing, &velocity);
     let out = Adaptive::new(config)
         .forecast_db(&input, 3, &|_, _| ())
         .unwrap();
@@ -180,12 +175,7 @@ fn adaptive_lead_dependent_motion_scale_and_relaxation() {
     // A "ramp" to the same factor rebuilds the member's perturbation every step from the same deviates:
     // bit-identical to the constant factor. A real ramp and the relaxation change the members.
     let (fields, velocity) = blob_input(1.0, 12.0);
-    let input = NowcastInput {
-        fields: fields.view(),
-        velocity: velocity.view(),
-        km_per_pixel: 1.0,
-        timestep_minutes: 5.0,
-    };
+    let input = blob_nowcast_input(&fields, &velocity);
     let small = AdaptiveConfig {
         members: 2,
         n_cascade_levels: 4,
