@@ -24,14 +24,9 @@ use squall::verify::FssAccumulator;
 
 type Failure = Box<dyn std::error::Error>;
 
-fn read_f32(path: &Path, shape: (usize, usize, usize)) -> Result<Array3<f32>, Failure> {
-    let bytes = std::fs::read(path)?;
-    let values: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    Ok(Array3::from_shape_vec(shape, values)?)
-}
+#[path = "support/raw_f32.rs"]
+mod raw_f32;
+use raw_f32::read_f32;
 
 /// Lead-time means of the MAE (pixels finite in both) and of the FSS at (1, 5 mm/h) × (4, 16 px) of
 /// `forecast_db (lead, y, x)` against `observed (lead, y, x)` mm/h.

@@ -21,7 +21,7 @@
 //! with motion perturbations (see `crps_pysteps_convention` in `tests/it/steps_pysteps.rs`): compare the dumped
 //! ensembles with one scoring function.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ndarray::{Array3, Array4, Axis};
 use rand::SeedableRng;
@@ -30,17 +30,9 @@ use squall::nowcast::steps::{Analysis, NoiseMethod, NowcastInput, Steps, StepsCo
 use squall::nowcast::transform::DbTransform;
 use squall::verify::Crps;
 
-fn read_f32(
-    path: &Path,
-    shape: (usize, usize, usize),
-) -> Result<Array3<f32>, Box<dyn std::error::Error>> {
-    let bytes = std::fs::read(path)?;
-    let values: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    Ok(Array3::from_shape_vec(shape, values)?)
-}
+#[path = "support/raw_f32.rs"]
+mod raw_f32;
+use raw_f32::read_f32;
 
 /// Per-lead statistics of an ensemble `(members, lead, y, x)` in mm/h against `observed (lead, y, x)`.
 fn per_lead(fc: &Array4<f32>, observed: &Array3<f32>) -> Result<Vec<[f64; 5]>, squall::Error> {
