@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::attenuation::{self, AttenuationCoefficients, AttenuationMethod};
 use super::filter::{self, EchoFilterConfig, FilterInputs};
 use super::hydroclass::{self, ClassifyInputs, HydroclassWeights};
-use super::phidp::{self, KdpMethod, PhidpConfig};
+use super::phidp::{self, KdpMethod, PathPhase, PhidpConfig};
 use super::rainrate::{self, RainCoefficients, RainEstimator, RainInputs};
 use super::temperature::TemperatureProfile;
 use crate::error::{Error, Result};
@@ -77,6 +77,8 @@ pub struct Config {
     pub kdp: KdpMethod,
     /// Attenuation correction.
     pub attenuation: AttenuationMethod,
+    /// The phase the attenuation correction integrates (the median-filtered measured phase by default).
+    pub path_phase: PathPhase,
     /// Rays whose rain path changes ΦDP by less than this are not corrected by ZPHI, degrees (2° by default).
     pub min_delta_phidp_deg: f32,
     /// Temperature profile (gate temperature from the beam height).
@@ -143,6 +145,7 @@ impl Default for Config {
             phidp: PhidpConfig::default(),
             kdp: KdpMethod::default(),
             attenuation: AttenuationMethod::Zphi,
+            path_phase: PathPhase::Median,
             min_delta_phidp_deg: 2.0,
             temperature: TemperatureProfile::StandardAtmosphere {
                 freezing_level_m: 4_000.0,
@@ -273,12 +276,13 @@ fn process_sweep(
         .and(&temperature)
         .map_collect(|&m, &t| m && t > 0.0);
     let coefficients = AttenuationCoefficients::for_band(band)?;
+    let path_phase = config.path_phase.filled_deg(&processed);
     let correction = if config.attenuation == AttenuationMethod::ZphiPyArt {
         let warm = temperature.mapv(|t| t > 0.0);
         attenuation::correct_as_pyart(
             dbzh.values.view(),
             Some(zdr.values.view()),
-            processed.filled_deg.view(),
+            path_phase.view(),
             mask.view(),
             warm.view(),
             sweep.gate_spacing_m,
@@ -288,7 +292,7 @@ fn process_sweep(
         attenuation::correct(
             dbzh.values.view(),
             Some(zdr.values.view()),
-            processed.filled_deg.view(),
+            path_phase.view(),
             rain.view(),
             sweep.gate_spacing_m,
             &coefficients,

@@ -9,7 +9,9 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use squall::dualpol::{Config, TemperatureProfile, process};
+use squall::dualpol::attenuation::AttenuationMethod;
+use squall::dualpol::phidp::PathPhase;
+use squall::dualpol::{Config, Outputs, TemperatureProfile, process};
 use squall::render::ColourScale;
 use squall::volume::GateStatus;
 
@@ -165,13 +167,42 @@ fn refuses_to_overwrite_without_force() {
     // the input itself is never an output, even with --force
     assert!(!run(dualpol(&input, &input).arg("--force")).status.success());
 
+    // with --force it is replaced; the options reach the library (Py-ART's ZPHI on the monotone path phase)
     assert_success(&run(dualpol(&input, &out).args([
         "--attenuation",
-        "linear",
+        "zphi-pyart",
+        "--path-phase",
+        "monotone",
         "--force",
     ])));
     let back = squall::io::open_volume(&out).unwrap();
-    assert!(back.sweeps[0].moment("DBZH_CORR").is_some());
+    let volume = squall::io::open_volume(&input).unwrap();
+    let config = Config {
+        attenuation: AttenuationMethod::ZphiPyArt,
+        path_phase: PathPhase::Monotone,
+        outputs: Outputs::REFLECTIVITY,
+        ..Config::default()
+    };
+    let expected = process(&volume, &config).unwrap();
+    let default = process(
+        &volume,
+        &Config {
+            outputs: Outputs::REFLECTIVITY,
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    let pia = |v: &squall::PolarVolume| v.sweeps[0].moment("PIA").unwrap().values.clone();
+    let written = pia(&back);
+    let differ = written
+        .iter()
+        .zip(&pia(&default))
+        .filter(|(a, b)| a.is_finite() && (*a - *b).abs() > 0.1)
+        .count();
+    assert!(differ > 1000, "{differ}");
+    for (a, b) in written.iter().zip(&pia(&expected)) {
+        assert!(a == b || (a.is_nan() && b.is_nan()), "{a} {b}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

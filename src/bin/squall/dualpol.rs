@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use ndarray::Zip;
 use squall::dualpol::attenuation::AttenuationMethod;
+use squall::dualpol::phidp::PathPhase;
 use squall::dualpol::process::names;
 use squall::dualpol::{Config, TemperatureProfile, process};
 use squall::io::cfradial_writer::write_cfradial;
@@ -52,6 +53,15 @@ pub enum AttenuationArg {
     None,
 }
 
+/// The phase the attenuation correction integrates.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PathPhaseArg {
+    /// The median-filtered measured phase.
+    Median,
+    /// Its non-decreasing least-squares fit along each ray.
+    Monotone,
+}
+
 /// Arguments of `squall dualpol`.
 #[derive(Debug, Args)]
 pub struct DualpolArgs {
@@ -73,6 +83,9 @@ pub struct DualpolArgs {
     /// Attenuation correction.
     #[arg(long, value_enum, default_value = "zphi")]
     attenuation: AttenuationArg,
+    /// The phase the attenuation correction integrates.
+    #[arg(long, value_enum, default_value = "median")]
+    path_phase: PathPhaseArg,
     /// Overwrite existing outputs.
     #[arg(long)]
     force: bool,
@@ -123,6 +136,10 @@ fn config(args: &DualpolArgs) -> Result<Config> {
             AttenuationArg::ZphiPyart => AttenuationMethod::ZphiPyArt,
             AttenuationArg::Linear => AttenuationMethod::Linear,
             AttenuationArg::None => AttenuationMethod::None,
+        },
+        path_phase: match args.path_phase {
+            PathPhaseArg::Median => PathPhase::Median,
+            PathPhaseArg::Monotone => PathPhase::Monotone,
         },
         ..Config::default()
     };

@@ -9,8 +9,12 @@
 
 /// KDP as half the least-squares slope of ΦDP over a window that shrinks with intensity.
 pub mod least_squares;
+/// The non-decreasing least-squares fit of ΦDP along a ray.
+mod monotone;
 /// Vulpiani et al. (2012): KDP and ΦDP by iterated finite differences and integration.
 pub mod vulpiani;
+
+use std::borrow::Cow;
 
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Zip};
 use serde::{Deserialize, Serialize};
@@ -285,6 +289,31 @@ fn circular_median(degrees: &[f64]) -> Option<f64> {
         0.5 * (unwrapped[n / 2 - 1] + unwrapped[n / 2])
     };
     Some(median.rem_euclid(360.0))
+}
+
+/// The differential phase the attenuation correction integrates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathPhase {
+    /// The median-filtered measured phase, [`ProcessedPhidp::filled_deg`] (the default).
+    #[default]
+    Median,
+    /// The non-decreasing least-squares fit of the median-filtered phase along each ray, filled in the same way:
+    /// the phase at the end of the path is the level of the measured phase there, not the highest excursion of
+    /// its noise. The input Py-ART's ZPHI expects (its own phase processings are monotone), so
+    /// [`AttenuationMethod::ZphiPyArt`](super::attenuation::AttenuationMethod::ZphiPyArt) run on it agrees better
+    /// with Py-ART's whole chain (`tests/it/dualpol_peers.rs`).
+    Monotone,
+}
+
+impl PathPhase {
+    /// The filled path phase of a processed sweep, degrees `(n_rays, n_gates)`.
+    pub fn filled_deg<'a>(&self, processed: &'a ProcessedPhidp) -> Cow<'a, Array2<f32>> {
+        match self {
+            PathPhase::Median => Cow::Borrowed(&processed.filled_deg),
+            PathPhase::Monotone => Cow::Owned(monotone::monotone_filled(&processed.phidp_deg)),
+        }
+    }
 }
 
 /// A KDP estimator.
