@@ -54,8 +54,8 @@ use squall::nowcast::extrapolation_nowcast::ExtrapolationNowcast;
 use squall::nowcast::probability::{coverage_matched_probability, neighbourhood_probability};
 use squall::nowcast::steps::{NowcastInput, Nowcaster, Steps, StepsConfig};
 use squall::nowcast::transform::DbTransform;
-use squall::verify::Crps;
 use squall::verify::ensemble::exceedance_probability;
+use squall::verify::{ContingencyTable, Crps};
 
 /// (event, folder, end indices of the start times).
 const EVENTS: [(&str, &str, [usize; 6]); 3] = [
@@ -82,7 +82,7 @@ struct Scores {
     /// Per lead time, per threshold, per neighbourhood radius: the same for the neighbourhood probability.
     neighbourhood: Vec<Vec<Vec<ExceedanceCounts>>>,
     /// Per lead time, per threshold: the coverage-matched rule's hits, false alarms and misses.
-    coverage: Vec<Vec<Tally>>,
+    coverage: Vec<Vec<ContingencyTable>>,
 }
 
 impl Scores {
@@ -97,7 +97,7 @@ impl Scores {
                 ];
                 LEADS_MIN.len()
             ],
-            coverage: vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()],
+            coverage: vec![vec![ContingencyTable::default(); THRESHOLDS.len()]; LEADS_MIN.len()],
         }
     }
 
@@ -144,44 +144,12 @@ impl Scores {
     }
 }
 
-/// Hits, false alarms and misses of a decision rule, and Brier-score sums: poolable over folds whose rules and
-/// recalibrations differ.
-#[derive(Clone, Copy, Default)]
-struct Tally {
-    hits: u64,
-    false_alarms: u64,
-    misses: u64,
-}
-
-impl Tally {
-    fn add(&mut self, counts: &ExceedanceCounts, level: usize) {
-        let t = counts.contingency(level);
-        self.hits += t.hits;
-        self.false_alarms += t.false_alarms;
-        self.misses += t.misses;
-    }
-
-    /// The rule "event where P ≥ level / m", or no event anywhere (`None`).
-    fn add_rule(&mut self, counts: &ExceedanceCounts, level: Option<usize>) {
-        match level {
-            Some(level) => self.add(counts, level),
-            None => self.misses += counts.events().iter().sum::<u64>(),
-        }
-    }
-
-    fn merge(&mut self, other: &Tally) {
-        self.hits += other.hits;
-        self.false_alarms += other.false_alarms;
-        self.misses += other.misses;
-    }
-
-    /// Frequency bias: forecast / observed event count.
-    fn bias(&self) -> f64 {
-        (self.hits + self.false_alarms) as f64 / (self.hits + self.misses) as f64
-    }
-
-    fn csi(&self) -> f64 {
-        self.hits as f64 / (self.hits + self.false_alarms + self.misses) as f64
+/// Adds the rule "event where P ≥ level / m" to `table`, or, with no level, the rule "no event anywhere" (every
+/// observed event a miss).
+fn add_rule(table: &mut ContingencyTable, counts: &ExceedanceCounts, level: Option<usize>) {
+    match level {
+        Some(level) => table.merge(&counts.contingency(level)),
+        None => table.misses += counts.events().iter().sum::<u64>(),
     }
 }
 
@@ -189,17 +157,13 @@ impl Tally {
 fn best_csi(counts: &[ExceedanceCounts]) -> f64 {
     counts
         .iter()
-        .map(|c| {
-            let mut t = Tally::default();
-            t.add(c, c.best_level());
-            t.csi()
-        })
+        .map(|c| c.contingency(c.best_level()).csi())
         .fold(0.0, f64::max)
 }
 
 /// One method's pooled table cells "CSI ≥ 5 30 / 60 | CSI ≥ 10 30 / 60 | BSS ≥ 5 (recal.) | BSS ≥ 10 (recal.)"
 /// from its tallies `[lead][threshold]` and Brier sums `[threshold][raw, recalibrated]`.
-fn csi_bss_cells(tally: &[Vec<Tally>], brier: &[[BrierSums; 2]]) -> String {
+fn csi_bss_cells(tally: &[Vec<ContingencyTable>], brier: &[[BrierSums; 2]]) -> String {
     format!(
         "{:.3} / {:.3} | {:.3} / {:.3} | {:.3} ({:.3}) | {:.3} ({:.3})",
         tally[0][0].csi(),
@@ -591,8 +555,11 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
                         let p = exceedance_probability(fc, thr)?;
                         sc.counts[li][ti].accumulate(p.view(), obs, thr)?;
                         let pstar = coverage_matched_probability(p.view(), start, thr)?;
-                        sc.coverage[li][ti]
-                            .add_rule(&sc.counts[li][ti], pstar.map(|v| (v * m).round() as usize));
+                        add_rule(
+                            &mut sc.coverage[li][ti],
+                            &sc.counts[li][ti],
+                            pstar.map(|v| (v * m).round() as usize),
+                        );
                         for (ri, &r) in radii_px.iter().enumerate() {
                             let pn = neighbourhood_probability(p.view(), r);
                             sc.neighbourhood[li][ti][ri].accumulate(pn.view(), obs, thr)?;
@@ -638,18 +605,19 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
     // Pooled over the folds' held-out events: [method] CRPS, [method][lead][threshold] tally,
     // [method][threshold] Brier sums raw and recalibrated.
     let mut pooled_crps = vec![vec![Crps::new(); LEADS_MIN.len()]; 3];
-    let mut pooled_tally = vec![vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
+    let mut pooled_tally =
+        vec![vec![vec![ContingencyTable::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
     let mut pooled_brier = vec![vec![[BrierSums::default(); 2]; THRESHOLDS.len()]; 3];
     let mut rows = Vec::new();
     // The neighbourhood rule: per lead time, the radius and level of the largest training CSI.
     let mut pooled_nb_tally =
-        vec![vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
+        vec![vec![vec![ContingencyTable::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
     let mut pooled_nb_brier = vec![vec![[BrierSums::default(); 2]; THRESHOLDS.len()]; 3];
     // Equal-weight means over the folds of the CSI: [rule][method][lead][threshold].
     let mut mean_csi = vec![vec![vec![vec![0.0; THRESHOLDS.len()]; LEADS_MIN.len()]; 3]; 3];
     // The coverage-matched rule (no training): [method][lead][threshold] pooled tally, and per-fold rows.
     let mut pooled_cov_tally =
-        vec![vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
+        vec![vec![vec![ContingencyTable::default(); THRESHOLDS.len()]; LEADS_MIN.len()]; 3];
     let mut cov_rows = Vec::new();
     let mut nb_rows = Vec::new();
     for (held, (held_name, _, _)) in EVENTS.iter().enumerate() {
@@ -693,7 +661,8 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
         );
         let variants = [0, 1, best];
         for (mi, &v) in variants.iter().enumerate() {
-            let mut fold_tally = vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()];
+            let mut fold_tally =
+                vec![vec![ContingencyTable::default(); THRESHOLDS.len()]; LEADS_MIN.len()];
             let mut fold_brier = vec![[BrierSums::default(); 2]; THRESHOLDS.len()];
             let mut rule = Vec::new();
             for ti in 0..THRESHOLDS.len() {
@@ -702,8 +671,8 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
                 rule.push(level as f64 / variant_members(v) as f64);
                 for li in 0..LEADS_MIN.len() {
                     let c = &test[v].counts[li][ti];
-                    fold_tally[li][ti].add(c, level);
-                    pooled_tally[mi][li][ti].add(c, level);
+                    fold_tally[li][ti].merge(&c.contingency(level));
+                    pooled_tally[mi][li][ti].merge(&c.contingency(level));
                     // (3) Recalibration learned on the training events at this lead time.
                     let recalibrated = Recalibration::fit(&train[v].counts[li][ti])?;
                     for (k, p) in [c.raw_probabilities(), recalibrated.probabilities().to_vec()]
@@ -718,7 +687,8 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
             for (li, c) in test[v].crps.iter().enumerate() {
                 pooled_crps[mi][li].merge(c);
             }
-            let mut nb_tally = vec![vec![Tally::default(); THRESHOLDS.len()]; LEADS_MIN.len()];
+            let mut nb_tally =
+                vec![vec![ContingencyTable::default(); THRESHOLDS.len()]; LEADS_MIN.len()];
             let mut nb_brier = vec![[BrierSums::default(); 2]; THRESHOLDS.len()];
             let mut nb_rule = Vec::new();
             for li in 0..LEADS_MIN.len() {
@@ -727,17 +697,13 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
                     let (ri, level) = (0..radii_km.len())
                         .map(|ri| (ri, training[ri].best_level()))
                         .max_by(|&(ra, la), &(rb, lb)| {
-                            let csi = |r: usize, l: usize| {
-                                let mut t = Tally::default();
-                                t.add(&training[r], l);
-                                t.csi()
-                            };
+                            let csi = |r: usize, l: usize| training[r].contingency(l).csi();
                             csi(ra, la).total_cmp(&csi(rb, lb))
                         })
                         .ok_or("no neighbourhood radius")?;
                     let c = &test[v].neighbourhood[li][ti][ri];
-                    nb_tally[li][ti].add(c, level);
-                    pooled_nb_tally[mi][li][ti].add(c, level);
+                    nb_tally[li][ti].merge(&c.contingency(level));
+                    pooled_nb_tally[mi][li][ti].merge(&c.contingency(level));
                     let recalibrated = Recalibration::fit(&training[ri])?;
                     for (k, p) in [c.raw_probabilities(), recalibrated.probabilities().to_vec()]
                         .iter()
@@ -792,8 +758,7 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
             let c = &test[v].counts[1][1];
             let line: Vec<String> = (1..=c.members())
                 .map(|k| {
-                    let mut t = Tally::default();
-                    t.add(c, k);
+                    let t = c.contingency(k);
                     format!("{k}: {:.3} ({:.2})", t.csi(), t.bias())
                 })
                 .collect();
@@ -912,8 +877,7 @@ fn protocol(o: Options, seed: u64) -> Result<[[f64; CELLS.len()]; 3], Box<dyn st
                 let c = &pool(&[e])?[v].counts[1][1];
                 Ok((1..=3)
                     .map(|k| {
-                        let mut t = Tally::default();
-                        t.add(c, k);
+                        let t = c.contingency(k);
                         format!("{:.3} ({:.2})", t.csi(), t.bias())
                     })
                     .collect::<Vec<_>>()
