@@ -8,7 +8,7 @@ use squall::grid::{
     GridConfig, GridMapping, Mosaic, MosaicConfig, RadiusOfInfluence, Vertical, Weighting, cappi,
     composite,
 };
-use squall::synth::{RadarConfig, SceneConfig, SyntheticVolume, polar_volume, site_at};
+use squall::synth::{RadarConfig, Scene3d, SceneConfig, SyntheticVolume, polar_volume, site_at};
 use squall::volume::{Moment, PolarVolume};
 use squall::{Error, SweepMode};
 
@@ -21,14 +21,19 @@ struct Case {
     spec: GridSpec,
 }
 
-/// A convective scene 120 km wide, an S-band radar west of the centre and an X-band radar east of it.
-fn case() -> Case {
-    let scene = SceneConfig::convective(11, 120)
+/// Frame 6 of a convective scene 120 km wide.
+fn convective_scene() -> Scene3d {
+    SceneConfig::convective(11, 120)
         .unwrap()
         .generate()
         .unwrap()
         .scene_3d(6)
-        .unwrap();
+        .unwrap()
+}
+
+/// The scene of [`convective_scene`], an S-band radar west of the centre and an X-band radar east of it.
+fn case() -> Case {
+    let scene = convective_scene();
     let spec = scene.spec.clone();
     let s = RadarConfig::s_band_vcp21(site_at(&spec, -30_000.0, 0.0, "SSYN").unwrap());
     let x = RadarConfig::x_band(site_at(&spec, 10_000.0, 5_000.0, "XSYN").unwrap());
@@ -327,12 +332,7 @@ fn bad_input_gives_errors_or_nan_never_panics() {
 /// above the echo as no echo.
 #[test]
 fn interpolating_between_tilts_fills_the_gaps() {
-    let scene = SceneConfig::convective(11, 120)
-        .unwrap()
-        .generate()
-        .unwrap()
-        .scene_3d(6)
-        .unwrap();
+    let scene = convective_scene();
     let spec = scene.spec.clone();
     let radar = RadarConfig::s_band_vcp21(site_at(&spec, -30_000.0, 0.0, "SSYN").unwrap());
     let volume = polar_volume(&scene, &radar).unwrap().volume;
