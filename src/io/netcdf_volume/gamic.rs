@@ -91,15 +91,9 @@ pub fn fm301_name(moment: &str) -> String {
 /// Whether an open NetCDF/HDF5 file follows the GAMIC HDF5 conventions: a root `/what` group beside at least one
 /// `/scanN` group.
 pub fn is_gamic(file: &netcdf::File) -> bool {
-    let source = Source {
-        format: FORMAT_NAME,
-        name: "<detect>",
-    };
-    hdf::guard(source, || {
-        let root = Node::root(file, source)?;
+    hdf::detect(file, FORMAT_NAME, |root| {
         Ok(root.opt_child("what")?.is_some() && !root.numbered_children("scan")?.is_empty())
     })
-    .unwrap_or(false)
 }
 
 /// Decodes a GAMIC HDF5 volume from an open file, one [`Sweep`] per `/scanN` in numeric order.
@@ -110,11 +104,9 @@ pub fn is_gamic(file: &netcdf::File) -> bool {
 /// ray header not `ray_count` records; [`Error::Limits`] beyond [`MAX_GATES`]; [`Error::Unsupported`] for a
 /// moment format other than `UV8`, `UV16` or floating point.
 pub fn decode(file: &netcdf::File, source_name: &str) -> Result<PolarVolume> {
-    let source = Source {
-        format: FORMAT_NAME,
-        name: source_name,
-    };
-    hdf::guard(source, || decode_volume(file, source))
+    hdf::guard(FORMAT_NAME, source_name, |source| {
+        decode_volume(file, source)
+    })
 }
 
 fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume> {

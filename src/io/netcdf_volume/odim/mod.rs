@@ -64,12 +64,7 @@ const SPEED_OF_LIGHT_MPS: f64 = 299_792_458.0;
 /// with `ODIM_H5`, or (older files without it) a root `/what` group with an `object` attribute beside at least
 /// one `/datasetN` group.
 pub fn is_odim(file: &netcdf::File) -> bool {
-    let source = Source {
-        format: FORMAT_NAME,
-        name: "<detect>",
-    };
-    hdf::guard(source, || {
-        let root = Node::root(file, source)?;
+    hdf::detect(file, FORMAT_NAME, |root| {
         if root
             .opt_string("Conventions")
             .ok()
@@ -83,7 +78,6 @@ pub fn is_odim(file: &netcdf::File) -> bool {
             .is_some_and(|what| what.has_attribute("object"));
         Ok(has_object && !root.numbered_children("dataset")?.is_empty())
     })
-    .unwrap_or(false)
 }
 
 /// Decodes an ODIM_H5 polar volume (`PVOL`) or scan (`SCAN`) from an open file, one [`crate::volume::Sweep`] per
@@ -98,11 +92,9 @@ pub fn is_odim(file: &netcdf::File) -> bool {
 /// attribute not `nrays` values; [`Error::Limits`] beyond [`MAX_GATES`]; [`Error::Unsupported`] for other ODIM
 /// objects (`COMP`, `IMAGE`, `ELEV`, …) and non-`SCAN` dataset products.
 pub fn decode(file: &netcdf::File, source_name: &str) -> Result<PolarVolume> {
-    let source = Source {
-        format: FORMAT_NAME,
-        name: source_name,
-    };
-    hdf::guard(source, || decode_volume(file, source))
+    hdf::guard(FORMAT_NAME, source_name, |source| {
+        decode_volume(file, source)
+    })
 }
 
 fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume> {
