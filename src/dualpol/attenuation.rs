@@ -509,6 +509,19 @@ mod tests {
         }
     }
 
+    /// [`correct_as_pyart`] without ZDR.
+    fn pyart(
+        dbzh: &Array2<f32>,
+        phidp: &Array2<f32>,
+        weather: &Array2<bool>,
+        warm: &Array2<bool>,
+        gate_spacing_m: f32,
+        k: &AttenuationCoefficients,
+    ) -> Correction {
+        let (z, p) = (dbzh.view(), phidp.view());
+        correct_as_pyart(z, None, p, weather.view(), warm.view(), gate_spacing_m, k).unwrap()
+    }
+
     #[test]
     fn pyart_conventions_reach_alpha_delta_phi_at_the_end_of_the_warm_path() {
         let k = AttenuationCoefficients::for_band(Band::C).unwrap();
@@ -527,16 +540,7 @@ mod tests {
         weather.row_mut(2).fill(false);
         weather.row_mut(2).slice_mut(ndarray::s![20..25]).fill(true);
         let warm = Array2::from_shape_fn((3, n), |(_, g)| g < 160);
-        let c = correct_as_pyart(
-            dbzh.view(),
-            None,
-            phidp.view(),
-            weather.view(),
-            warm.view(),
-            250.0,
-            &k,
-        )
-        .unwrap();
+        let c = pyart(&dbzh, &phidp, &weather, &warm, 250.0, &k);
         // ΔΦ = 50°: the median of the last six warm weather gates of the running maximum of the phase
         let expected = 0.08 * 50.0;
         assert!(
@@ -551,16 +555,7 @@ mod tests {
         // without the spike: ΔΦ = 35°
         let mut smooth = phidp.clone();
         smooth.column_mut(60).fill(0.25 * 50.0);
-        let c = correct_as_pyart(
-            dbzh.view(),
-            None,
-            smooth.view(),
-            weather.view(),
-            warm.view(),
-            250.0,
-            &k,
-        )
-        .unwrap();
+        let c = pyart(&dbzh, &smooth, &weather, &warm, 250.0, &k);
         let expected = 0.08 * 35.0;
         assert!(
             (c.pia_db[[0, 199]] - expected).abs() < 0.02 * expected,
@@ -580,16 +575,7 @@ mod tests {
         let phidp = Array2::from_shape_fn((2, n), |(_, g)| 0.2 * g as f32);
         let weather = Array2::from_elem((2, n), true);
         let warm = Array2::from_elem((2, n), true);
-        let c = correct_as_pyart(
-            dbzh.view(),
-            None,
-            phidp.view(),
-            weather.view(),
-            warm.view(),
-            100.0,
-            &k,
-        )
-        .unwrap();
+        let c = pyart(&dbzh, &phidp, &weather, &warm, 100.0, &k);
         // about the same total (the same ΔΦ) at the end of the path (gate 98, the last before the end gate 99)
         let total = c.pia_db[[0, 98]];
         assert!((total - c.pia_db[[1, 98]]).abs() < 0.02 * total, "{total}");

@@ -94,7 +94,6 @@
 //! rainfall. *J. Geophys. Res.*, 104(D24), 31599–31610, doi:10.1029/1999JD900437.
 
 use ndarray::{Array4, ArrayView3, ArrayViewMut3, Axis};
-use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::nowcast::autoregression::{adjust_lag2, is_stationary};
@@ -103,7 +102,7 @@ use crate::nowcast::extrapolate::Extrapolator;
 use crate::nowcast::noise::{BpsParameters, FlowFrame, MotionPerturbation, NoiseFilter};
 use crate::nowcast::probmatch::{IncrementalMask, apply_mask_weights};
 use crate::nowcast::steps::{
-    Analysis, MemberAdvection, NowcastInput, Nowcaster, check_counts, member_rng,
+    Analysis, MemberAdvection, NowcastInput, Nowcaster, check_counts, member_rng, run_members,
 };
 
 /// Settings of the adaptive convective ensemble.
@@ -320,24 +319,9 @@ impl Adaptive {
                 input.km_per_pixel,
             ),
         };
-        let mut out = Array4::<f32>::zeros((c.members, n_lead_times, ny, nx));
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let batch = rayon::current_num_threads().max(1);
-        let mut members: Vec<(usize, ArrayViewMut3<f32>)> =
-            out.outer_iter_mut().enumerate().collect();
-        for chunk in members.chunks_mut(batch) {
-            chunk
-                .par_iter_mut()
-                .map(|(m, view)| {
-                    shared.run(*m, view)?;
-                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    progress(n, c.members);
-                    Ok(())
-                })
-                .collect::<Result<Vec<()>>>()?;
-        }
-        drop(members);
-        Ok(out)
+        run_members((c.members, n_lead_times), (ny, nx), progress, |m, view| {
+            shared.run(m, view)
+        })
     }
 
     /// Local AR(2) parameters and innovation amplitudes of every level.

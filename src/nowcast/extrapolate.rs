@@ -380,6 +380,7 @@ struct Tracer<'a> {
 }
 
 /// Scratch arrays for `LANES` trajectories: positions, increments and sample stencils.
+#[derive(Default)]
 struct Lanes {
     x: [f32; LANES],
     y: [f32; LANES],
@@ -389,21 +390,6 @@ struct Lanes {
     at_y: [f32; LANES],
     values: [f32; LANES],
     stencils: Stencils,
-}
-
-impl Default for Lanes {
-    fn default() -> Self {
-        Lanes {
-            x: [0.0; LANES],
-            y: [0.0; LANES],
-            inc_x: [0.0; LANES],
-            inc_y: [0.0; LANES],
-            at_x: [0.0; LANES],
-            at_y: [0.0; LANES],
-            values: [0.0; LANES],
-            stencils: Stencils::default(),
-        }
-    }
 }
 
 impl Tracer<'_> {
@@ -597,10 +583,20 @@ impl<T: Copy> Padded<T> {
         self.x_max = (nx - 1) as f32;
         self.y_max = (ny - 1) as f32;
     }
+
+    /// The four values `00, 01, 10, 11` around the point of lane `j` of `st`.
+    #[inline(always)]
+    fn corners(&self, st: &Stencils, j: usize) -> [T; 4] {
+        let s = self.stride;
+        let i = st.row[j] as usize * s + st.col[j] as usize;
+        let window = &self.data[i..i + s + 2];
+        [window[0], window[1], window[s], window[s + 1]]
+    }
 }
 
 /// Bilinear stencils of `LANES` points: the upper-left pixel, the fractions and the four corner values (per
 /// component).
+#[derive(Default)]
 struct Stencils {
     col: [u32; LANES],
     row: [u32; LANES],
@@ -610,15 +606,12 @@ struct Stencils {
     corners: [[f32; LANES]; 8],
 }
 
-impl Default for Stencils {
-    fn default() -> Self {
-        Stencils {
-            col: [0; LANES],
-            row: [0; LANES],
-            fx: [0.0; LANES],
-            fy: [0.0; LANES],
-            corners: [[0.0; LANES]; 8],
-        }
+impl Stencils {
+    /// Sets lane `j` to the point `(x, y)`, `0 ≤ x, y < 2²³` pixels: its upper-left pixel and fractions.
+    #[inline(always)]
+    fn locate(&mut self, j: usize, x: f32, y: f32) {
+        let ((c, cf), (r, rf)) = (floor_small(x), floor_small(y));
+        (self.col[j], self.row[j], self.fx[j], self.fy[j]) = (c, r, x - cf, y - rf);
     }
 }
 
@@ -649,16 +642,14 @@ impl Padded<[f32; 2]> {
         st: &mut Stencils,
     ) {
         for j in 0..LANES {
-            let x = xs[j].clamp(0.0, self.x_max);
-            let y = ys[j].clamp(0.0, self.y_max);
-            let ((c, cf), (r, rf)) = (floor_small(x), floor_small(y));
-            (st.col[j], st.row[j], st.fx[j], st.fy[j]) = (c, r, x - cf, y - rf);
+            st.locate(
+                j,
+                xs[j].clamp(0.0, self.x_max),
+                ys[j].clamp(0.0, self.y_max),
+            );
         }
-        let s = self.stride;
         for j in 0..LANES {
-            let i = st.row[j] as usize * s + st.col[j] as usize;
-            let window = &self.data[i..i + s + 2];
-            let (p00, p01, p10, p11) = (window[0], window[1], window[s], window[s + 1]);
+            let [p00, p01, p10, p11] = self.corners(st, j);
             for k in 0..2 {
                 st.corners[4 * k][j] = p00[k];
                 st.corners[4 * k + 1][j] = p01[k];
@@ -696,17 +687,12 @@ impl Padded<f32> {
             let (x, y) = (xs[j], ys[j]);
             inside[j] = x >= 0.0 && y >= 0.0 && x <= self.x_max && y <= self.y_max;
             let (x, y) = if inside[j] { (x, y) } else { (0.0, 0.0) };
-            let ((c, cf), (r, rf)) = (floor_small(x), floor_small(y));
-            (st.col[j], st.row[j], st.fx[j], st.fy[j]) = (c, r, x - cf, y - rf);
+            st.locate(j, x, y);
         }
-        let s = self.stride;
         for j in 0..LANES {
-            let i = st.row[j] as usize * s + st.col[j] as usize;
-            let window = &self.data[i..i + s + 2];
-            st.corners[0][j] = window[0];
-            st.corners[1][j] = window[1];
-            st.corners[2][j] = window[s];
-            st.corners[3][j] = window[s + 1];
+            let [p00, p01, p10, p11] = self.corners(st, j);
+            (st.corners[0][j], st.corners[1][j]) = (p00, p01);
+            (st.corners[2][j], st.corners[3][j]) = (p10, p11);
         }
         let lerp = |a: f32, b: f32, w: f32| if w == 0.0 { a } else { a + w * (b - a) };
         let c = &st.corners;

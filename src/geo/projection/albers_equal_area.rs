@@ -30,60 +30,47 @@ impl AlbersEqualArea {
     /// Projects longitude/latitude in degrees to `(x, y)` metres.
     pub fn forward(&self, lon_deg: f64, lat_deg: f64) -> (f64, f64) {
         let c = self.constants();
+        let n = c.cone.n;
         let q = self.ellipsoid.q(lat_deg.to_radians());
-        let rho = self.ellipsoid.semi_major_axis_m * (c.c - c.n * q).max(0.0).sqrt() / c.n;
-        let dlam = super::wrap_radians((lon_deg - self.longitude_origin_deg).to_radians());
-        super::conic_forward(
-            rho,
-            c.n * dlam,
-            c.rho0,
-            self.false_easting_m,
-            self.false_northing_m,
-        )
+        let rho = self.ellipsoid.semi_major_axis_m * (c.c - n * q).max(0.0).sqrt() / n;
+        c.cone.forward(rho, lon_deg)
     }
 
     /// The longitude/latitude in degrees of `(x, y)` metres.
     pub fn inverse(&self, x: f64, y: f64) -> (f64, f64) {
         let c = self.constants();
-        let a = self.ellipsoid.semi_major_axis_m;
-        let (rho, theta) = super::conic_inverse(
-            x - self.false_easting_m,
-            y - self.false_northing_m,
-            c.rho0,
-            c.n,
-        );
-        let q = (c.c - (rho * c.n / a).powi(2)) / c.n;
-        (
-            super::wrap_degrees(self.longitude_origin_deg + (theta / c.n).to_degrees()),
-            self.ellipsoid.phi_from_q(q).to_degrees(),
-        )
+        let (n, a) = (c.cone.n, self.ellipsoid.semi_major_axis_m);
+        let (rho, lon_deg) = c.cone.inverse(x, y);
+        let q = (c.c - (rho * n / a).powi(2)) / n;
+        (lon_deg, self.ellipsoid.phi_from_q(q).to_degrees())
     }
 
     /// The cone constant `n` (eq. 14-14, or sin φ₁ for one parallel), `C` (eq. 14-13) and ρ₀ (eq. 14-12).
     fn constants(&self) -> Constants {
         let ell = &self.ellipsoid;
-        let (phi1, phi2) = (
-            self.standard_parallels_deg.0.to_radians(),
-            self.standard_parallels_deg.1.to_radians(),
-        );
+        let (phi1, _, n) = super::cone_constant(self.standard_parallels_deg, |phi1, phi2| {
+            let (m1, m2) = (ell.m(phi1), ell.m(phi2));
+            (m1 * m1 - m2 * m2) / (ell.q(phi2) - ell.q(phi1))
+        });
         let (m1, q1) = (ell.m(phi1), ell.q(phi1));
-        let n = if (phi1 - phi2).abs() < 1e-10 {
-            phi1.sin()
-        } else {
-            let m2 = ell.m(phi2);
-            (m1 * m1 - m2 * m2) / (ell.q(phi2) - q1)
-        };
         let c = m1 * m1 + n * q1;
         let q0 = ell.q(self.latitude_origin_deg.to_radians());
         let rho0 = ell.semi_major_axis_m * (c - n * q0).max(0.0).sqrt() / n;
-        Constants { n, c, rho0 }
+        let origin = (
+            self.longitude_origin_deg,
+            self.false_easting_m,
+            self.false_northing_m,
+        );
+        Constants {
+            cone: super::Cone { n, rho0, origin },
+            c,
+        }
     }
 }
 
 struct Constants {
-    n: f64,
+    cone: super::Cone,
     c: f64,
-    rho0: f64,
 }
 
 #[cfg(test)]
@@ -147,8 +134,8 @@ mod tests {
         let (_, y_south) = sphere.forward(-96.0, -90.0);
         let n = (29.5f64.to_radians().sin() + 45.5f64.to_radians().sin()) / 2.0;
         let (rho_n, rho_s) = (
-            sphere.constants().rho0 - y_north,
-            sphere.constants().rho0 - y_south,
+            sphere.constants().cone.rho0 - y_north,
+            sphere.constants().cone.rho0 - y_south,
         );
         // Area of the annulus between the pole circles, on a cone of opening 2πn: πn(ρ_s² − ρ_n²).
         assert_relative_eq!(

@@ -30,60 +30,47 @@ impl LambertConformalConic {
     /// Projects longitude/latitude in degrees to `(x, y)` metres.
     pub fn forward(&self, lon_deg: f64, lat_deg: f64) -> (f64, f64) {
         let c = self.constants();
-        let rho = c.a_f * self.ellipsoid.t(lat_deg.to_radians()).powf(c.n);
-        let dlam = super::wrap_radians((lon_deg - self.longitude_origin_deg).to_radians());
-        super::conic_forward(
-            rho,
-            c.n * dlam,
-            c.rho0,
-            self.false_easting_m,
-            self.false_northing_m,
-        )
+        let rho = c.a_f * self.ellipsoid.t(lat_deg.to_radians()).powf(c.cone.n);
+        c.cone.forward(rho, lon_deg)
     }
 
     /// The longitude/latitude in degrees of `(x, y)` metres.
     pub fn inverse(&self, x: f64, y: f64) -> (f64, f64) {
         let c = self.constants();
-        let (rho, theta) = super::conic_inverse(
-            x - self.false_easting_m,
-            y - self.false_northing_m,
-            c.rho0,
-            c.n,
-        );
+        let n = c.cone.n;
+        let (rho, lon_deg) = c.cone.inverse(x, y);
         let phi = if rho == 0.0 {
-            std::f64::consts::FRAC_PI_2.copysign(c.n)
+            std::f64::consts::FRAC_PI_2.copysign(n)
         } else {
-            self.ellipsoid.phi_from_t((rho / c.a_f).powf(1.0 / c.n))
+            self.ellipsoid.phi_from_t((rho / c.a_f).powf(1.0 / n))
         };
-        (
-            super::wrap_degrees(self.longitude_origin_deg + (theta / c.n).to_degrees()),
-            phi.to_degrees(),
-        )
+        (lon_deg, phi.to_degrees())
     }
 
     /// The cone constant `n` (eq. 15-8, or sin φ₁ for one parallel), `a·F` (eq. 15-10) and ρ₀ (eq. 15-7).
     fn constants(&self) -> Constants {
         let ell = &self.ellipsoid;
-        let (phi1, phi2) = (
-            self.standard_parallels_deg.0.to_radians(),
-            self.standard_parallels_deg.1.to_radians(),
-        );
+        let (phi1, _, n) = super::cone_constant(self.standard_parallels_deg, |phi1, phi2| {
+            (ell.m(phi1).ln() - ell.m(phi2).ln()) / (ell.t(phi1).ln() - ell.t(phi2).ln())
+        });
         let (m1, t1) = (ell.m(phi1), ell.t(phi1));
-        let n = if (phi1 - phi2).abs() < 1e-10 {
-            phi1.sin()
-        } else {
-            (m1.ln() - ell.m(phi2).ln()) / (t1.ln() - ell.t(phi2).ln())
-        };
         let a_f = ell.semi_major_axis_m * m1 / (n * t1.powf(n));
         let rho0 = a_f * ell.t(self.latitude_origin_deg.to_radians()).powf(n);
-        Constants { n, a_f, rho0 }
+        let origin = (
+            self.longitude_origin_deg,
+            self.false_easting_m,
+            self.false_northing_m,
+        );
+        Constants {
+            cone: super::Cone { n, rho0, origin },
+            a_f,
+        }
     }
 }
 
 struct Constants {
-    n: f64,
+    cone: super::Cone,
     a_f: f64,
-    rho0: f64,
 }
 
 #[cfg(test)]

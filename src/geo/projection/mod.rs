@@ -145,25 +145,54 @@ fn wrap_radians(angle: f64) -> f64 {
     wrap_degrees(angle.to_degrees()).to_radians()
 }
 
-/// Conic projections' plane coordinates from the radius ρ and the polar angle θ = n(λ − λ₀) (Snyder eqs. 14-1,
-/// 14-2 and 15-1, 15-2), with the false origin added.
-fn conic_forward(
-    rho: f64,
-    theta: f64,
+/// The plane of a conic projection (Albers, Lambert): cone constant `n`, radius ρ₀ (m) of the latitude of origin,
+/// central meridian λ₀ and false origin.
+struct Cone {
+    n: f64,
     rho0: f64,
-    false_easting: f64,
-    false_northing: f64,
-) -> (f64, f64) {
-    let (sin, cos) = theta.sin_cos();
-    (rho * sin + false_easting, rho0 - rho * cos + false_northing)
+    /// Central meridian λ₀ (degrees east), false easting and false northing (m).
+    origin: (f64, f64, f64),
 }
 
-/// The signed radius ρ and polar angle θ of a conic projection's `(x, y)` (false origin removed; Snyder eqs.
-/// 14-10, 14-11 and 15-10, 15-11 — for a negative cone constant `n` the signs of ρ, x and ρ₀ − y are reversed).
-fn conic_inverse(x: f64, y: f64, rho0: f64, n: f64) -> (f64, f64) {
-    let s = n.signum();
-    let dy = rho0 - y;
-    (s * x.hypot(dy), (s * x).atan2(s * dy))
+impl Cone {
+    /// Plane coordinates (m) of the point at radius `rho` (m) and longitude `lon_deg` (degrees east), from the
+    /// polar angle θ = n(λ − λ₀) (Snyder eqs. 14-1, 14-2 and 15-1, 15-2), with the false origin added.
+    fn forward(&self, rho: f64, lon_deg: f64) -> (f64, f64) {
+        let (lon0_deg, false_easting, false_northing) = self.origin;
+        let dlam = wrap_radians((lon_deg - lon0_deg).to_radians());
+        let (sin, cos) = (self.n * dlam).sin_cos();
+        (
+            rho * sin + false_easting,
+            self.rho0 - rho * cos + false_northing,
+        )
+    }
+
+    /// The signed radius ρ (m) and the longitude (degrees east) of `(x, y)` (m) (false origin removed; Snyder
+    /// eqs. 14-10, 14-11 and 15-10, 15-11 — for a negative cone constant `n` the signs of ρ, x and ρ₀ − y are
+    /// reversed).
+    fn inverse(&self, x: f64, y: f64) -> (f64, f64) {
+        let (lon0_deg, false_easting, false_northing) = self.origin;
+        let (x, y) = (x - false_easting, y - false_northing);
+        let s = self.n.signum();
+        let dy = self.rho0 - y;
+        let (rho, theta) = (s * x.hypot(dy), (s * x).atan2(s * dy));
+        (rho, wrap_degrees(lon0_deg + (theta / self.n).to_degrees()))
+    }
+}
+
+/// The standard parallels `(φ₁, φ₂)` in radians from degrees, and the cone constant: sin φ₁ for one parallel
+/// (φ₁ = φ₂; Snyder eqs. 14-15 and 15-8), else `secant(φ₁, φ₂)`.
+fn cone_constant(
+    parallels_deg: (f64, f64),
+    secant: impl FnOnce(f64, f64) -> f64,
+) -> (f64, f64, f64) {
+    let (phi1, phi2) = (parallels_deg.0.to_radians(), parallels_deg.1.to_radians());
+    let n = if (phi1 - phi2).abs() < 1e-10 {
+        phi1.sin()
+    } else {
+        secant(phi1, phi2)
+    };
+    (phi1, phi2, n)
 }
 
 /// Checks a projection against points projected by pyproj 3.7.2 (PROJ 9.5.1): `cases` are `(lon, lat, x, y)`;

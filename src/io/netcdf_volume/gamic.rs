@@ -36,13 +36,11 @@
 //! GAMIC GmbH, 2011: *GAMIC HDF5 file format*, version 2.1, Aachen (the ENIGMA/MURAN volume layout), as
 //! implemented by wradlib's `read_gamic_hdf5` and xradar's GAMIC backend.
 
-use rayon::prelude::*;
-
 use super::odim::dataset::{Gate, RawArray, RawKind};
 use super::odim::hdf::{self, Attributes, Node, Source};
-use super::odim::{quantity, utc_from_seconds};
+use super::odim::{self, MomentSource, quantity, utc_from_seconds};
 use crate::error::{Error, Result};
-use crate::volume::{GateStatus, Moment, PolarVolume, Site, Sweep, SweepMode};
+use crate::volume::{GateStatus, Moment, PolarVolume, Sweep, SweepMode};
 
 /// Name used for this format in messages.
 pub const FORMAT_NAME: &str = "GAMIC HDF5";
@@ -93,15 +91,9 @@ pub fn fm301_name(moment: &str) -> String {
 /// Whether an open NetCDF/HDF5 file follows the GAMIC HDF5 conventions: a root `/what` group beside at least one
 /// `/scanN` group.
 pub fn is_gamic(file: &netcdf::File) -> bool {
-    let source = Source {
-        format: FORMAT_NAME,
-        name: "<detect>",
-    };
-    hdf::guard(source, || {
-        let root = Node::root(file, source)?;
+    hdf::detect(file, FORMAT_NAME, |root| {
         Ok(root.opt_child("what")?.is_some() && !root.numbered_children("scan")?.is_empty())
     })
-    .unwrap_or(false)
 }
 
 /// Decodes a GAMIC HDF5 volume from an open file, one [`Sweep`] per `/scanN` in numeric order.
@@ -112,11 +104,9 @@ pub fn is_gamic(file: &netcdf::File) -> bool {
 /// ray header not `ray_count` records; [`Error::Limits`] beyond [`MAX_GATES`]; [`Error::Unsupported`] for a
 /// moment format other than `UV8`, `UV16` or floating point.
 pub fn decode(file: &netcdf::File, source_name: &str) -> Result<PolarVolume> {
-    let source = Source {
-        format: FORMAT_NAME,
-        name: source_name,
-    };
-    hdf::guard(source, || decode_volume(file, source))
+    hdf::guard(FORMAT_NAME, source_name, |source| {
+        decode_volume(file, source)
+    })
 }
 
 fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume> {
@@ -128,13 +118,7 @@ fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume>
         Some(h) => h.opt_string("site_name")?.unwrap_or_default(),
         None => String::new(),
     };
-    let site = Site {
-        id: site_name.clone(),
-        name: site_name,
-        latitude_deg: where_.finite("lat")?,
-        longitude_deg: where_.finite("lon")?,
-        altitude_m: where_.finite("height")?,
-    };
+    let site = odim::site(&where_, site_name.clone(), site_name)?;
     let scans = root.numbered_children("scan")?;
     if scans.is_empty() {
         return Err(source.error("/scan0", "no /scanN group: the file holds no sweep"));
@@ -143,37 +127,7 @@ fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume>
         .iter()
         .map(ScanLayout::read)
         .collect::<Result<Vec<_>>>()?;
-    let requested = layouts
-        .iter()
-        .map(ScanLayout::gate_count)
-        .fold(0u64, u64::saturating_add);
-    if requested > MAX_GATES {
-        return Err(Error::Limits {
-            what: format!("{}: decoded gates", source.name),
-            requested,
-            limit: MAX_GATES,
-        });
-    }
-    let raw = layouts
-        .iter()
-        .map(|l| {
-            l.moments
-                .iter()
-                .map(MomentLayout::read_codes)
-                .collect::<Result<Vec<_>>>()
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let jobs: Vec<_> = layouts
-        .iter()
-        .zip(&raw)
-        .flat_map(|(l, r)| l.moments.iter().zip(r).map(move |(m, r)| (l, m, r)))
-        .collect();
-    let mut decoded = jobs
-        .par_iter()
-        .map(|(l, m, r)| m.decode(r, l.ray_order.as_deref()))
-        .collect::<Vec<_>>()
-        .into_iter();
-
+    let moments = odim::decode_moments(source, &layouts)?;
     let start_s = layouts
         .iter()
         .flat_map(|l| l.time_s.iter().copied())
@@ -196,10 +150,8 @@ fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume>
     .unwrap_or(1.0) as f32;
     let sweeps = layouts
         .into_iter()
-        .map(|l| {
-            let moments = decoded.by_ref().take(l.moments.len()).collect();
-            l.into_sweep(start_s, moments)
-        })
+        .zip(moments)
+        .map(|(l, moments)| l.into_sweep(start_s, moments))
         .collect();
     Ok(PolarVolume {
         site,
@@ -336,12 +288,6 @@ impl<'f> ScanLayout<'f> {
         })
     }
 
-    fn gate_count(&self) -> u64 {
-        (self.n_rays as u64)
-            .saturating_mul(self.n_bins as u64)
-            .saturating_mul(self.moments.len() as u64)
-    }
-
     fn into_sweep(self, start_s: f64, moments: Vec<Moment>) -> Sweep {
         Sweep {
             mode: self.mode,
@@ -354,6 +300,24 @@ impl<'f> ScanLayout<'f> {
             nyquist_mps: self.nyquist_mps.map(|v| v as f32),
             moments,
         }
+    }
+}
+
+impl MomentSource for ScanLayout<'_> {
+    fn rays_bins(&self) -> (usize, usize) {
+        (self.n_rays, self.n_bins)
+    }
+
+    fn moment_count(&self) -> usize {
+        self.moments.len()
+    }
+
+    fn read_data(&self) -> Result<Vec<RawArray>> {
+        self.moments.iter().map(MomentLayout::read_codes).collect()
+    }
+
+    fn decode_moment(&self, index: usize, raw: &RawArray) -> Moment {
+        self.moments[index].decode(raw, self.ray_order.as_deref())
     }
 }
 

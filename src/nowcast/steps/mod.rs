@@ -29,7 +29,7 @@
 
 mod setup;
 
-use ndarray::{Array3, Array4, ArrayView2, ArrayView3, Axis};
+use ndarray::{Array3, Array4, ArrayView2, ArrayView3, ArrayViewMut3, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -317,27 +317,12 @@ impl Steps {
                 c.rain_threshold,
             ),
         };
-        let (ny, nx) = analysis.plan.shape();
-        let mut out = Array4::<f32>::zeros((c.members, n_lead_times, ny, nx));
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        // Members in batches of the thread count: at most that many member states exist at once, even when a
-        // thread waiting inside a nested parallel loop steals work.
-        let batch = rayon::current_num_threads().max(1);
-        let mut members: Vec<(usize, ndarray::ArrayViewMut3<f32>)> =
-            out.outer_iter_mut().enumerate().collect();
-        for chunk in members.chunks_mut(batch) {
-            chunk
-                .par_iter_mut()
-                .map(|(m, view)| {
-                    shared.run_member(*m, view)?;
-                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    progress(n, c.members);
-                    Ok(())
-                })
-                .collect::<Result<Vec<()>>>()?;
-        }
-        drop(members);
-        Ok(out)
+        run_members(
+            (c.members, n_lead_times),
+            analysis.plan.shape(),
+            progress,
+            |m, view| shared.run_member(m, view),
+        )
     }
 }
 
@@ -379,7 +364,7 @@ struct Shared<'a, 'd> {
 
 impl Shared<'_, '_> {
     /// Runs member `m` for every lead time into `out (lead times, y, x)`.
-    fn run_member(&self, m: usize, out: &mut ndarray::ArrayViewMut3<f32>) -> Result<()> {
+    fn run_member(&self, m: usize, out: &mut ArrayViewMut3<f32>) -> Result<()> {
         let a = self.analysis;
         let c = self.config;
         let plan = &a.plan;
@@ -542,6 +527,38 @@ impl<'a> MemberAdvection<'a> {
             &mut self.buffers,
         )
     }
+}
+
+/// The ensemble `(members, lead times, y, x)` with member `m` written by `run_member(m, out[m])`, shared by the
+/// ensemble methods. Members run in parallel in batches of the thread count: at most that many member states
+/// exist at once, even when a thread waiting inside a nested parallel loop steals work. `progress(done, members)`
+/// is called as each member finishes.
+///
+/// # Errors
+/// The first error of `run_member`.
+pub(crate) fn run_members(
+    (members, n_lead_times): (usize, usize),
+    (ny, nx): (usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
+    run_member: impl Fn(usize, &mut ArrayViewMut3<f32>) -> Result<()> + Sync,
+) -> Result<Array4<f32>> {
+    let mut out = Array4::<f32>::zeros((members, n_lead_times, ny, nx));
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let batch = rayon::current_num_threads().max(1);
+    let mut views: Vec<(usize, ArrayViewMut3<f32>)> = out.outer_iter_mut().enumerate().collect();
+    for chunk in views.chunks_mut(batch) {
+        chunk
+            .par_iter_mut()
+            .map(|(m, view)| {
+                run_member(*m, view)?;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(n, members);
+                Ok(())
+            })
+            .collect::<Result<Vec<()>>>()?;
+    }
+    drop(views);
+    Ok(out)
 }
 
 /// [`Error::Parameter`] unless an ensemble has at least one member and one lead time.

@@ -320,8 +320,15 @@ fn numbers(value: &AttributeValue) -> Option<Vec<f64>> {
 /// A fault inside the C libraries cannot be caught: on corrupt attribute metadata (`NC_EATTMETA`, −107) netcdf-c
 /// 4.10.1 later frees an invalid pointer when the file is closed (`nc4_rec_grp_del_att_data` →
 /// `NC_reclaim_data`), which aborts the process. Truncated files are refused by HDF5 when opening and are safe.
-pub(crate) fn guard<T>(source: Source<'_>, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+///
+/// The reader gets the [`Source`] of format `format` and file `name` that its errors report.
+pub(crate) fn guard<'s, T>(
+    format: &'static str,
+    name: &'s str,
+    f: impl FnOnce(Source<'s>) -> Result<T>,
+) -> Result<T> {
+    let source = Source { format, name };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(source))).unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
@@ -332,6 +339,19 @@ pub(crate) fn guard<T>(source: Source<'_>, f: impl FnOnce() -> Result<T>) -> Res
             format!("the NetCDF/HDF5 wrapper failed on corrupt content: {message}"),
         ))
     })
+}
+
+/// Whether an open file's root group passes `test`, as format `format` reads it: false on any error (or panic of
+/// the wrapper) instead of a message.
+pub(crate) fn detect(
+    file: &File,
+    format: &'static str,
+    test: impl FnOnce(&Node<'_>) -> Result<bool>,
+) -> bool {
+    guard(format, "<detect>", |source| {
+        test(&Node::root(file, source)?)
+    })
+    .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -44,10 +44,11 @@ mod sweep;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
+use self::dataset::RawArray;
 use self::hdf::{Attributes, Node, Source};
 use self::sweep::{RangeStartUnit, SweepLayout};
 use crate::error::{Error, Result};
-use crate::volume::{PolarVolume, Site};
+use crate::volume::{Moment, PolarVolume, Site};
 
 /// Name used for this format in messages.
 pub const FORMAT_NAME: &str = "ODIM_H5";
@@ -63,12 +64,7 @@ const SPEED_OF_LIGHT_MPS: f64 = 299_792_458.0;
 /// with `ODIM_H5`, or (older files without it) a root `/what` group with an `object` attribute beside at least
 /// one `/datasetN` group.
 pub fn is_odim(file: &netcdf::File) -> bool {
-    let source = Source {
-        format: FORMAT_NAME,
-        name: "<detect>",
-    };
-    hdf::guard(source, || {
-        let root = Node::root(file, source)?;
+    hdf::detect(file, FORMAT_NAME, |root| {
         if root
             .opt_string("Conventions")
             .ok()
@@ -82,7 +78,6 @@ pub fn is_odim(file: &netcdf::File) -> bool {
             .is_some_and(|what| what.has_attribute("object"));
         Ok(has_object && !root.numbered_children("dataset")?.is_empty())
     })
-    .unwrap_or(false)
 }
 
 /// Decodes an ODIM_H5 polar volume (`PVOL`) or scan (`SCAN`) from an open file, one [`crate::volume::Sweep`] per
@@ -97,11 +92,9 @@ pub fn is_odim(file: &netcdf::File) -> bool {
 /// attribute not `nrays` values; [`Error::Limits`] beyond [`MAX_GATES`]; [`Error::Unsupported`] for other ODIM
 /// objects (`COMP`, `IMAGE`, `ELEV`, …) and non-`SCAN` dataset products.
 pub fn decode(file: &netcdf::File, source_name: &str) -> Result<PolarVolume> {
-    let source = Source {
-        format: FORMAT_NAME,
-        name: source_name,
-    };
-    hdf::guard(source, || decode_volume(file, source))
+    hdf::guard(FORMAT_NAME, source_name, |source| {
+        decode_volume(file, source)
+    })
 }
 
 fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume> {
@@ -121,13 +114,7 @@ fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume>
     let where_ = root.child("where")?;
     let how = root.opt_child("how")?;
     let (id, name) = site_identifiers(&what.opt_string("source")?.unwrap_or_default());
-    let site = Site {
-        id,
-        name,
-        latitude_deg: where_.finite("lat")?,
-        longitude_deg: where_.finite("lon")?,
-        altitude_m: where_.finite("height")?,
-    };
+    let site = site(&where_, id, name)?;
 
     let datasets = root.numbered_children("dataset")?;
     if datasets.is_empty() {
@@ -137,34 +124,7 @@ fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume>
         .iter()
         .map(|node| SweepLayout::read(node, how.as_ref(), unit))
         .collect::<Result<Vec<_>>>()?;
-    let requested = layouts
-        .iter()
-        .map(SweepLayout::gate_count)
-        .fold(0u64, u64::saturating_add);
-    if requested > MAX_GATES {
-        return Err(Error::Limits {
-            what: format!("{}: decoded gates", source.name),
-            requested,
-            limit: MAX_GATES,
-        });
-    }
-    let raw = layouts
-        .iter()
-        .map(SweepLayout::read_data)
-        .collect::<Result<Vec<_>>>()?;
-
-    // One task per moment over the whole volume: 14 sweeps × 8 moments keep every core busy.
-    let jobs: Vec<_> = layouts
-        .iter()
-        .zip(&raw)
-        .flat_map(|(l, r)| l.moments.iter().zip(r))
-        .collect();
-    let mut decoded = jobs
-        .par_iter()
-        .map(|(m, r)| m.decode(r))
-        .collect::<Vec<_>>()
-        .into_iter();
-
+    let moments = decode_moments(source, &layouts)?;
     let start_s = layouts
         .iter()
         .map(|l| l.start_s)
@@ -177,10 +137,8 @@ fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume>
     })?;
     let sweeps = layouts
         .into_iter()
-        .map(|l| {
-            let moments = decoded.by_ref().take(l.moments.len()).collect();
-            l.into_sweep(start_s, moments)
-        })
+        .zip(moments)
+        .map(|(l, moments)| l.into_sweep(start_s, moments))
         .collect();
 
     let (frequency_mhz, beam_width_deg) = instrument(how.as_ref(), datasets.first())?;
@@ -191,6 +149,78 @@ fn decode_volume(file: &netcdf::File, source: Source<'_>) -> Result<PolarVolume>
         start_time,
         sweeps,
     })
+}
+
+/// The radar site at the root `/where` (`lat`, `lon` in degrees, `height` in m), with its identifier and name.
+pub(crate) fn site(where_: &Node, id: String, name: String) -> Result<Site> {
+    Ok(Site {
+        id,
+        name,
+        latitude_deg: where_.finite("lat")?,
+        longitude_deg: where_.finite("lon")?,
+        altitude_m: where_.finite("height")?,
+    })
+}
+
+/// One sweep's group of an ODIM_H5 or GAMIC file as read before any moment is decoded.
+pub(crate) trait MomentSource: Sync {
+    /// Number of rays and of bins per ray.
+    fn rays_bins(&self) -> (usize, usize);
+    /// Number of moments.
+    fn moment_count(&self) -> usize;
+    /// Reads every moment's data whole (serial: the NetCDF library is not thread-safe).
+    fn read_data(&self) -> Result<Vec<RawArray>>;
+    /// Decodes moment `index` from its data `raw`.
+    fn decode_moment(&self, index: usize, raw: &RawArray) -> Moment;
+
+    /// Number of gates over all moments.
+    fn gate_count(&self) -> u64 {
+        let (rays, bins) = self.rays_bins();
+        (rays as u64)
+            .saturating_mul(bins as u64)
+            .saturating_mul(self.moment_count() as u64)
+    }
+}
+
+/// The decoded moments of every sweep (outer index: sweep, inner: moment): the arrays are read whole, one after
+/// another, then decoded in parallel, one task per moment over the whole volume (14 sweeps × 8 moments keep every
+/// core busy).
+///
+/// # Errors
+/// [`Error::Limits`] if the sweeps hold more than [`MAX_GATES`] gates; the errors of reading the data.
+pub(crate) fn decode_moments<L: MomentSource>(
+    source: Source<'_>,
+    layouts: &[L],
+) -> Result<Vec<Vec<Moment>>> {
+    let requested = layouts
+        .iter()
+        .map(L::gate_count)
+        .fold(0u64, u64::saturating_add);
+    if requested > MAX_GATES {
+        return Err(Error::Limits {
+            what: format!("{}: decoded gates", source.name),
+            requested,
+            limit: MAX_GATES,
+        });
+    }
+    let raw = layouts
+        .iter()
+        .map(L::read_data)
+        .collect::<Result<Vec<_>>>()?;
+    let jobs: Vec<_> = layouts
+        .iter()
+        .zip(&raw)
+        .flat_map(|(l, r)| r.iter().enumerate().map(move |(i, r)| (l, i, r)))
+        .collect();
+    let mut decoded = jobs
+        .par_iter()
+        .map(|(l, i, r)| l.decode_moment(*i, r))
+        .collect::<Vec<_>>()
+        .into_iter();
+    Ok(layouts
+        .iter()
+        .map(|l| decoded.by_ref().take(l.moment_count()).collect())
+        .collect())
 }
 
 /// ODIM_H5 2.4 changed `where/rstart` from km to m; the version is in the root `Conventions` (`ODIM_H5/V2_4`)

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use super::dataset::{Gate, RawArray};
 use super::hdf::{Attributes, Node};
-use super::quantity;
+use super::{MomentSource, quantity};
 use crate::error::{Error, Result};
 use crate::volume::{GateStatus, Moment, Sweep, SweepMode};
 
@@ -141,21 +141,6 @@ impl<'f> SweepLayout<'f> {
         })
     }
 
-    /// Number of gates over all moments.
-    pub fn gate_count(&self) -> u64 {
-        (self.n_rays as u64)
-            .saturating_mul(self.n_bins as u64)
-            .saturating_mul(self.moments.len() as u64)
-    }
-
-    /// Reads every moment's data whole (serial: the NetCDF library is not thread-safe).
-    pub fn read_data(&self) -> Result<Vec<RawArray>> {
-        self.moments
-            .iter()
-            .map(|m| m.node.dataset("data")?.read_numeric())
-            .collect()
-    }
-
     /// The sweep, with ray times relative to `start_s` (seconds since 1970) and the decoded moments.
     pub fn into_sweep(self, start_s: f64, moments: Vec<Moment>) -> Sweep {
         Sweep {
@@ -173,6 +158,27 @@ impl<'f> SweepLayout<'f> {
             nyquist_mps: self.nyquist_mps.map(|v| v as f32),
             moments,
         }
+    }
+}
+
+impl MomentSource for SweepLayout<'_> {
+    fn rays_bins(&self) -> (usize, usize) {
+        (self.n_rays, self.n_bins)
+    }
+
+    fn moment_count(&self) -> usize {
+        self.moments.len()
+    }
+
+    fn read_data(&self) -> Result<Vec<RawArray>> {
+        self.moments
+            .iter()
+            .map(|m| m.node.dataset("data")?.read_numeric())
+            .collect()
+    }
+
+    fn decode_moment(&self, index: usize, raw: &RawArray) -> Moment {
+        self.moments[index].decode(raw)
     }
 }
 
